@@ -1,0 +1,2 @@
+import { PROTOCOL_VERSION } from '@merklekv/protocol';
+console.log('args', process.argv.slice(2), PROTOCOL_VERSION);

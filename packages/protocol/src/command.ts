@@ -1,0 +1,52 @@
+/**
+ * The commands of the MerkleKV text protocol, as the decoder produces them and
+ * the client encodes them. One line on the wire is one command; see
+ * docs/PROTOCOL.md for the exact syntax and replies of each.
+ */
+
+/** A path into the Merkle tree: child indexes from the root (empty = the root). */
+export type TreePath = readonly number[];
+
+/** A record version as it travels between nodes (anti-entropy and repair). */
+export interface WireVersion {
+  readonly key: string;
+  /** Hybrid logical clock: physical ms × 1024 + logical counter. */
+  readonly ts: number;
+  readonly node: string;
+  readonly deleted: boolean;
+  /** The value; empty for a tombstone. */
+  readonly value: string;
+}
+
+export type Command =
+  // SPEC.md's commands
+  | { readonly type: 'SET'; readonly key: string; readonly value: string }
+  | { readonly type: 'GET'; readonly key: string }
+  | { readonly type: 'DEL'; readonly key: string }
+  | { readonly type: 'INCR'; readonly key: string; readonly amount: bigint }
+  | { readonly type: 'DECR'; readonly key: string; readonly amount: bigint }
+  | { readonly type: 'APPEND'; readonly key: string; readonly value: string }
+  | { readonly type: 'PREPEND'; readonly key: string; readonly value: string }
+  | { readonly type: 'VERSION' }
+  | { readonly type: 'INFO' }
+  | { readonly type: 'FLUSH' }
+  | { readonly type: 'SHUTDOWN' }
+  // what users of Redis-like stores reach for
+  | { readonly type: 'PING'; readonly message?: string }
+  | { readonly type: 'ECHO'; readonly message: string }
+  | { readonly type: 'EXISTS'; readonly keys: readonly string[] }
+  | { readonly type: 'MGET'; readonly keys: readonly string[] }
+  | { readonly type: 'MSET'; readonly entries: readonly (readonly [string, string])[] }
+  | { readonly type: 'SCAN'; readonly prefix: string; readonly cursor?: string; readonly count?: number }
+  | { readonly type: 'DBSIZE' }
+  | { readonly type: 'STATS' }
+  // Merkle tree queries and repair (anti-entropy)
+  | { readonly type: 'HASH' }
+  | { readonly type: 'TREE'; readonly path: TreePath }
+  | { readonly type: 'LEAF'; readonly path: TreePath }
+  | { readonly type: 'GETV'; readonly keys: readonly string[] }
+  | { readonly type: 'PUTV'; readonly version: WireVersion }
+  | { readonly type: 'SYNC'; readonly peer: string };
+
+/** Every command name the protocol knows. */
+export type CommandType = Command['type'];
