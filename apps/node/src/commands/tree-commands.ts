@@ -1,0 +1,62 @@
+import { encodeVersion, type WireVersion } from '@merklekv/protocol';
+import type { VersionedRecord } from '@merklekv/storage';
+import { CRLF, type Handler } from './context.js';
+
+/** LEAF replies are paged so that one reply stays bounded whatever a bucket holds. */
+const LEAF_PAGE = 1000;
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+
+export const hash: Handler<'HASH'> = (_command, { store }) =>
+  `${store.tree.rootHex()} ${store.recordCount} ${store.tree.shape.id}${CRLF}`;
+
+export const tree: Handler<'TREE'> = ({ path }, { store }) => {
+  if (path.length >= store.tree.shape.depth) throw new RangeError(`TREE path ${path.join('.')} is a leaf; use LEAF`);
+  assertPath(path, store.tree.shape.fanout);
+  return store.tree.childHashes(path).map(hex).join(' ') + CRLF;
+};
+
+export const leaf: Handler<'LEAF'> = ({ path, cursor }, { store }) => {
+  if (path.length !== store.tree.shape.depth) throw new RangeError(`LEAF path must have ${store.tree.shape.depth} levels, got ${path.length}`);
+  assertPath(path, store.tree.shape.fanout);
+  const entries = store.leafEntries(path);
+  const start = cursor === undefined ? 0 : Number(cursor);
+  if (!Number.isSafeInteger(start) || start < 0) throw new RangeError(`LEAF cursor must be a non-negative integer, got '${cursor}'`);
+  const page = entries.slice(start, start + LEAF_PAGE);
+  let out = '';
+  for (const { key, digest } of page) out += `${key} ${digest}${CRLF}`;
+  const next = start + page.length;
+  return `${out}${next < entries.length ? `END ${next}` : 'END'}${CRLF}`;
+};
+
+export const getv: Handler<'GETV'> = ({ keys }, { store }) => {
+  let out = '';
+  for (const key of keys) {
+    const record = store.getVersion(key);
+    out += (record ? encodeVersion(toWire(key, record)) : `${key} -`) + CRLF;
+  }
+  return `${out}END${CRLF}`;
+};
+
+export const putv: Handler<'PUTV'> = ({ version }, { store }) => {
+  const { key, ...record } = version;
+  return store.merge(key, record) === 'applied' ? `APPLIED${CRLF}` : `STALE${CRLF}`;
+};
+
+export const sync: Handler<'SYNC'> = async ({ peer }, { syncNow }) => {
+  if (!syncNow) throw new Error('anti-entropy is not available on this node');
+  const r = await syncNow(peer);
+  return `OK rounds=${r.rounds} bytes=${r.bytes} pulled=${r.pulled} pushed=${r.pushed} ms=${r.ms}${CRLF}`;
+};
+
+function toWire(key: string, record: VersionedRecord): WireVersion {
+  return { key, ts: record.ts, node: record.node, deleted: record.deleted, value: record.value };
+}
+
+function assertPath(path: readonly number[], fanout: number): void {
+  for (const index of path) {
+    if (!Number.isInteger(index) || index < 0 || index >= fanout) {
+      throw new RangeError(`tree path index ${index} is out of range 0..${fanout - 1}`);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { Store } from '@merklekv/storage';
+import type { NodeContext, StatsSection } from './commands/context.js';
+import { createDispatcher } from './commands/dispatch.js';
+import type { NodeConfig } from './config/index.js';
+import type { Logger } from './logger.js';
+import { TcpServer } from './server/tcp-server.js';
+
+/** A started node. */
+export interface RunningNode {
+  readonly host: string;
+  readonly port: number;
+  readonly store: Store;
+  /** Stops gracefully: stop accepting, answer what is in flight, close everything. Idempotent. */
+  stop(reason?: string): Promise<void>;
+  /** Settles once the node has stopped, whoever stopped it (SHUTDOWN, a signal, stop()). */
+  readonly stopped: Promise<void>;
+}
+
+/**
+ * Composes a node from its parts and starts it: storage (loaded, tree built
+ * once), then the client listener. Resolves once the port accepts connections.
+ */
+export async function startNode(config: NodeConfig, logger: Logger): Promise<RunningNode> {
+  const startedAt = Date.now();
+  const store = new Store({
+    nodeId: config.node_id,
+    ...(config.storage.memory_limit_mb ? { memoryLimitBytes: config.storage.memory_limit_mb * 1024 * 1024 } : {}),
+  });
+  const loaded = await store.load();
+  logger.info({ records: loaded.records, ms: loaded.ms }, 'storage loaded');
+
+  const sections: Array<() => StatsSection> = [];
+  let stop: (reason?: string) => Promise<void> = async () => undefined;
+  const ctx: NodeContext = {
+    config,
+    store,
+    startedAt,
+    counters: { calls: {}, errors: {}, protocolErrors: 0 },
+    sections: () => sections.map((section) => section()),
+    shutdown: () => setImmediate(() => void stop('SHUTDOWN command')),
+  };
+
+  const server = new TcpServer({
+    host: config.network.bind_address,
+    port: config.network.bind_port,
+    maxConnections: config.network.max_connections,
+    idleTimeoutMs: config.network.connection_timeout * 1000,
+    maxLineBytes: config.network.max_line_bytes,
+    execute: createDispatcher(ctx),
+    logger,
+  });
+  sections.push(() => [
+    'Connections',
+    {
+      connected_clients: server.connectionCount,
+      total_connections: server.counters.accepted,
+      rejected_connections: server.counters.rejected,
+      timed_out_connections: server.counters.timedOut,
+    },
+  ]);
+  const address = await server.listen();
+  logger.info({ address: address.host, port: address.port, startup_ms: Date.now() - startedAt }, 'listening');
+
+  let resolveStopped: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  let stopping: Promise<void> | undefined;
+  stop = (reason = 'requested') => {
+    stopping ??= (async () => {
+      logger.info({ reason }, 'shutting down');
+      await server.close();
+      await store.close();
+      logger.info('stopped');
+      resolveStopped();
+    })();
+    return stopping;
+  };
+  return { host: address.host, port: address.port, store, stop: (reason) => stop(reason), stopped };
+}
