@@ -1,5 +1,6 @@
 import { Store } from '@merklekv/storage';
 import type { NodeContext, StatsSection } from './commands/context.js';
+import { startCluster } from './cluster.js';
 import { createDispatcher } from './commands/dispatch.js';
 import type { NodeConfig } from './config/index.js';
 import type { Logger } from './logger.js';
@@ -18,7 +19,7 @@ export interface RunningNode {
 
 /**
  * Composes a node from its parts and starts it: storage (loaded, tree built
- * once), then the client listener. Resolves once the port accepts connections.
+ * once), replication and anti-entropy, then the client listener. Resolves once the port accepts connections.
  */
 export async function startNode(config: NodeConfig, logger: Logger): Promise<RunningNode> {
   const startedAt = Date.now();
@@ -29,6 +30,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
   const loaded = await store.load();
   logger.info({ records: loaded.records, ms: loaded.ms }, 'storage loaded');
 
+  const cluster = await startCluster(config, store, { host: config.network.bind_address, port: config.network.bind_port }, logger);
   const sections: Array<() => StatsSection> = [];
   let stop: (reason?: string) => Promise<void> = async () => undefined;
   const ctx: NodeContext = {
@@ -37,6 +39,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     startedAt,
     counters: { calls: {}, errors: {}, protocolErrors: 0 },
     sections: () => sections.map((section) => section()),
+    syncNow: (peer) => cluster.syncNow(peer),
     shutdown: () => setImmediate(() => void stop('SHUTDOWN command')),
   };
 
@@ -58,7 +61,15 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
       timed_out_connections: server.counters.timedOut,
     },
   ]);
-  const address = await server.listen();
+  sections.push(...cluster.sections);
+  let address;
+  try {
+    address = await server.listen();
+  } catch (err) {
+    await cluster.stop();
+    await store.close();
+    throw err;
+  }
   logger.info({ address: address.host, port: address.port, startup_ms: Date.now() - startedAt }, 'listening');
 
   let resolveStopped: () => void = () => undefined;
@@ -68,6 +79,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     stopping ??= (async () => {
       logger.info({ reason }, 'shutting down');
       await server.close();
+      await cluster.stop();
       await store.close();
       logger.info('stopped');
       resolveStopped();

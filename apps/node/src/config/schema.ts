@@ -65,8 +65,20 @@ export const antiEntropySchema = z.strictObject({
 export const storageSchema = z.strictObject({
   /** Refuse writes past this estimate of the data's size; unset = no limit. */
   memory_limit_mb: positiveInt.optional(),
+  /** `true` = the lmdb engine in data_dir (unless `engine` says otherwise). */
   persistence_enabled: z.boolean().default(false),
-  backup_interval_hours: positiveInt.default(24),
+  /** MerkleKV: where the replica lives: memory, lmdb (a memory-mapped file in data_dir) or redis (redis_url). Default: lmdb when persistence_enabled, else memory. */
+  engine: z.enum(['memory', 'lmdb', 'redis']).optional(),
+  /** MerkleKV: the lmdb engine's folder (and its backups/). Default ./data/<node_id>. */
+  data_dir: z.string().min(1).optional(),
+  /** MerkleKV: when an lmdb write is durable: always (before OK), batch (within 10 ms), none (left to the OS). */
+  sync: z.enum(['always', 'batch', 'none']).default('batch'),
+  /** MerkleKV: the Redis server of the redis engine. */
+  redis_url: z.string().regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
+  /** Hours between backups of a persistent engine (0 = none). */
+  backup_interval_hours: z.number().min(0).default(24),
+  /** MerkleKV: backups kept in data_dir/backups; older ones are deleted. */
+  backup_keep: positiveInt.default(7),
   /** MerkleKV: how long tombstones are kept before they are collected (Cassandra's gc_grace_seconds). */
   tombstone_grace_seconds: positiveInt.default(86_400),
 });

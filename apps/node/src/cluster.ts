@@ -1,0 +1,168 @@
+import { AntiEntropy, PeerDiscovery, TombstoneCollector, discoveryWill } from '@merklekv/anti-entropy';
+import { createMqttPubSub, Replicator, startEmbeddedBroker, type EmbeddedBroker, type PubSub } from '@merklekv/replication';
+import type { Store } from '@merklekv/storage';
+import type { StatsSection, SyncFigures } from './commands/context.js';
+import type { NodeConfig } from './config/index.js';
+import type { Logger } from './logger.js';
+
+/** Replication, anti-entropy and their housekeeping, as one node runs them. */
+export interface Cluster {
+  readonly sections: ReadonlyArray<() => StatsSection>;
+  syncNow(peer: string): Promise<SyncFigures>;
+  /** True when replication is on and the broker connection is up (or replication is off). */
+  ready(): boolean;
+  stop(): Promise<void>;
+}
+
+/** How often tombstones past the grace period are collected. */
+const TOMBSTONE_SWEEP_MS = 60_000;
+
+/**
+ * Starts what makes a node part of a cluster: the embedded broker when asked
+ * for, the MQTT connection, the replicator, peer discovery, anti-entropy (a
+ * session right away when the broker connection returns), tombstone
+ * collection. `broker_address = "none"` runs without MQTT: anti-entropy
+ * over the static peer_list keeps the replica in sync alone.
+ */
+export async function startCluster(config: NodeConfig, store: Store, address: { host: string; port: number }, logger: Logger): Promise<Cluster> {
+  const { mqtt, anti_entropy: ae } = config;
+  const stops: Array<() => Promise<void>> = [];
+  const sections: Array<() => StatsSection> = [];
+
+  let broker: EmbeddedBroker | undefined;
+  let brokerUrl = mqtt.broker_address;
+  if (brokerUrl === 'embedded') {
+    broker = await startEmbeddedBroker({ host: config.network.bind_address, port: mqtt.embedded_port });
+    brokerUrl = `mqtt://${hostForUrl(broker.host)}:${broker.port}`;
+    logger.info({ host: broker.host, port: broker.port }, 'embedded MQTT broker listening');
+  }
+
+  let pubsub: PubSub | undefined;
+  let replicator: Replicator | undefined;
+  let discovery: PeerDiscovery | undefined;
+  if (brokerUrl !== 'none') {
+    pubsub = createMqttPubSub({
+      brokerUrl,
+      clientId: mqtt.client_id ?? config.node_id,
+      ...(mqtt.username !== undefined ? { username: mqtt.username } : {}),
+      ...(mqtt.password !== undefined ? { password: mqtt.password } : {}),
+      keepAlive: mqtt.keep_alive,
+      cleanSession: mqtt.clean_session,
+      will: discoveryWill(mqtt.topic_prefix, config.node_id),
+      logger: logger.child({ component: 'mqtt' }),
+    });
+    const connection = pubsub;
+    connection.onConnectionChange((up) => logger.info({ broker: brokerUrl }, up ? 'broker connected' : 'broker disconnected'));
+    replicator = new Replicator({
+      store,
+      nodeId: config.node_id,
+      topicPrefix: mqtt.topic_prefix,
+      pubsub: connection,
+      queueLimit: mqtt.queue_limit,
+      logger: logger.child({ component: 'replication' }),
+    });
+    await replicator.start();
+    const running = replicator;
+    sections.push(() => ['Replication', { broker: brokerUrl, ...running.stats() }]);
+    stops.push(() => running.stop());
+    discovery = new PeerDiscovery({
+      // Announcements made while the broker is away are dropped: the node
+      // announces itself again each time the connection comes up.
+      pubsub: {
+        publish: async (topic, payload, opts) => (connection.connected ? connection.publish(topic, payload, opts) : undefined),
+        subscribe: (filter, onMessage) => connection.subscribe(filter, onMessage),
+      },
+      topicPrefix: mqtt.topic_prefix,
+      nodeId: config.node_id,
+      address: `${advertisedHost(address.host)}:${address.port}`,
+      intervalMs: ae.peer_discovery_interval * 1000,
+      logger: logger.child({ component: 'discovery' }),
+    });
+    await discovery.start();
+    const found = discovery;
+    connection.onConnectionChange((up) => {
+      if (up) found.announce().catch((err: unknown) => logger.warn({ err }, 'peer announcement failed'));
+    });
+    stops.push(() => found.stop({ leave: true }));
+  }
+
+  const self = `${advertisedHost(address.host)}:${address.port}`;
+  const peers = (): string[] => [...new Set([...ae.peer_list, ...(discovery?.peers() ?? [])])].filter((p) => p !== self);
+  const antiEntropy = new AntiEntropy({
+    store,
+    peers,
+    intervalMs: ae.interval_seconds * 1000,
+    maxConcurrent: ae.max_concurrent_syncs,
+    logger: logger.child({ component: 'anti-entropy' }),
+  });
+  if (ae.enabled) {
+    antiEntropy.start();
+    replicator?.onReconnect(() => antiEntropy.triggerAll());
+    // A node that starts (or restarts) asks its peers for what it missed right away.
+    antiEntropy.triggerAll();
+  }
+  stops.push(() => antiEntropy.stop());
+  sections.push(() => {
+    const s = antiEntropy.stats();
+    const last = s.peers.map((p) => `${p.address}=${p.ok ? 'ok' : 'failed'}@${new Date(p.at).toISOString()}`).join(',');
+    return [
+      'Anti-Entropy',
+      {
+        enabled: ae.enabled,
+        peers: peers().join(','),
+        sessions: s.sessions,
+        failures: s.failures,
+        keys_repaired: s.keysRepaired,
+        keys_pulled: s.keysPulled,
+        keys_pushed: s.keysPushed,
+        bytes: s.bytes,
+        running: s.running,
+        last_sessions: last,
+      },
+    ];
+  });
+
+  const collector = new TombstoneCollector({
+    store,
+    intervalMs: TOMBSTONE_SWEEP_MS,
+    graceSeconds: config.storage.tombstone_grace_seconds,
+    logger: logger.child({ component: 'tombstones' }),
+  });
+  collector.start();
+  stops.push(async () => collector.stop());
+
+  if (pubsub) {
+    const connection = pubsub;
+    stops.push(() => connection.close());
+  }
+  if (broker) {
+    const embedded = broker;
+    stops.push(() => embedded.close());
+  }
+
+  return {
+    sections,
+    syncNow: (peer) => antiEntropy.syncNow(peer),
+    ready: () => pubsub?.connected ?? true,
+    stop: async () => {
+      for (const stop of stops) {
+        try {
+          await stop();
+        } catch (err) {
+          logger.warn({ err }, 'error while stopping');
+        }
+      }
+    },
+  };
+}
+
+/** 0.0.0.0 / :: listen everywhere; peers reach such a node on loopback at least. */
+function advertisedHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '::1';
+  return host;
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
