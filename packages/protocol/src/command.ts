@@ -43,7 +43,7 @@ export type Command =
   // Merkle tree queries and repair (anti-entropy)
   | { readonly type: 'HASH' }
   | { readonly type: 'TREE'; readonly path: TreePath }
-  | { readonly type: 'LEAF'; readonly path: TreePath }
+  | { readonly type: 'LEAF'; readonly path: TreePath; readonly cursor?: string }
   | { readonly type: 'GETV'; readonly keys: readonly string[] }
   | { readonly type: 'PUTV'; readonly version: WireVersion }
   | { readonly type: 'SYNC'; readonly peer: string };

@@ -1,1 +1,29 @@
-export const PROTOCOL_VERSION = '1.0.0';
+/**
+ * @merklekv/protocol — the MerkleKV wire format (docs/PROTOCOL.md): a
+ * push-based request decoder, a request encoder, value quoting, reply line
+ * splitting and the tree/version forms used by anti-entropy. Pure: no I/O.
+ */
+export type { Command, CommandType, TreePath, WireVersion } from './command.js';
+export {
+  DEFAULT_MAX_LINE_BYTES,
+  DEFAULT_MAX_REPLY_LINE_BYTES,
+  MAX_KEY_BYTES,
+  PROTOCOL_VERSION,
+  RESERVED_KEYS,
+  SCAN_DEFAULT_COUNT,
+  SCAN_MAX_COUNT,
+} from './constants.js';
+export { CommandDecoder } from './decoder.js';
+export type { CommandDecoderOptions, DecodedItem, DecodeError } from './decoder.js';
+export { encodeCommand } from './encode-command.js';
+export { PROTOCOL_ERROR_CODES, ProtocolError } from './errors.js';
+export type { ProtocolErrorCode } from './errors.js';
+export { checkKey, isValidKey } from './key.js';
+export { LineReader } from './line-reader.js';
+export type { LineReaderOptions } from './line-reader.js';
+export { parseCommandLine } from './parse-command.js';
+export { isErrorLine, isMultiLineReply, parseEndLine } from './reply.js';
+export { formatTreePath, MAX_TREE_DEPTH, MAX_TREE_INDEX, parseTreePath } from './tree-path.js';
+export { COMMAND_USAGE } from './usage.js';
+export { decodeValue, encodeValue, encodeValueToken } from './value-quoting.js';
+export { decodeGetvLine, decodeVersionLine, encodeVersion } from './version-line.js';

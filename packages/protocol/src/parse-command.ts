@@ -1,0 +1,198 @@
+/**
+ * Turns one request line (without its line ending) into a {@link Command}.
+ * Each command has a small parser working on indexes into the line, so "the
+ * rest of the line" values need no re-joining; errors name the command and
+ * what was wrong.
+ */
+import type { Command, CommandType } from './command.js';
+import { ProtocolError } from './errors.js';
+import { checkKey, checkToken } from './key.js';
+import { parseInt64, parseScanCount } from './numbers.js';
+import { show } from './show.js';
+import { readRestValue, readValueToken, skipSpaces, splitTokens, tokenEnd } from './tokenizer.js';
+import { checkPeer } from './peer.js';
+import { parseTreePath } from './tree-path.js';
+import { COMMAND_USAGE } from './usage.js';
+import { readVersion } from './version-line.js';
+
+type Parser = (line: string, at: number) => Command;
+
+function missing(type: CommandType, needs: string): ProtocolError {
+  return new ProtocolError('MISSING_ARGUMENTS', `Missing arguments: ${type} needs ${needs}`);
+}
+
+function tooMany(type: CommandType, extra: string): ProtocolError {
+  return new ProtocolError('TOO_MANY_ARGUMENTS', `Too many arguments: usage is '${COMMAND_USAGE[type]}', got extra '${show(extra)}'`);
+}
+
+/** Throws unless only spaces follow index `at`. */
+function expectEnd(type: CommandType, line: string, at: number): void {
+  const extra = skipSpaces(line, at);
+  if (extra < line.length) throw tooMany(type, line.slice(extra));
+}
+
+/** Reads the key token after the command name; `needs` words the missing-argument message. */
+function readKey(type: CommandType, line: string, at: number, needs: string): { key: string; end: number } {
+  const start = skipSpaces(line, at);
+  if (start === line.length) throw missing(type, needs);
+  const end = tokenEnd(line, start);
+  return { key: checkKey(line.slice(start, end), `${type} key`), end };
+}
+
+const noArgs =
+  <T extends 'VERSION' | 'INFO' | 'FLUSH' | 'SHUTDOWN' | 'DBSIZE' | 'STATS' | 'HASH'>(type: T): Parser =>
+  (line, at) => {
+    expectEnd(type, line, at);
+    return { type };
+  };
+
+const oneKey =
+  <T extends 'GET' | 'DEL'>(type: T): Parser =>
+  (line, at) => {
+    const { key, end } = readKey(type, line, at, 'a key');
+    expectEnd(type, line, end);
+    return { type, key };
+  };
+
+const keyAndValue =
+  <T extends 'SET' | 'APPEND' | 'PREPEND'>(type: T): Parser =>
+  (line, at) => {
+    const needs = 'a key and a value';
+    const { key, end } = readKey(type, line, at, needs);
+    const valueAt = skipSpaces(line, end);
+    if (valueAt === line.length) throw missing(type, needs);
+    return { type, key, value: readRestValue(line, valueAt, `${type} value`) };
+  };
+
+const counter =
+  <T extends 'INCR' | 'DECR'>(type: T): Parser =>
+  (line, at) => {
+    const { key, end } = readKey(type, line, at, 'a key');
+    const [amountText, extra] = splitTokens(line, end);
+    if (extra !== undefined) throw tooMany(type, extra);
+    const amount = amountText === undefined ? 1n : parseInt64(amountText, `${type} amount`);
+    return { type, key, amount };
+  };
+
+const keyList =
+  <T extends 'EXISTS' | 'MGET' | 'GETV'>(type: T): Parser =>
+  (line, at) => {
+    const keys = splitTokens(line, at);
+    if (keys.length === 0) throw missing(type, 'at least one key');
+    for (const key of keys) checkKey(key, `${type} key`);
+    return { type, keys };
+  };
+
+const ping: Parser = (line, at) => {
+  const start = skipSpaces(line, at);
+  return start === line.length ? { type: 'PING' } : { type: 'PING', message: readRestValue(line, start, 'PING message') };
+};
+
+const echo: Parser = (line, at) => {
+  const start = skipSpaces(line, at);
+  if (start === line.length) throw missing('ECHO', 'a message');
+  return { type: 'ECHO', message: readRestValue(line, start, 'ECHO message') };
+};
+
+const mset: Parser = (line, at) => {
+  const entries: (readonly [string, string])[] = [];
+  for (let i = skipSpaces(line, at); i < line.length; i = skipSpaces(line, i)) {
+    const keyEnd = tokenEnd(line, i);
+    const key = checkKey(line.slice(i, keyEnd), 'MSET key');
+    const valueAt = skipSpaces(line, keyEnd);
+    if (valueAt === line.length) throw missing('MSET', `a value after key '${show(key)}' (keys and values come in pairs)`);
+    const { value, end } = readValueToken(line, valueAt, `MSET value for key '${show(key)}'`);
+    entries.push([key, value]);
+    i = end;
+  }
+  if (entries.length === 0) throw missing('MSET', 'at least one key and value');
+  return { type: 'MSET', entries };
+};
+
+const scan: Parser = (line, at) => {
+  const [prefix, ...rest] = splitTokens(line, at);
+  if (prefix === undefined) throw missing('SCAN', "a prefix ('*' for every key)");
+  const command: { type: 'SCAN'; prefix: string; cursor?: string; count?: number } = {
+    type: 'SCAN',
+    prefix: prefix === '*' ? '' : checkToken(prefix, 'SCAN prefix'),
+  };
+  // `COUNT n` is recognised by position, so a cursor may itself be the key "COUNT".
+  const hasCount = rest.length >= 2 && rest[rest.length - 2]?.toUpperCase() === 'COUNT';
+  const cursorTokens = hasCount ? rest.length - 2 : rest.length;
+  if (cursorTokens > 1) throw tooMany('SCAN', rest.slice(1).join(' '));
+  if (cursorTokens === 1) command.cursor = checkToken(rest[0] as string, 'SCAN cursor');
+  if (hasCount) command.count = parseScanCount(rest[rest.length - 1] as string);
+  return command;
+};
+
+const tree: Parser = (line, at) => {
+  const [path, extra] = splitTokens(line, at);
+  if (path === undefined) throw missing('TREE', "a path ('-' for the root)");
+  if (extra !== undefined) throw tooMany('TREE', extra);
+  return { type: 'TREE', path: parseTreePath(path, 'TREE path') };
+};
+
+const leaf: Parser = (line, at) => {
+  const [path, cursor, extra] = splitTokens(line, at);
+  if (path === undefined) throw missing('LEAF', 'a path');
+  if (extra !== undefined) throw tooMany('LEAF', extra);
+  const parsed = parseTreePath(path, 'LEAF path');
+  return cursor === undefined ? { type: 'LEAF', path: parsed } : { type: 'LEAF', path: parsed, cursor: checkToken(cursor, 'LEAF cursor') };
+};
+
+const putv: Parser = (line, at) => ({ type: 'PUTV', version: readVersion(line, at, 'PUTV') });
+
+const sync: Parser = (line, at) => {
+  const [peer, extra] = splitTokens(line, at);
+  if (peer === undefined) throw missing('SYNC', 'a peer address host:port');
+  if (extra !== undefined) throw tooMany('SYNC', extra);
+  return { type: 'SYNC', peer: checkPeer(peer, 'SYNC peer') };
+};
+
+/** Command words (upper case) to their parsers; DELETE is an alias of DEL. */
+const PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
+  ['SET', keyAndValue('SET')],
+  ['GET', oneKey('GET')],
+  ['DEL', oneKey('DEL')],
+  ['DELETE', oneKey('DEL')],
+  ['INCR', counter('INCR')],
+  ['DECR', counter('DECR')],
+  ['APPEND', keyAndValue('APPEND')],
+  ['PREPEND', keyAndValue('PREPEND')],
+  ['VERSION', noArgs('VERSION')],
+  ['INFO', noArgs('INFO')],
+  ['FLUSH', noArgs('FLUSH')],
+  ['SHUTDOWN', noArgs('SHUTDOWN')],
+  ['PING', ping],
+  ['ECHO', echo],
+  ['EXISTS', keyList('EXISTS')],
+  ['MGET', keyList('MGET')],
+  ['MSET', mset],
+  ['SCAN', scan],
+  ['DBSIZE', noArgs('DBSIZE')],
+  ['STATS', noArgs('STATS')],
+  ['HASH', noArgs('HASH')],
+  ['TREE', tree],
+  ['LEAF', leaf],
+  ['GETV', keyList('GETV')],
+  ['PUTV', putv],
+  ['SYNC', sync],
+]);
+
+const ASCII_LETTERS = /^[A-Za-z]+$/;
+
+/**
+ * Parses one request line, without its line ending. Command names are
+ * case-insensitive (ASCII letters only); leading spaces are allowed.
+ * @throws ProtocolError with the code and message the server replies with
+ *   (`Invalid command 'FOO'`, `Missing arguments: SET needs a key and a value`, ...).
+ */
+export function parseCommandLine(line: string): Command {
+  const start = skipSpaces(line, 0);
+  if (start === line.length) throw new ProtocolError('EMPTY_LINE', 'Empty command line');
+  const end = tokenEnd(line, start);
+  const word = line.slice(start, end);
+  const parser = PARSERS.get(word) ?? (ASCII_LETTERS.test(word) ? PARSERS.get(word.toUpperCase()) : undefined);
+  if (parser === undefined) throw new ProtocolError('INVALID_COMMAND', `Invalid command '${show(word)}'`);
+  return parser(line, end);
+}

@@ -1,0 +1,41 @@
+/**
+ * Keeps docs/PROTOCOL.md exact: every example request (`> line`) parses, and
+ * where its reply is an error the parser produces, the message is the one shown.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ProtocolError } from './errors.js';
+import { parseCommandLine } from './parse-command.js';
+
+const doc = readFileSync(fileURLToPath(new URL('../../../docs/PROTOCOL.md', import.meta.url)), 'utf8');
+
+/** Pairs of (request, first reply line) from the doc's examples. */
+function examples(): [string, string][] {
+  const lines = doc.split('\n');
+  const pairs: [string, string][] = [];
+  lines.forEach((line, i) => {
+    const next = lines[i + 1];
+    if (line.startsWith('> ') && next?.startsWith('< ')) pairs.push([line.slice(2), next.slice(2)]);
+  });
+  return pairs;
+}
+
+describe('docs/PROTOCOL.md examples', () => {
+  const pairs = examples();
+
+  it('has examples', () => {
+    expect(pairs.length).toBeGreaterThan(40);
+  });
+
+  it.each(pairs)('%s', (request, reply) => {
+    let error: unknown;
+    try {
+      parseCommandLine(request);
+    } catch (err) {
+      error = err;
+    }
+    if (error === undefined) return; // valid request: the reply is the server's business
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect(`ERROR: ${(error as ProtocolError).message}`).toBe(reply);
+  });
+});

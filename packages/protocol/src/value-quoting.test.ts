@@ -1,0 +1,102 @@
+import fc from 'fast-check';
+import { anyString } from './__tests__/arbitraries.js';
+import { ProtocolError } from './errors.js';
+import { parseCommandLine } from './parse-command.js';
+import { decodeValue, encodeValue, encodeValueToken } from './value-quoting.js';
+
+describe('encodeValue', () => {
+  it.each([
+    ['hello', 'hello'],
+    ['Hello World from MerkleKV', 'Hello World from MerkleKV'],
+    ['{"host":"localhost","port":5432}', '{"host":"localhost","port":5432}'],
+    ['a\\b', 'a\\b'],
+    ['say "hi"', 'say "hi"'],
+    ['', '""'],
+    [' World!', '" World!"'],
+    ['trailing\t', '"trailing\\t"'],
+    ['line1\r\nline2', '"line1\\r\\nline2"'],
+    ['"quoted"', '"\\"quoted\\""'],
+    ['(null)', '"(null)"'],
+    ['END', '"END"'],
+    ['ENDING', '"ENDING"'],
+    ['ERROR: nope', '"ERROR: nope"'],
+    ['nul\0 esc\x1b del\x7f', '"nul\\0 esc\\x1b del\\x7f"'],
+    ['back\\slash\n', '"back\\\\slash\\n"'],
+  ])('writes %j as %s', (value, wire) => {
+    expect(encodeValue(value)).toBe(wire);
+  });
+
+  it('quotes a value with a space only in token form', () => {
+    expect(encodeValue('a b')).toBe('a b');
+    expect(encodeValueToken('a b')).toBe('"a b"');
+    expect(encodeValueToken('ab')).toBe('ab');
+  });
+});
+
+describe('decodeValue', () => {
+  it.each([
+    ['raw value', 'raw value'],
+    ['a"b', 'a"b'],
+    ['""', ''],
+    ['"\\x41\\x7F\\x00"', 'A\x7f\0'],
+    ['"tab\\there"', 'tab\there'],
+  ])('reads %s as %j', (wire, value) => {
+    expect(decodeValue(wire)).toBe(value);
+  });
+
+  it.each([
+    ['"unterminated', 'Value has no closing quote: \'"unterminated\''],
+    ['"bad \\q escape"', "Value has an unknown escape '\\q' (use \\\" \\\\ \\n \\r \\t \\0 or \\xHH)"],
+    ['"bad \\x4"', "Value has a bad escape '\\x4\"': \\x needs two hex digits"],
+    ['"ends in backslash\\', 'Value has no closing quote: \'"ends in backslash\\\''],
+    ['"a"b', "Value has text after its closing quote: 'b'"],
+  ])('rejects %s', (wire, message) => {
+    const attempt = () => decodeValue(wire);
+    expect(attempt).toThrow(ProtocolError);
+    expect(attempt).toThrow(message);
+  });
+});
+
+describe('quoting properties', () => {
+  it('decodeValue inverts encodeValue and encodeValueToken for any string', () => {
+    fc.assert(
+      fc.property(anyString, (v) => {
+        expect(decodeValue(encodeValue(v))).toBe(v);
+        expect(decodeValue(encodeValueToken(v))).toBe(v);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never writes CR or LF, and the token form never holds an unquoted space', () => {
+    fc.assert(
+      fc.property(anyString, (v) => {
+        const encoded = encodeValue(v);
+        expect(encoded).not.toMatch(/[\r\n]/);
+        const token = encodeValueToken(v);
+        expect(token.startsWith('"') || !token.includes(' ')).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('SET k ${encodeValue(v)} stores exactly v', () => {
+    fc.assert(
+      fc.property(anyString, (v) => {
+        expect(parseCommandLine(`SET k ${encodeValue(v)}`)).toEqual({ type: 'SET', key: 'k', value: v });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('a raw reply is never mistaken for a marker: it never starts with a quote, END, ERROR or equals (null)', () => {
+    fc.assert(
+      fc.property(anyString, (v) => {
+        const encoded = encodeValue(v);
+        if (encoded.startsWith('"')) return;
+        expect(encoded).toBe(v);
+        expect(encoded === '(null)' || encoded.startsWith('END') || encoded.startsWith('ERROR')).toBe(false);
+      }),
+    );
+  });
+});

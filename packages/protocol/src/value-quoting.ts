@@ -1,0 +1,144 @@
+/**
+ * Value quoting (docs/PROTOCOL.md "Values"). A value is written raw when that
+ * is unambiguous and quoted otherwise; a quoted value is wrapped in `"` with
+ * the escapes `\" \\ \n \r \t \0 \xHH`. A token that does not start with `"`
+ * is raw, taken as written. The quoted form never holds CR or LF, so any
+ * string travels on one line.
+ */
+import { ProtocolError } from './errors.js';
+import { show } from './show.js';
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const SPACE = 0x20;
+const TAB = 0x09;
+
+/** True if `code` is a C0 control character or DEL. */
+function isControl(code: number): boolean {
+  return code < 0x20 || code === 0x7f;
+}
+
+/**
+ * True when a value written raw could be misread: empty, leading or trailing
+ * space/tab, a control character, a leading quote, or a reply marker
+ * (`(null)`, `END...`, `ERROR...`). With `token`, any space also needs quotes.
+ */
+function needsQuotes(value: string, token: boolean): boolean {
+  const n = value.length;
+  if (n === 0) return true;
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(n - 1);
+  if (first === QUOTE || first === SPACE || first === TAB || last === SPACE || last === TAB) return true;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (isControl(c) || (token && c === SPACE)) return true;
+  }
+  return value === '(null)' || value.startsWith('END') || value.startsWith('ERROR');
+}
+
+/** The quoted form of any string: `"` + escaped content + `"`. */
+export function quoteValue(value: string): string {
+  let out = '"';
+  let from = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    let escape: string | undefined;
+    if (c === QUOTE) escape = '\\"';
+    else if (c === BACKSLASH) escape = '\\\\';
+    else if (c === 0x0a) escape = '\\n';
+    else if (c === 0x0d) escape = '\\r';
+    else if (c === TAB) escape = '\\t';
+    else if (c === 0) escape = '\\0';
+    else if (isControl(c)) escape = `\\x${c.toString(16).padStart(2, '0')}`;
+    if (escape !== undefined) {
+      out += value.slice(from, i) + escape;
+      from = i + 1;
+    }
+  }
+  return `${out}${value.slice(from)}"`;
+}
+
+/**
+ * Writes a value that is the rest of a line (SET, APPEND, PREPEND, ECHO, PING,
+ * PUTV, and every reply that carries a value): raw when unambiguous, quoted
+ * otherwise. `decodeValue(encodeValue(v)) === v` for every string `v`.
+ */
+export function encodeValue(value: string): string {
+  return needsQuotes(value, false) ? quoteValue(value) : value;
+}
+
+/**
+ * Writes a value that must be one space-free token (MSET values): like
+ * {@link encodeValue}, but a value holding a space is quoted too.
+ */
+export function encodeValueToken(value: string): string {
+  return needsQuotes(value, true) ? quoteValue(value) : value;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const lower = c | 0x20;
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
+  return -1;
+}
+
+/**
+ * Reads the quoted string that starts at `text[start]` (a `"`).
+ * @returns the decoded value and the index just past the closing quote.
+ * @throws ProtocolError `INVALID_VALUE` on an unterminated string or an unknown escape;
+ *   `what` names the value in the message (e.g. `SET value`).
+ */
+export function readQuoted(text: string, start: number, what: string): { value: string; end: number } {
+  let out = '';
+  let from = start + 1;
+  let i = from;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) return { value: out + text.slice(from, i), end: i + 1 };
+    if (c !== BACKSLASH) {
+      i++;
+      continue;
+    }
+    out += text.slice(from, i);
+    const e = text.charCodeAt(i + 1);
+    let step = 2;
+    if (e === QUOTE) out += '"';
+    else if (e === BACKSLASH) out += '\\';
+    else if (e === 0x6e) out += '\n';
+    else if (e === 0x72) out += '\r';
+    else if (e === 0x74) out += '\t';
+    else if (e === 0x30) out += '\0';
+    else if (e === 0x78) {
+      const hi = hexDigit(text.charCodeAt(i + 2));
+      const lo = hexDigit(text.charCodeAt(i + 3));
+      if (hi < 0 || lo < 0) {
+        throw new ProtocolError('INVALID_VALUE', `${what} has a bad escape '${show(text.slice(i, i + 4))}': \\x needs two hex digits`);
+      }
+      out += String.fromCharCode(hi * 16 + lo);
+      step = 4;
+    } else if (Number.isNaN(e)) {
+      break;
+    } else {
+      throw new ProtocolError('INVALID_VALUE', `${what} has an unknown escape '${show(text.slice(i, i + 2))}' (use \\" \\\\ \\n \\r \\t \\0 or \\xHH)`);
+    }
+    i += step;
+    from = i;
+  }
+  throw new ProtocolError('INVALID_VALUE', `${what} has no closing quote: '${show(text.slice(start))}'`);
+}
+
+/**
+ * The inverse of {@link encodeValue} and {@link encodeValueToken}: a token that
+ * starts with `"` is unquoted (it must end exactly at its closing quote), any
+ * other token is returned as it is.
+ * @throws ProtocolError `INVALID_VALUE` if the quoted form is malformed.
+ */
+export function decodeValue(token: string): string {
+  if (token.charCodeAt(0) !== QUOTE) return token;
+  const { value, end } = readQuoted(token, 0, 'Value');
+  if (end !== token.length) {
+    throw new ProtocolError('INVALID_VALUE', `Value has text after its closing quote: '${show(token.slice(end))}'`);
+  }
+  return value;
+}

@@ -1,0 +1,40 @@
+import fc from 'fast-check';
+import { versionArb } from './__tests__/arbitraries.js';
+import { decodeGetvLine, decodeVersionLine, encodeVersion } from './version-line.js';
+
+describe('version lines', () => {
+  it('writes key ts node deleted value, the value raw or quoted', () => {
+    expect(encodeVersion({ key: 'k', ts: 1740000000000001, node: 'node-a', deleted: false, value: 'hello world' })).toBe(
+      'k 1740000000000001 node-a 0 hello world',
+    );
+    expect(encodeVersion({ key: 'k', ts: 5, node: 'n', deleted: true, value: '' })).toBe('k 5 n 1 ""');
+    expect(encodeVersion({ key: 'k', ts: 5, node: 'n', deleted: false, value: ' x\n' })).toBe('k 5 n 0 " x\\n"');
+  });
+
+  it('reads GETV reply lines, including `key -` for an unknown key', () => {
+    expect(decodeGetvLine('user:1 -')).toEqual({ key: 'user:1', version: null });
+    expect(decodeGetvLine('user:1 9 n 0 -')).toEqual({ key: 'user:1', version: { key: 'user:1', ts: 9, node: 'n', deleted: false, value: '-' } });
+  });
+
+  it.each([
+    ['k 1 n 0', 'Missing arguments: Version line needs key ts node deleted value'],
+    ['k x n 0 v', "Version line ts must be a non-negative integer timestamp, got 'x'"],
+    ['k 99999999999999999 n 0 v', "Version line ts must be a non-negative integer timestamp, got '99999999999999999'"],
+    ['k 1 n yes v', "Version line deleted flag must be 0 or 1, got 'yes'"],
+    ['k 1 n 0 "v', "Version line value has no closing quote: '\"v'"],
+  ])('rejects %j', (line, message) => {
+    expect(() => decodeVersionLine(line)).toThrow(message);
+  });
+
+  it('property: decodeVersionLine(encodeVersion(v)) = v', () => {
+    fc.assert(
+      fc.property(versionArb, (v) => {
+        const line = encodeVersion(v);
+        expect(line).not.toMatch(/[\r\n]/);
+        expect(decodeVersionLine(line)).toEqual(v);
+        expect(decodeGetvLine(line)).toEqual({ key: v.key, version: v });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * The `key ts node deleted value` form of a record version, shared by PUTV
+ * requests and GETV replies. `deleted` is `0` or `1`; the value is the rest of
+ * the line, written raw or quoted like every value (a tombstone's is `""`).
+ */
+import type { WireVersion } from './command.js';
+import { ProtocolError } from './errors.js';
+import { checkKey, checkToken } from './key.js';
+import { isTimestamp, parseTimestamp } from './numbers.js';
+import { show } from './show.js';
+import { readRestValue, skipSpaces, tokenEnd } from './tokenizer.js';
+import { encodeValue } from './value-quoting.js';
+
+/**
+ * Writes a version as `key ts node deleted value` (no line ending).
+ * @throws ProtocolError `INVALID_KEY` / `INVALID_ARGUMENT` for a bad key, node id or timestamp.
+ */
+export function encodeVersion(v: WireVersion): string {
+  checkKey(v.key, 'Version key');
+  checkToken(v.node, 'Version node id');
+  if (!isTimestamp(v.ts)) {
+    throw new ProtocolError('INVALID_ARGUMENT', `Version ts must be a non-negative integer timestamp, got '${v.ts}'`);
+  }
+  return `${v.key} ${v.ts} ${v.node} ${v.deleted ? '1' : '0'} ${encodeValue(v.value)}`;
+}
+
+/**
+ * Reads `key ts node deleted value` starting at index `i` of `line`.
+ * @param what names the source in messages, e.g. `PUTV`.
+ * @throws ProtocolError with code `MISSING_ARGUMENTS`, `INVALID_KEY`, `INVALID_ARGUMENT` or `INVALID_VALUE`.
+ */
+export function readVersion(line: string, i: number, what: string): WireVersion {
+  const fields: string[] = [];
+  let at = skipSpaces(line, i);
+  while (fields.length < 4 && at < line.length) {
+    const end = tokenEnd(line, at);
+    fields.push(line.slice(at, end));
+    at = skipSpaces(line, end);
+  }
+  const [key, tsText, node, deletedText] = fields;
+  if (key === undefined || tsText === undefined || node === undefined || deletedText === undefined || at === line.length) {
+    throw new ProtocolError('MISSING_ARGUMENTS', `Missing arguments: ${what} needs key ts node deleted value (a tombstone's value is "")`);
+  }
+  checkKey(key, `${what} key`);
+  const ts = parseTimestamp(tsText, `${what} ts`);
+  checkToken(node, `${what} node id`);
+  if (deletedText !== '0' && deletedText !== '1') {
+    throw new ProtocolError('INVALID_ARGUMENT', `${what} deleted flag must be 0 or 1, got '${show(deletedText)}'`);
+  }
+  const value = readRestValue(line, at, `${what} value`);
+  return { key, ts, node, deleted: deletedText === '1', value };
+}
+
+/**
+ * Reads one version line as {@link encodeVersion} writes it (a GETV reply line).
+ * @throws ProtocolError if the line is malformed.
+ */
+export function decodeVersionLine(line: string): WireVersion {
+  return readVersion(line, 0, 'Version line');
+}
+
+/**
+ * Reads one data line of a GETV reply: a version line, or `key -` for a key
+ * the node has never seen.
+ * @throws ProtocolError if the line is malformed.
+ */
+export function decodeGetvLine(line: string): { key: string; version: WireVersion | null } {
+  const keyEnd = tokenEnd(line, 0);
+  if (line.length === keyEnd + 2 && line.endsWith(' -')) {
+    return { key: checkKey(line.slice(0, keyEnd), 'GETV reply key'), version: null };
+  }
+  const version = decodeVersionLine(line);
+  return { key: version.key, version };
+}

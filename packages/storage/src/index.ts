@@ -1,0 +1,12 @@
+export type { VersionedRecord } from './record.js';
+export { assertValidVersion, isLive, makeRecord, tombstone } from './record.js';
+export { compareVersions, mergeVersion } from './lww.js';
+export { HLC_LOGICAL_PER_MS, HybridClock, packTs, tsMillis } from './hlc.js';
+export type { ClockObservation, HybridClockOptions } from './hlc.js';
+export { StorageError, StorageErrorCode } from './errors.js';
+export type { StorageEngine } from './engine.js';
+export { MemoryEngine } from './memory-engine.js';
+export { INT64_MAX, INT64_MIN, parseInt64 } from './integer.js';
+export { ENTRY_OVERHEAD_BYTES, recordBytes } from './memory-estimate.js';
+export { Store } from './store.js';
+export type { ChangeEvent, ChangeOrigin, ClockSkewEvent, ScanPage, StoreOptions } from './store-types.js';

@@ -1,0 +1,30 @@
+/**
+ * Last-writer-wins ordering of versions (DESIGN.md §2).
+ *
+ * Versions are totally ordered by `(ts, node, deleted, value)`: the higher ts wins; equal ts are
+ * broken by the node id, then a tombstone beats a live value, then the larger value wins. Because
+ * the order is total, merging is taking a maximum, which is commutative, associative and
+ * idempotent: replicas that have seen the same set of versions hold the same state in any order.
+ * (Two different versions with the same `(ts, node)` can only arise from a bug or a hand-made PUTV;
+ * the tie-breakers still make every replica pick the same one.)
+ */
+import type { VersionedRecord } from './record.js';
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Compares two versions in the LWW total order: negative if `a` loses to `b`, 0 if equal, positive if `a` wins. */
+export function compareVersions(a: VersionedRecord, b: VersionedRecord): number {
+  if (a.ts !== b.ts) return a.ts < b.ts ? -1 : 1;
+  const byNode = compareStrings(a.node, b.node);
+  if (byNode !== 0) return byNode;
+  if (a.deleted !== b.deleted) return a.deleted ? 1 : -1;
+  return compareStrings(a.value, b.value);
+}
+
+/** The version a replica holds after seeing `incoming` while holding `current` (the LWW winner). */
+export function mergeVersion(current: VersionedRecord | undefined, incoming: VersionedRecord): VersionedRecord {
+  if (current === undefined) return incoming;
+  return compareVersions(incoming, current) > 0 ? incoming : current;
+}

@@ -1,0 +1,51 @@
+/**
+ * An estimate of the heap a record costs, for `memory_limit_mb`. Measuring the real heap per
+ * write is impossible, so every record is charged its key and value lengths (one byte per UTF-16
+ * code unit: V8 stores Latin-1 strings that way; other strings cost up to twice that) plus a fixed
+ * {@link ENTRY_OVERHEAD_BYTES}: the record object and its ts (a heap number), two string headers,
+ * the Map entry, the key's slot in its tree bucket and in the sorted scan snapshot.
+ *
+ * Measured on Node 20 x64 (no pointer compression): 1M keys of 11 characters with 32-character
+ * values take about 206 bytes per key of heap, tree and scan snapshot included (the tree's
+ * fixed ~2 MiB of hash arrays aside); the estimate charges 165 + 11 + 32 = 208.
+ *
+ * Node ids are interned, so they are not charged per record.
+ */
+import { storageFull } from './errors.js';
+import type { VersionedRecord } from './record.js';
+
+/** Fixed bytes charged per record on top of its key and value lengths. */
+export const ENTRY_OVERHEAD_BYTES = 165;
+
+/** The estimated bytes `record` costs under `key`. */
+export function recordBytes(key: string, record: VersionedRecord): number {
+  return ENTRY_OVERHEAD_BYTES + key.length + record.value.length;
+}
+
+/** The running estimate against `memory_limit_mb`. */
+export class MemoryBudget {
+  private used = 0;
+
+  /** @param limit bytes the estimate may reach (Infinity = no limit). */
+  constructor(readonly limit: number) {}
+
+  /** The current estimate in bytes. */
+  get bytes(): number {
+    return this.used;
+  }
+
+  /** The bytes replacing `current` (undefined: a new key) by a record holding `value` adds. */
+  growth(key: string, current: VersionedRecord | undefined, value: string): number {
+    return current === undefined ? ENTRY_OVERHEAD_BYTES + key.length + value.length : value.length - current.value.length;
+  }
+
+  /** @throws StorageError STORAGE_FULL if `delta` more bytes would pass the limit (shrinking always passes). */
+  ensureRoom(delta: number): void {
+    if (delta > 0 && this.used + delta > this.limit) throw storageFull();
+  }
+
+  /** Accounts for `key`'s record changing from `prev` to `next` (undefined = absent). */
+  change(key: string, prev: VersionedRecord | undefined, next: VersionedRecord | undefined): void {
+    this.used += (next === undefined ? 0 : recordBytes(key, next)) - (prev === undefined ? 0 : recordBytes(key, prev));
+  }
+}

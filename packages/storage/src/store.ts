@@ -1,0 +1,295 @@
+/**
+ * The Store: the authoritative in-memory index of a node (a Map of versioned records and the
+ * Merkle tree over them), written behind to a {@link StorageEngine}.
+ *
+ * Every change — a local write, a merged remote version, FLUSH, tombstone collection, load —
+ * goes through the one private `commit`, which updates the Map, the tree (old digest → new
+ * digest), the memory estimate, the scan index, the engine and the subscribers together, so no
+ * path can leave the tree behind the data.
+ */
+import { DEFAULT_SHAPE, MerkleTree, localTree, toHex, versionDigest } from '@merklekv/merkle';
+import type { LeafEntry, RemoteTree, TreePath } from '@merklekv/merkle';
+import type { StorageEngine } from './engine.js';
+import { StorageError, StorageErrorCode } from './errors.js';
+import { HybridClock } from './hlc.js';
+import { addInt64, parseInt64 } from './integer.js';
+import { Interner } from './intern.js';
+import { compareVersions } from './lww.js';
+import { MemoryEngine } from './memory-engine.js';
+import { MemoryBudget } from './memory-estimate.js';
+import { assertValidVersion, isLive, makeRecord } from './record.js';
+import type { VersionedRecord } from './record.js';
+import { ScanIndex } from './scan-index.js';
+import type { ChangeEvent, ChangeOrigin, ClockSkewEvent, ScanPage, StoreOptions } from './store-types.js';
+
+/** What caused a commit: a replicated origin, or a silent one (not published, for load also not persisted). */
+type Cause = ChangeOrigin | 'load' | 'gc';
+
+/** The versioned key-value store of one node. */
+export class Store {
+  /** The Merkle tree over every record, tombstones included. */
+  readonly tree: MerkleTree;
+  readonly nodeId: string;
+  readonly clock: HybridClock;
+  readonly engine: StorageEngine;
+  private readonly records = new Map<string, VersionedRecord>();
+  private readonly index = new ScanIndex((k) => this.records.has(k), () => this.records.keys());
+  private readonly listeners = new Set<(e: ChangeEvent) => void>();
+  private readonly nodes = new Interner();
+  private readonly onClockSkew: ((e: ClockSkewEvent) => void) | undefined;
+  private readonly remote: RemoteTree;
+  private liveCount = 0;
+  private readonly budget: MemoryBudget;
+  private skewEvents = 0;
+
+  constructor(opts: StoreOptions) {
+    if (opts.nodeId === '') throw new StorageError(StorageErrorCode.INVALID_ARGUMENT, 'nodeId must not be empty');
+    this.nodeId = this.nodes.intern(opts.nodeId);
+    this.clock = opts.clock ?? new HybridClock();
+    this.engine = opts.engine ?? new MemoryEngine();
+    this.budget = new MemoryBudget(opts.memoryLimitBytes ?? Number.POSITIVE_INFINITY);
+    this.tree = new MerkleTree(opts.shape ?? DEFAULT_SHAPE);
+    this.onClockSkew = opts.onClockSkew;
+    this.remote = localTree(this.tree, (k) => this.digestOf(k));
+  }
+
+  /** Opens the engine and loads its records (the tree is built once, in O(n)). Call once, before use. */
+  async load(): Promise<{ records: number; ms: number }> {
+    const start = performance.now();
+    await this.engine.open();
+    let count = 0;
+    let maxTs = 0;
+    for await (const [key, r] of this.engine.load()) {
+      const current = this.records.get(key);
+      if (current === undefined || compareVersions(r, current) > 0) {
+        this.commit(key, makeRecord(r.value, r.ts, this.nodes.intern(r.node), r.deleted), 'load');
+      }
+      if (r.ts > maxTs) maxTs = r.ts;
+      count++;
+    }
+    if (count > 0) this.clock.observe(maxTs);
+    return { records: count, ms: performance.now() - start };
+  }
+
+  /** The live value of `key` (undefined if missing or deleted). */
+  get(key: string): string | undefined {
+    const r = this.records.get(key);
+    return r === undefined || r.deleted ? undefined : r.value;
+  }
+
+  /** The version held for `key`, tombstones included. */
+  getVersion(key: string): VersionedRecord | undefined {
+    return this.records.get(key);
+  }
+
+  /** Every record held, tombstones included, in insertion order (a live view: do not write while iterating). */
+  versions(): IterableIterator<[string, VersionedRecord]> {
+    return this.records.entries();
+  }
+
+  /** True if `key` holds a live value. */
+  exists(key: string): boolean {
+    return isLive(this.records.get(key));
+  }
+
+  /** Sets `key`. @throws StorageError STORAGE_FULL */
+  set(key: string, value: string): VersionedRecord {
+    return this.writeLocal(key, value, false);
+  }
+
+  /** Deletes `key` by writing a tombstone. @returns true if a live key was deleted (nothing is written otherwise). */
+  delete(key: string): boolean {
+    if (!this.exists(key)) return false;
+    this.writeLocal(key, '', true);
+    return true;
+  }
+
+  /**
+   * Adds `delta` to the integer in `key` (a missing key counts from 0) and returns the result.
+   * @throws StorageError NOT_AN_INTEGER, INTEGER_OVERFLOW, INVALID_ARGUMENT, STORAGE_FULL (nothing changes)
+   */
+  incrBy(key: string, delta: bigint): bigint {
+    const current = this.get(key);
+    const next = addInt64(current === undefined ? 0n : parseInt64(key, current), delta);
+    this.writeLocal(key, next.toString(), false);
+    return next;
+  }
+
+  /** Appends `suffix` to `key` (a missing key starts empty); returns the new value. @throws StorageError STORAGE_FULL */
+  append(key: string, suffix: string): string {
+    return this.writeLocal(key, (this.get(key) ?? '') + suffix, false).value;
+  }
+
+  /** Prepends `prefix` to `key` (a missing key starts empty); returns the new value. @throws StorageError STORAGE_FULL */
+  prepend(key: string, prefix: string): string {
+    return this.writeLocal(key, prefix + (this.get(key) ?? ''), false).value;
+  }
+
+  /** Sets every entry (a repeated key: the last wins), or none if they would not fit. @throws StorageError STORAGE_FULL */
+  mset(entries: ReadonlyArray<readonly [string, string]>): void {
+    const finals = new Map<string, string>(entries);
+    let delta = 0;
+    for (const [key, value] of finals) delta += this.budget.growth(key, this.records.get(key), value);
+    this.budget.ensureRoom(delta);
+    for (const [key, value] of finals) this.commit(key, this.stamp(key, value, false), 'local');
+  }
+
+  /** Tombstones every live key (FLUSH, replicated cluster-wide). @returns how many keys were deleted. */
+  flush(): number {
+    let n = 0;
+    for (const [key, r] of this.records) {
+      if (r.deleted) continue;
+      this.commit(key, this.stamp(key, '', true), 'local');
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Merges a version from another node (LWW) and advances the clock past its ts.
+   * @returns 'applied' if it won and is now held, 'stale' if the held version wins or equals it.
+   * @throws StorageError INVALID_VERSION, STORAGE_FULL (a live value that would not fit; nothing changes)
+   */
+  merge(key: string, version: VersionedRecord): 'applied' | 'stale' {
+    assertValidVersion(key, version);
+    const seen = this.clock.observe(version.ts);
+    if (seen.clamped) {
+      this.skewEvents++;
+      this.onClockSkew?.({ key, ts: version.ts, skewMs: seen.skewMs });
+    }
+    const current = this.records.get(key);
+    if (current !== undefined && compareVersions(version, current) <= 0) return 'stale';
+    const record = makeRecord(version.value, version.ts, this.nodes.intern(version.node), version.deleted);
+    // Tombstones are always accepted (deletes keep working when full); they are collected after the grace.
+    if (!record.deleted) this.budget.ensureRoom(this.budget.growth(key, current, record.value));
+    this.commit(key, record, 'remote');
+    return 'applied';
+  }
+
+  /**
+   * Live keys starting with `prefix` (`*` or '' = every key), in key order, strictly after `after`,
+   * at most `count` of them; `cursor` is the last key returned when more remain.
+   * @throws StorageError INVALID_ARGUMENT if count is not a positive integer
+   */
+  scan(prefix: string, after: string | undefined, count: number): ScanPage {
+    if (!Number.isInteger(count) || count < 1) {
+      throw new StorageError(StorageErrorCode.INVALID_ARGUMENT, `scan count must be a positive integer, got ${count}`);
+    }
+    return this.index.page(prefix === '*' ? '' : prefix, after, count, (k) => this.get(k));
+  }
+
+  /** Removes tombstones with `ts < olderThanTs` entirely (record and tree entry). @returns how many. */
+  collectTombstones(olderThanTs: number): number {
+    let n = 0;
+    for (const [key, r] of this.records) {
+      if (r.deleted && r.ts < olderThanTs) {
+        this.commit(key, undefined, 'gc');
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Live keys. */
+  get size(): number {
+    return this.liveCount;
+  }
+
+  /** Records held, tombstones included (= tree.size). */
+  get recordCount(): number {
+    return this.records.size;
+  }
+
+  /** The estimated heap the records take, in bytes (see memory-estimate.ts). */
+  get memoryBytes(): number {
+    return this.budget.bytes;
+  }
+
+  /** The limit on {@link memoryBytes} (`memory_limit_mb`; Infinity = none). */
+  get memoryLimitBytes(): number {
+    return this.budget.limit;
+  }
+
+  /** How many merged versions were more than the clock's maximum offset ahead. */
+  get clockSkewEvents(): number {
+    return this.skewEvents;
+  }
+
+  /** The digest of the version held for `key` (what the tree holds for it). */
+  digestOf(key: string): Uint8Array | undefined {
+    const r = this.records.get(key);
+    return r === undefined ? undefined : digest(key, r);
+  }
+
+  /** The entries of the leaf bucket at `path`, sorted by key. */
+  leafEntries(path: TreePath): LeafEntry[] {
+    const entries: LeafEntry[] = [];
+    for (const key of [...this.tree.leafKeys(path)].sort()) {
+      const r = this.records.get(key);
+      if (r !== undefined) entries.push({ key, digest: toHex(digest(key, r)) });
+    }
+    return entries;
+  }
+
+  /** This store's tree as the port the diff driver walks. */
+  remoteTree(): RemoteTree {
+    return this.remote;
+  }
+
+  /** Registers a listener for every local and remote change; returns the unsubscribe function. */
+  subscribe(listener: (e: ChangeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  /** Resolves when every change so far is durable in the engine. */
+  durable(): Promise<void> {
+    return this.engine.flush();
+  }
+
+  /** Flushes and closes the engine. */
+  async close(): Promise<void> {
+    await this.engine.flush();
+    await this.engine.close();
+  }
+
+  private writeLocal(key: string, value: string, deleted: boolean): VersionedRecord {
+    if (!deleted) this.budget.ensureRoom(this.budget.growth(key, this.records.get(key), value));
+    const record = this.stamp(key, value, deleted);
+    this.commit(key, record, 'local');
+    return record;
+  }
+
+  /** A local version of `key`, stamped above the one it replaces whatever the clock says. */
+  private stamp(key: string, value: string, deleted: boolean): VersionedRecord {
+    const current = this.records.get(key);
+    const now = this.clock.now();
+    const ts = current !== undefined && current.ts >= now ? current.ts + 1 : now;
+    return makeRecord(value, ts, this.nodeId, deleted);
+  }
+
+  /** The one place a record changes (see the comment at the top of this file). */
+  private commit(key: string, next: VersionedRecord | undefined, cause: Cause): void {
+    const prev = this.records.get(key);
+    if (prev === undefined && next === undefined) return;
+    this.tree.update(key, prev === undefined ? null : digest(key, prev), next === undefined ? null : digest(key, next));
+    if (next === undefined) {
+      this.records.delete(key);
+      this.index.keyRemoved();
+    } else {
+      this.records.set(key, next);
+      if (prev === undefined) this.index.keyAdded(key);
+    }
+    this.budget.change(key, prev, next);
+    this.liveCount += (isLive(next) ? 1 : 0) - (isLive(prev) ? 1 : 0);
+    if (cause === 'load') return;
+    if (next === undefined) this.engine.remove(key);
+    else this.engine.put(key, next);
+    if (cause === 'gc' || next === undefined) return;
+    for (const listener of this.listeners) listener({ key, record: next, origin: cause });
+  }
+}
+
+function digest(key: string, r: VersionedRecord): Uint8Array {
+  return versionDigest(key, r.value, r.ts, r.node, r.deleted);
+}

@@ -1,0 +1,68 @@
+/**
+ * The `bench` command line: picks the subcommand's bench and runs it. The
+ * merkle and replication benches live in sibling files written separately;
+ * they are imported on demand so that a missing one is a clear error, not a
+ * crash of every other bench.
+ */
+import { existsSync } from 'node:fs';
+import { BenchError, BenchErrorCode } from './errors.js';
+
+/** A bench: takes its own arguments, returns its report. */
+export type Bench = (argv: string[]) => Promise<string>;
+
+/** The top-level usage text. */
+export const USAGE = `Usage: bench <subcommand> [options]
+
+  kv           MerkleKV vs Redis load generator (ops/s, latency, CPU per op)
+  merkle       Merkle tree benchmarks
+  replication  replication benchmarks
+  profile      hot spots of a node --cpu-prof profile (bench profile FILE [--top N])
+
+Run \`bench <subcommand> --help\` for its options.
+`;
+
+/**
+ * Imports `exportName` from the module `base` (.ts or .js) in `dir`.
+ * @throws BenchError `MISSING_BENCH` when the file or the export is missing
+ */
+export async function loadBench(dir: URL, base: string, exportName: string): Promise<Bench> {
+  const file = ['.ts', '.js'].map((ext) => new URL(`${base}${ext}`, dir)).find((u) => existsSync(u));
+  if (file === undefined) {
+    throw new BenchError(BenchErrorCode.MISSING_BENCH, `This benchmark is not available yet: ${base}.ts does not exist in ${dir.pathname}`);
+  }
+  // Import through the `.js` name (tsx maps it to the `.ts` source), by a computed specifier:
+  // the file may not exist when this one is typechecked.
+  const mod = (await import(new URL(`${base}.js`, dir).href)) as Record<string, unknown>;
+  const fn = mod[exportName];
+  if (typeof fn !== 'function') {
+    throw new BenchError(BenchErrorCode.MISSING_BENCH, `${base}.ts does not export ${exportName}(argv)`);
+  }
+  return fn as Bench;
+}
+
+/**
+ * Runs `bench <subcommand> ...args` and returns what to print.
+ * @param dir where the bench modules are @default this file's folder
+ * @throws BenchError `UNKNOWN_SUBCOMMAND`, `MISSING_BENCH`, or whatever the bench throws
+ */
+export async function runCli(argv: readonly string[], dir: URL = new URL('.', import.meta.url)): Promise<string> {
+  // `nx bench tools -- kv ...` may forward a literal `--` first.
+  const [sub, ...rest] = argv[0] === '--' ? argv.slice(1) : argv;
+  switch (sub) {
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      return USAGE;
+    case 'kv':
+      return (await import('./kv.js')).benchKv(rest);
+    case 'profile':
+      return (await import('./profile-command.js')).benchProfile(rest);
+    case 'merkle':
+      return (await loadBench(dir, 'merkle', 'benchMerkle'))(rest);
+    case 'replication':
+      return (await loadBench(dir, 'replication', 'benchReplication'))(rest);
+    default:
+      throw new BenchError(BenchErrorCode.UNKNOWN_SUBCOMMAND, `Unknown subcommand '${sub}'.\n\n${USAGE}`);
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * Replication benchmarks (`bench replication [--rates 1000,10000] [--seconds 3] [--writes 200000]`,
+ * or standalone: `npx tsx --tsconfig tsconfig.base.json tools/src/bench/replication.ts`).
+ *
+ * Three in-process nodes (Store + Replicator, each with its own MQTT connection) on a
+ * Debian `mosquitto` started as a child process on a free loopback port:
+ * - latency: node A writes at R writes/s (paced against the wall clock); node B timestamps
+ *   each key's arrival through its store's change feed; latency = arrival - write (p50, p99).
+ * - throughput: one node writes `--writes` distinct keys as fast as it can, with replication
+ *   off (no replicator) and on (replicating to B and C, timed until the last batch is
+ *   acknowledged by the broker), in the same run; the ratio on/off is reported.
+ * Targets (DESIGN.md): p50 <= 1 ms and p99 <= 5 ms at 10k writes/s; on/off >= 0.7.
+ * The report is returned as markdown; progress goes to stderr.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { Store } from '@merklekv/storage';
+import { createMqttPubSub, Replicator, type PubSub } from '@merklekv/replication';
+import { percentile } from './latency.js';
+import { freePort } from './servers.js';
+
+interface Options {
+  readonly rates: number[];
+  readonly seconds: number;
+  readonly writes: number;
+}
+
+interface Node {
+  readonly store: Store;
+  readonly pubsub: PubSub;
+  readonly replicator: Replicator | undefined;
+}
+
+const USAGE = `Usage: bench replication [--rates 1000,10000] [--seconds 3] [--writes 200000]
+`;
+
+function parseArgs(argv: string[]): Options | undefined {
+  const opts = { rates: [1000, 10_000], seconds: 3, writes: 200_000 };
+  const args = argv.filter((a) => a !== '--');
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i];
+    const value = args[i + 1] ?? '';
+    if (flag === '--help' || flag === '-h') return undefined;
+    if (flag === '--rates') opts.rates = value.split(',').map(Number);
+    else if (flag === '--seconds') opts.seconds = Number(value);
+    else if (flag === '--writes') opts.writes = Number(value);
+    else throw new Error(`unknown option '${String(flag)}'\n${USAGE}`);
+    i++;
+  }
+  if (opts.rates.some((r) => !(r > 0)) || !(opts.seconds > 0) || !(opts.writes > 0)) throw new Error(`invalid option value\n${USAGE}`);
+  return opts;
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function startMosquitto(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'bench-mosquitto-'));
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nmax_inflight_messages 0\nmax_queued_messages 0\n`);
+  const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+  const up = async (): Promise<boolean> =>
+    new Promise((resolve) => {
+      const s = connect({ port, host: '127.0.0.1' });
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+  const deadline = Date.now() + 5000;
+  while (!(await up())) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error('mosquitto did not start (is it installed?)');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode === null && child.pid !== undefined) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        process.kill(child.pid, 'SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startNode(url: string, id: string, prefix: string, replicate: boolean): Promise<Node> {
+  const store = new Store({ nodeId: id });
+  const pubsub = createMqttPubSub({ brokerUrl: url, clientId: `${prefix}-${id}` });
+  const replicator = replicate ? new Replicator({ store, nodeId: id, topicPrefix: prefix, pubsub }) : undefined;
+  await replicator?.start();
+  await until(`${id} connected`, () => pubsub.connected, 5000);
+  return { store, pubsub, replicator };
+}
+
+async function stopNodes(nodes: readonly Node[]): Promise<void> {
+  for (const n of nodes) {
+    await n.replicator?.stop();
+    await n.pubsub.close();
+  }
+}
+
+/** Writes on A at `rate`/s for `seconds`, measuring write → visible on B. */
+async function measureLatency(a: Node, b: Node, rate: number, seconds: number): Promise<{ p50: number; p99: number; count: number; achieved: number }> {
+  const sent = new Map<string, number>();
+  const samples: number[] = [];
+  const off = b.store.subscribe((e) => {
+    const t0 = e.origin === 'remote' ? sent.get(e.key) : undefined;
+    if (t0 !== undefined) samples.push(performance.now() - t0);
+  });
+  const total = Math.round(rate * seconds);
+  const start = performance.now();
+  let i = 0;
+  while (i < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000));
+    for (; i < due; i++) {
+      const key = `lat:${rate}:${i}`;
+      sent.set(key, performance.now());
+      a.store.set(key, 'x'.repeat(32));
+    }
+    await tick();
+  }
+  const elapsed = (performance.now() - start) / 1000;
+  await until('every write visible on B', () => samples.length >= total, 30_000);
+  off();
+  samples.sort((x, y) => x - y);
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99), count: samples.length, achieved: total / elapsed };
+}
+
+/** Writes `writes` distinct keys on `node` in chunks; returns writes/s (until acknowledged when replicating). */
+async function measureThroughput(node: Node, writes: number, label: string): Promise<number> {
+  const value = 'v'.repeat(32);
+  const start = performance.now();
+  for (let i = 0; i < writes; i++) {
+    node.store.set(`tp:${label}:${i}`, value);
+    if (i % 1000 === 999) await tick();
+  }
+  if (node.replicator !== undefined) {
+    const r = node.replicator;
+    await until('queue drained', () => r.stats().queueDepth === 0 && r.stats().inFlightBatches === 0, 60_000);
+  }
+  return writes / ((performance.now() - start) / 1000);
+}
+
+/** Runs the replication benchmarks; returns a markdown report. */
+export async function benchReplication(argv: string[]): Promise<string> {
+  const opts = parseArgs(argv);
+  if (opts === undefined) return USAGE;
+  const broker = await startMosquitto();
+  const prefix = `bench-${process.pid}`;
+  const lines = ['# Replication benchmark', '', `3 in-process nodes on mosquitto (${broker.url}), 32-byte values.`, ''];
+  try {
+    const nodes = [await startNode(broker.url, 'A', prefix, true), await startNode(broker.url, 'B', prefix, true), await startNode(broker.url, 'C', prefix, true)];
+    const [a, b] = nodes as [Node, Node, Node];
+    lines.push('| rate (writes/s) | achieved | samples | p50 A→B (ms) | p99 A→B (ms) |', '|---:|---:|---:|---:|---:|');
+    for (const rate of opts.rates) {
+      process.stderr.write(`latency at ${rate} writes/s...\n`);
+      const r = await measureLatency(a, b, rate, opts.seconds);
+      lines.push(`| ${rate} | ${Math.round(r.achieved)} | ${r.count} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} |`);
+    }
+    process.stderr.write('throughput with replication on...\n');
+    const on = await measureThroughput(a, opts.writes, 'on');
+    await stopNodes(nodes);
+
+    process.stderr.write('throughput with replication off...\n');
+    const solo = await startNode(broker.url, 'solo', `${prefix}-off`, false);
+    const offRate = await measureThroughput(solo, opts.writes, 'off');
+    await stopNodes([solo]);
+    lines.push(
+      '',
+      '| single-node writes | writes/s |',
+      '|---|---:|',
+      `| replication off | ${Math.round(offRate)} |`,
+      `| replication on (until acknowledged) | ${Math.round(on)} |`,
+      `| ratio on/off | ${(on / offRate).toFixed(2)} |`,
+      '',
+      'Targets: p50 <= 1 ms and p99 <= 5 ms at 10k writes/s; on/off >= 0.7.',
+      '',
+    );
+  } finally {
+    await broker.stop();
+  }
+  return lines.join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  benchReplication(process.argv.slice(2)).then(
+    (out) => process.stdout.write(out),
+    (err: unknown) => {
+      process.stderr.write(`bench replication: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

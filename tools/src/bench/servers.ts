@@ -1,0 +1,202 @@
+/**
+ * Servers under test as child processes: a throwaway `redis-server` and a
+ * MerkleKV node, each on a free loopback port, started, probed until they
+ * answer `PING`, and stopped by PID.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BenchError, BenchErrorCode } from './errors.js';
+
+/** A server the bench talks to; `stop` is a no-op for one it did not start. */
+export interface ServerHandle {
+  readonly label: string;
+  readonly host: string;
+  readonly port: number;
+  /** For CPU accounting; undefined when unknown (external server without --pid). */
+  readonly pid: number | undefined;
+  /** How it was launched, for the report. */
+  readonly launch: string;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1 (bound and released; racy only in theory). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** One `PING` round trip; resolves true when any reply line came back. */
+function pingOnce(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port });
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    s.on('error', () => done(false));
+    s.on('connect', () => s.write('PING\r\n'));
+    s.on('data', (d: Buffer) => {
+      if (d.includes(10)) done(true);
+    });
+  });
+}
+
+/**
+ * Polls until the server answers `PING`, the child exits, or `timeoutMs` passes.
+ * @throws BenchError `SERVER_START_FAILED`
+ */
+export async function waitForPing(host: string, port: number, timeoutMs: number, child?: ChildProcess, output?: () => string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child && child.exitCode !== null) {
+      throw new BenchError(
+        BenchErrorCode.SERVER_START_FAILED,
+        `Server on port ${port} exited with code ${child.exitCode} before answering PING:\n${output?.() ?? ''}`,
+      );
+    }
+    if (await pingOnce(host, port, 1000)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new BenchError(BenchErrorCode.SERVER_START_FAILED, `No PING reply from ${host}:${port} within ${timeoutMs} ms:\n${output?.() ?? ''}`);
+}
+
+/** Keeps the last few KiB a child printed, for error messages. */
+function captureOutput(child: ChildProcess): () => string {
+  let tail = '';
+  const keep = (d: Buffer): void => {
+    tail = (tail + d.toString()).slice(-4096);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => tail;
+}
+
+/** SIGTERM by PID, then SIGKILL after `graceMs` if it has not exited. */
+function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function startChild(label: string, cmd: string, args: string[], port: number, opts: { cwd?: string; env?: NodeJS.ProcessEnv; startTimeoutMs: number; cleanup?: () => void }): Promise<ServerHandle> {
+  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = captureOutput(child);
+  const spawned = await new Promise<Error | undefined>((resolve) => {
+    child.once('spawn', () => resolve(undefined));
+    child.once('error', (err) => resolve(err));
+  });
+  if (spawned || child.pid === undefined) {
+    opts.cleanup?.();
+    throw new BenchError(BenchErrorCode.SERVER_START_FAILED, `Cannot start ${cmd}: ${spawned?.message ?? 'no pid'}`, { cause: spawned });
+  }
+  try {
+    await waitForPing('127.0.0.1', port, opts.startTimeoutMs, child, output);
+  } catch (err) {
+    await stopChild(child);
+    opts.cleanup?.();
+    throw err;
+  }
+  return {
+    label,
+    host: '127.0.0.1',
+    port,
+    pid: child.pid,
+    launch: [cmd, ...args].map((a) => (a === '' ? "''" : a)).join(' '),
+    stop: async () => {
+      await stopChild(child);
+      opts.cleanup?.();
+    },
+  };
+}
+
+/**
+ * Starts `redis-server` on a free loopback port, without persistence.
+ * @throws BenchError `SERVER_START_FAILED`
+ */
+export async function startRedis(): Promise<ServerHandle> {
+  const port = await freePort();
+  return startChild(
+    'Redis',
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', '--maxclients', '10000'],
+    port,
+    { startTimeoutMs: 10_000 },
+  );
+}
+
+/** The TOML config of a standalone bench node. */
+export function nodeConfigToml(port: number): string {
+  return [
+    'node_id = "bench"',
+    '[network]',
+    'bind_address = "127.0.0.1"',
+    `bind_port = ${port}`,
+    'max_connections = 10000',
+    '[mqtt]',
+    'broker_address = "none"',
+    '[anti_entropy]',
+    'enabled = false',
+    '[logging]',
+    'level = "warn"',
+    '',
+  ].join('\n');
+}
+
+/** How to launch the node: its build, its sources through tsx, or whichever exists. */
+export type NodeLaunchMode = 'auto' | 'built' | 'tsx';
+
+/**
+ * Starts a MerkleKV node (apps/node) on a free loopback port, standalone:
+ * no MQTT, no anti-entropy. `built` runs `node apps/node/dist/main.js`
+ * (build it first: `npx nx build node`); `tsx` runs the sources with
+ * `node --import tsx`, so the node process itself is the child whose CPU is
+ * measured; `auto` takes the build when it exists.
+ * @throws BenchError `SERVER_START_FAILED`
+ */
+export async function startMerkleKv(root: string, mode: NodeLaunchMode, extraNodeArgs: readonly string[] = []): Promise<ServerHandle & { stale: boolean }> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'merklekv-bench-'));
+  const configFile = join(dir, 'node.toml');
+  writeFileSync(configFile, nodeConfigToml(port));
+  const built = join(root, 'apps/node/dist/main.js');
+  const source = join(root, 'apps/node/src/main.ts');
+  const useBuilt = mode === 'built' || (mode === 'auto' && existsSync(built));
+  const stale = useBuilt && existsSync(built) && existsSync(source) && statSync(source).mtimeMs > statSync(built).mtimeMs;
+  const args = useBuilt
+    ? [...extraNodeArgs, built, '--config', configFile]
+    : [...extraNodeArgs, '--import', 'tsx', source, '--config', configFile];
+  const handle = await startChild('MerkleKV', process.execPath, args, port, {
+    cwd: root,
+    env: { ...process.env, TSX_TSCONFIG_PATH: join(root, 'tsconfig.base.json') },
+    startTimeoutMs: 60_000,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  });
+  return { ...handle, stale };
+}
+
+/** A server the bench did not start (`--host/--port`). */
+export async function externalServer(label: string, host: string, port: number, pid: number | undefined): Promise<ServerHandle> {
+  await waitForPing(host, port, 5000);
+  return { label, host, port, pid, launch: `external ${host}:${port}`, stop: async () => undefined };
+}
