@@ -1,0 +1,12 @@
+export { MerkleError, MerkleErrorCode } from './errors.js';
+export { DEFAULT_SHAPE, MAX_BUCKET_BITS, makeShape, parseShapeId, validateShape } from './shape.js';
+export type { TreeShape } from './shape.js';
+export { DIGEST_BYTES, versionDigest } from './version-digest.js';
+export { keyHash32 } from './key-hash.js';
+export { MerkleTree } from './tree.js';
+export type { TreePath } from './tree.js';
+export { localTree } from './remote-tree.js';
+export type { LeafEntry, RemoteTree, RootReply } from './remote-tree.js';
+export { diff } from './diff.js';
+export type { DiffOptions, DiffResult } from './diff.js';
+export { toHex } from './hex.js';
