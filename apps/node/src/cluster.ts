@@ -1,5 +1,5 @@
-import { AntiEntropy, PeerDiscovery, TombstoneCollector, discoveryWill } from '@merklekv/anti-entropy';
-import { createMqttPubSub, Replicator, startEmbeddedBroker, type EmbeddedBroker, type PubSub } from '@merklekv/replication';
+import { AntiEntropy, PeerDiscovery, TombstoneCollector, discoveryWill, type AntiEntropyStats } from '@merklekv/anti-entropy';
+import { createMqttPubSub, Replicator, startEmbeddedBroker, type EmbeddedBroker, type PubSub, type ReplicationStats } from '@merklekv/replication';
 import type { Store } from '@merklekv/storage';
 import type { StatsSection, SyncFigures } from './commands/context.js';
 import type { NodeConfig } from './config/index.js';
@@ -8,6 +8,8 @@ import type { Logger } from './logger.js';
 /** Replication, anti-entropy and their housekeeping, as one node runs them. */
 export interface Cluster {
   readonly sections: ReadonlyArray<() => StatsSection>;
+  replicationStats(): ReplicationStats | undefined;
+  antiEntropyStats(): AntiEntropyStats;
   syncNow(peer: string): Promise<SyncFigures>;
   /** True when replication is on and the broker connection is up (or replication is off). */
   ready(): boolean;
@@ -142,6 +144,8 @@ export async function startCluster(config: NodeConfig, store: Store, address: { 
 
   return {
     sections,
+    replicationStats: () => replicator?.stats(),
+    antiEntropyStats: () => antiEntropy.stats(),
     syncNow: (peer) => antiEntropy.syncNow(peer),
     ready: () => pubsub?.connected ?? true,
     stop: async () => {

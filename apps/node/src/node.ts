@@ -1,4 +1,6 @@
 import { Store } from '@merklekv/storage';
+import { AdminServer } from './admin/admin-server.js';
+import { NodeMetrics } from './admin/metrics.js';
 import type { NodeContext, StatsSection } from './commands/context.js';
 import { startCluster } from './cluster.js';
 import { createDispatcher } from './commands/dispatch.js';
@@ -43,29 +45,44 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     shutdown: () => setImmediate(() => void stop('SHUTDOWN command')),
   };
 
-  const server = new TcpServer({
+  const metrics: NodeMetrics = new NodeMetrics({
+    counters: ctx.counters,
+    store,
+    // Read at scrape time only, once the listener below exists.
+    server: () => ({ connections: listener.connectionCount, counters: listener.counters }),
+    replication: () => cluster.replicationStats(),
+    antiEntropy: () => cluster.antiEntropyStats(),
+  });
+  const listener: TcpServer = new TcpServer({
     host: config.network.bind_address,
     port: config.network.bind_port,
     maxConnections: config.network.max_connections,
     idleTimeoutMs: config.network.connection_timeout * 1000,
     maxLineBytes: config.network.max_line_bytes,
-    execute: createDispatcher(ctx),
+    execute: createDispatcher(ctx, metrics.latency),
     logger,
   });
   sections.push(() => [
     'Connections',
     {
-      connected_clients: server.connectionCount,
-      total_connections: server.counters.accepted,
-      rejected_connections: server.counters.rejected,
-      timed_out_connections: server.counters.timedOut,
+      connected_clients: listener.connectionCount,
+      total_connections: listener.counters.accepted,
+      rejected_connections: listener.counters.rejected,
+      timed_out_connections: listener.counters.timedOut,
     },
   ]);
   sections.push(...cluster.sections);
   let address;
+  let admin: AdminServer | undefined;
   try {
-    address = await server.listen();
+    if (config.admin.port !== undefined) {
+      admin = new AdminServer({ host: config.admin.bind_address, port: config.admin.port, metrics, ready: () => cluster.ready(), logger });
+      const at = await admin.listen();
+      logger.info({ address: at.host, port: at.port }, 'admin listening');
+    }
+    address = await listener.listen();
   } catch (err) {
+    await admin?.close();
     await cluster.stop();
     await store.close();
     throw err;
@@ -78,7 +95,8 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
   stop = (reason = 'requested') => {
     stopping ??= (async () => {
       logger.info({ reason }, 'shutting down');
-      await server.close();
+      await listener.close();
+      await admin?.close();
       await cluster.stop();
       await store.close();
       logger.info('stopped');

@@ -13,15 +13,38 @@ const handlers: HandlerTable = {
   HASH: hash, TREE: tree, LEAF: leaf, GETV: getv, PUTV: putv, SYNC: sync,
 };
 
+/** Receives command execution times, in seconds (a Prometheus histogram). */
+export interface LatencySink {
+  observe(labels: { command: string }, seconds: number): void;
+}
+
+/** Time one command in this many, on average. */
+const LATENCY_SAMPLE = 16;
+
 const errorReply = (err: unknown): string => `ERROR: ${err instanceof Error ? err.message : String(err)}\r\n`;
 
 /**
  * Turns decoded requests into replies. This is where errors become `ERROR`
  * lines: a failing command never affects the connection or other clients.
  */
-export function createDispatcher(ctx: NodeContext): (item: DecodedItem) => Reply {
+export function createDispatcher(ctx: NodeContext, latency?: LatencySink): (item: DecodedItem) => Reply {
   const { calls, errors } = ctx.counters;
   return (item) => {
+    // One command in LATENCY_SAMPLE, drawn at random (a fixed stride would
+    // alias with a client's repeating pattern), is timed: the histogram stays
+    // representative while most commands cost no clock reads.
+    if (latency !== undefined && Math.random() < 1 / LATENCY_SAMPLE && item.type !== 'error') {
+      const started = performance.now();
+      const reply = run(item);
+      const observe = () => latency.observe({ command: item.type }, (performance.now() - started) / 1000);
+      if (typeof reply === 'string') observe();
+      else void reply.finally(observe);
+      return reply;
+    }
+    return run(item);
+  };
+
+  function run(item: DecodedItem): Reply {
     if (item.type === 'error') {
       ctx.counters.protocolErrors++;
       return `ERROR: ${item.message}\r\n`;
@@ -39,5 +62,5 @@ export function createDispatcher(ctx: NodeContext): (item: DecodedItem) => Reply
       errors[type] = (errors[type] ?? 0) + 1;
       return errorReply(err);
     }
-  };
+  }
 }

@@ -89,6 +89,13 @@ export const loggingSchema = z.strictObject({
   file_path: z.string().min(1).optional(),
 });
 
+export const adminSchema = z.strictObject({
+  /** MerkleKV: address of the admin HTTP listener (/metrics, /health, /ready). */
+  bind_address: ipAddress.default('127.0.0.1'),
+  /** MerkleKV: port of the admin HTTP listener; unset = no admin listener. */
+  port: portOrZero.optional(),
+});
+
 export const configSchema = z.strictObject({
   node_id: z.string({
     error: (issue) => (issue.input === undefined ? 'is required: a unique name for this node' : 'must be a string'),
@@ -101,6 +108,7 @@ export const configSchema = z.strictObject({
   anti_entropy: antiEntropySchema.default(antiEntropySchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),
   logging: loggingSchema.default(loggingSchema.parse({})),
+  admin: adminSchema.default(adminSchema.parse({})),
 });
 
 /** A validated configuration, as the rest of the node sees it. */
