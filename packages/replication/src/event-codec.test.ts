@@ -1,0 +1,97 @@
+import fc from 'fast-check';
+import type { ChangeEvent } from './change-event.js';
+import { decodeBatch, encodeBatch } from './event-codec.js';
+import { ReplicationErrorCode } from './errors.js';
+
+const eventArb = fc.record({
+  key: fc.string({ minLength: 1, maxLength: 20 }),
+  ts: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+  node: fc.constantFrom('n1', 'n2', 'n3'),
+  deleted: fc.boolean(),
+  value: fc.string({ maxLength: 30 }),
+}).map(({ key, ts, node, deleted, value }): ChangeEvent => ({ key, record: { value: deleted ? '' : value, ts, node, deleted } }));
+
+function decodeOk(payload: Buffer) {
+  const result = decodeBatch(payload);
+  if (!result.ok) throw result.error;
+  return result.batch;
+}
+
+function rejection(payload: string | Buffer, maxBytes?: number): string {
+  const result = decodeBatch(typeof payload === 'string' ? Buffer.from(payload) : payload, maxBytes);
+  if (result.ok) throw new Error(`accepted ${String(payload)}`);
+  return result.error.code;
+}
+
+describe('event codec', () => {
+  it('round-trips any batch, including tombstones and records written by another node', () => {
+    fc.assert(
+      fc.property(fc.array(eventArb, { maxLength: 50 }), fc.boolean(), (events, rejoin) => {
+        const batch = decodeOk(encodeBatch('n1', events, rejoin));
+        expect(batch.node).toBe('n1');
+        expect(batch.rejoin).toBe(rejoin);
+        expect(batch.events).toEqual(events);
+      }),
+    );
+  });
+
+  it('uses the compact tuple layout: tombstones carry no value, the writer only when it differs', () => {
+    const events: ChangeEvent[] = [
+      { key: 'a', record: { value: 'x y', ts: 5, node: 'n1', deleted: false } },
+      { key: 'b', record: { value: '', ts: 6, node: 'n1', deleted: true } },
+      { key: 'c', record: { value: 'z', ts: 7, node: 'n9', deleted: false } },
+    ];
+    expect(encodeBatch('n1', events).toString()).toBe('{"v":1,"n":"n1","e":[["a",5,0,"x y"],["b",6,1],["c",7,0,"z","n9"]]}');
+    expect(encodeBatch('n1', [], true).toString()).toBe('{"v":1,"n":"n1","e":[],"r":1}');
+  });
+
+  it('costs a small fixed overhead per event over the key and value bytes', () => {
+    const events: ChangeEvent[] = Array.from({ length: 256 }, (_, i) => ({
+      key: `user:${i}`,
+      record: { value: `value-${i}`, ts: 1_830_000_000_000 * 1024 + i, node: 'node-1', deleted: false },
+    }));
+    const payloadBytes = encodeBatch('node-1', events).length;
+    const dataBytes = events.reduce((sum, e) => sum + e.key.length + e.record.value.length, 0);
+    expect((payloadBytes - dataBytes) / events.length).toBeLessThan(32);
+  });
+
+  it.each([
+    ['not JSON', 'hello', ReplicationErrorCode.INVALID_PAYLOAD],
+    ['a JSON scalar', '42', ReplicationErrorCode.FOREIGN_PAYLOAD],
+    ['a JSON array', '[1,2]', ReplicationErrorCode.FOREIGN_PAYLOAD],
+    ['no node id', '{"v":1,"e":[]}', ReplicationErrorCode.FOREIGN_PAYLOAD],
+    ['no version', '{"n":"x","e":[]}', ReplicationErrorCode.FOREIGN_PAYLOAD],
+    ['another version', '{"v":2,"n":"x","e":[]}', ReplicationErrorCode.UNSUPPORTED_VERSION],
+    ['an empty node id', '{"v":1,"n":"","e":[]}', ReplicationErrorCode.INVALID_PAYLOAD],
+    ['no events array', '{"v":1,"n":"x"}', ReplicationErrorCode.INVALID_PAYLOAD],
+    ['an empty key', '{"v":1,"n":"x","e":[["",1,0,"v"]]}', ReplicationErrorCode.INVALID_PAYLOAD],
+    ['a fractional ts', '{"v":1,"n":"x","e":[["k",1.5,0,"v"]]}', ReplicationErrorCode.INVALID_PAYLOAD],
+    ['a negative ts', '{"v":1,"n":"x","e":[["k",-1,0,"v"]]}', ReplicationErrorCode.INVALID_PAYLOAD],
+    ['an unsafe ts', `{"v":1,"n":"x","e":[["k",${2 ** 60},0,"v"]]}`, ReplicationErrorCode.INVALID_PAYLOAD],
+    ['a live record without value', '{"v":1,"n":"x","e":[["k",1,0]]}', ReplicationErrorCode.INVALID_PAYLOAD],
+    ['a tombstone with a value', '{"v":1,"n":"x","e":[["k",1,1,"v"]]}', ReplicationErrorCode.INVALID_PAYLOAD],
+    ['a deleted flag of 2', '{"v":1,"n":"x","e":[["k",1,2,"v"]]}', ReplicationErrorCode.INVALID_PAYLOAD],
+    ['a numeric value', '{"v":1,"n":"x","e":[["k",1,0,5]]}', ReplicationErrorCode.INVALID_PAYLOAD],
+    ['an object event', '{"v":1,"n":"x","e":[{"key":"k"}]}', ReplicationErrorCode.INVALID_PAYLOAD],
+  ])('rejects %s', (_name, payload, code) => {
+    expect(rejection(payload)).toBe(code);
+  });
+
+  it('rejects a payload over the size limit before parsing it', () => {
+    expect(rejection(encodeBatch('n', [{ key: 'k', record: { value: 'x'.repeat(100), ts: 1, node: 'n', deleted: false } }]), 64)).toBe(
+      ReplicationErrorCode.PAYLOAD_TOO_LARGE,
+    );
+  });
+
+  it('rejects the whole batch when one event is malformed (nothing half-applied)', () => {
+    expect(rejection('{"v":1,"n":"x","e":[["ok",1,0,"v"],["bad",1,0]]}')).toBe(ReplicationErrorCode.INVALID_PAYLOAD);
+  });
+
+  it('never throws on arbitrary bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        expect(typeof decodeBatch(Buffer.from(bytes)).ok).toBe('boolean');
+      }),
+    );
+  });
+});

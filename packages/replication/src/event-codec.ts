@@ -1,0 +1,115 @@
+/**
+ * The wire format of replication messages on `{topic_prefix}/updates`.
+ *
+ * One MQTT message carries one batch, as compact JSON:
+ *
+ *     {"v":1,"n":"node-1","e":[["user:1",1790000000000000,0,"alice"],["tmp",1790000000000001,1]]}
+ *
+ * - `v`  format version (always 1 for now; anything else is rejected).
+ * - `n`  the publishing node's id; a node ignores batches carrying its own id.
+ * - `e`  events, each a tuple `[key, ts, deleted, value?, node?]`:
+ *   `ts` is the record's HLC timestamp (safe integer), `deleted` is 0 or 1,
+ *   `value` is present for live records and omitted (or `""`) for tombstones,
+ *   `node` is present only when the record's writer differs from `n`.
+ * - `r`  optional, `1` when the publisher has just (re)connected (a rejoin).
+ *
+ * Every payload is parsed with zod; anything else (not JSON, no version, no
+ * node id, malformed tuples, a tombstone with a value) is rejected whole.
+ */
+import { z } from 'zod';
+import type { ChangeBatch, ChangeEvent } from './change-event.js';
+import { ReplicationError, ReplicationErrorCode } from './errors.js';
+
+/** The format version this build writes and reads. */
+export const WIRE_FORMAT_VERSION = 1;
+
+/** Largest accepted payload, in bytes. @default 16 MiB */
+export const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+
+const keySchema = z.string().min(1);
+const tsSchema = z.number().int().nonnegative();
+const nodeSchema = z.string().min(1).max(256);
+
+/**
+ * One event. A single tuple with optional tail plus one refinement is about 3x
+ * faster to check than a union of exact tuples (this runs for every event received).
+ */
+const entrySchema = z
+  .tuple([keySchema, tsSchema, z.union([z.literal(0), z.literal(1)]), z.string().optional(), nodeSchema.optional()])
+  .refine((e) => (e[2] === 0 ? e[3] !== undefined : e[3] === undefined || e[3] === ''), {
+    message: 'a live record needs a value and a tombstone carries none',
+  });
+
+/** The zod schema of one batch message (see the file comment for the layout). */
+export const changeBatchSchema = z.object({
+  v: z.literal(WIRE_FORMAT_VERSION),
+  n: nodeSchema,
+  e: z.array(entrySchema),
+  r: z.literal(1).optional(),
+});
+
+/** The raw (JSON) shape of a batch message. */
+export type WireBatch = z.infer<typeof changeBatchSchema>;
+
+type WireEntry = WireBatch['e'][number];
+
+/** The outcome of {@link decodeBatch}: a batch, or the reason it was rejected. */
+export type DecodeResult = { readonly ok: true; readonly batch: ChangeBatch } | { readonly ok: false; readonly error: ReplicationError };
+
+/** Encodes one batch of events published by `node`. */
+export function encodeBatch(node: string, events: Iterable<ChangeEvent>, rejoin = false): Buffer {
+  const e: WireEntry[] = [];
+  for (const { key, record } of events) {
+    const foreignWriter = record.node !== node;
+    if (record.deleted) {
+      e.push(foreignWriter ? [key, record.ts, 1, '', record.node] : [key, record.ts, 1]);
+    } else {
+      e.push(foreignWriter ? [key, record.ts, 0, record.value, record.node] : [key, record.ts, 0, record.value]);
+    }
+  }
+  const wire: WireBatch = rejoin ? { v: WIRE_FORMAT_VERSION, n: node, e, r: 1 } : { v: WIRE_FORMAT_VERSION, n: node, e };
+  return Buffer.from(JSON.stringify(wire), 'utf8');
+}
+
+/** Decodes and validates one payload; never throws. */
+export function decodeBatch(payload: Buffer, maxBytes: number = MAX_PAYLOAD_BYTES): DecodeResult {
+  if (payload.length > maxBytes) {
+    return reject(ReplicationErrorCode.PAYLOAD_TOO_LARGE, `payload of ${payload.length} bytes exceeds ${maxBytes}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(payload.toString('utf8'));
+  } catch (cause) {
+    return reject(ReplicationErrorCode.INVALID_PAYLOAD, 'payload is not JSON', cause);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json) || !('v' in json) || !('n' in json)) {
+    return reject(ReplicationErrorCode.FOREIGN_PAYLOAD, 'payload is not a MerkleKV change batch (no "v" or "n")');
+  }
+  if (json.v !== WIRE_FORMAT_VERSION) {
+    return reject(ReplicationErrorCode.UNSUPPORTED_VERSION, `unsupported change-batch version ${JSON.stringify(json.v)}`);
+  }
+  const parsed = changeBatchSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue === undefined ? '' : ` at ${issue.path.join('.') || '(root)'}: ${issue.message}`;
+    return reject(ReplicationErrorCode.INVALID_PAYLOAD, `invalid change batch${where}`, parsed.error);
+  }
+  const { n, e, r } = parsed.data;
+  const events = e.map(([key, ts, deleted, value, writer]): ChangeEvent => ({
+    key,
+    record: { value: deleted === 1 ? '' : (value ?? ''), ts, node: writer ?? n, deleted: deleted === 1 },
+  }));
+  return { ok: true, batch: { node: n, events, rejoin: r === 1 } };
+}
+
+/**
+ * The bytes every batch published by `node` starts with (see {@link encodeBatch}): lets a
+ * node recognise its own echoes without parsing them.
+ */
+export function batchPrefix(node: string): Buffer {
+  return Buffer.from(`{"v":${WIRE_FORMAT_VERSION},"n":${JSON.stringify(node)},`, 'utf8');
+}
+
+function reject(code: ReplicationErrorCode, message: string, cause?: unknown): DecodeResult {
+  return { ok: false, error: new ReplicationError(code, message, cause === undefined ? undefined : { cause }) };
+}

@@ -1,0 +1,221 @@
+/**
+ * The mqtt.js adapter of the {@link PubSub} port.
+ *
+ * - TCP_NODELAY on every connection: without it Nagle's algorithm holds small
+ *   PUBLISH/PUBACK packets back (measured: 20k → 45-65k msgs/s, p99 50-80 ms → < 10 ms).
+ * - Reconnects are driven here, not by mqtt.js's fixed `reconnectPeriod`: after
+ *   each close the next attempt waits `reconnectBackoff(attempt)`. The client's
+ *   message stores are kept across reconnects, so QoS 1 messages in flight when
+ *   the connection dropped are resent and their promises settle.
+ * - Subscriptions are renewed on every connect; `connected` turns true (and
+ *   listeners hear it) only once they are active, so nothing published by
+ *   others after that point is missed.
+ */
+import mqtt from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import { exponentialBackoff } from './backoff.js';
+import { normalizeBrokerUrl } from './broker-url.js';
+import { ReplicationError, ReplicationErrorCode } from './errors.js';
+import { silentLogger, type Logger } from './logger.js';
+import type { MessageHandler, PublishOptions, PubSub } from './pubsub.js';
+import { topicMatches } from './topic-match.js';
+
+/** TLS settings for `mqtts://` / `wss://` brokers. */
+export interface MqttTlsOptions {
+  readonly ca?: string | Buffer;
+  readonly cert?: string | Buffer;
+  readonly key?: string | Buffer;
+  /** @default true */
+  readonly rejectUnauthorized?: boolean;
+  readonly servername?: string;
+}
+
+/** The last will: published by the broker when this client vanishes without a DISCONNECT. */
+export interface MqttWill {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly retain: boolean;
+  readonly qos: 0 | 1;
+}
+
+/** Options of {@link createMqttPubSub}; SPEC.md's `[mqtt]` section maps one to one. */
+export interface MqttPubSubOptions {
+  /** `mqtt.broker_address`: tcp://, mqtt://, mqtts://, ws://, wss:// (see {@link normalizeBrokerUrl}). */
+  readonly brokerUrl: string;
+  /** `mqtt.client_id` (SPEC default: the node id). */
+  readonly clientId: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** `mqtt.keep_alive`, seconds. @default 60 */
+  readonly keepAlive?: number;
+  /** `mqtt.clean_session`. @default true */
+  readonly cleanSession?: boolean;
+  readonly will?: MqttWill;
+  readonly tls?: MqttTlsOptions;
+  /** Milliseconds before reconnect attempt `attempt` (from 1). @default exponentialBackoff() (100 ms doubling, 10 s cap, ±20%) */
+  readonly reconnectBackoff?: (attempt: number) => number;
+  /** Milliseconds to wait for the CONNACK. @default 10000 */
+  readonly connectTimeoutMs?: number;
+  /** How long close() waits for in-flight messages before cutting the connection. @default 1000 */
+  readonly closeTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+/**
+ * Connects to an MQTT broker (mqtt.js, MQTT 3.1.1) and returns it as a {@link PubSub}.
+ * Never throws on connection problems: it keeps reconnecting until closed.
+ * @throws ReplicationError `INVALID_BROKER_URL` for an unusable address.
+ */
+export function createMqttPubSub(opts: MqttPubSubOptions): PubSub {
+  return new MqttPubSub(opts);
+}
+
+class MqttPubSub implements PubSub {
+  private readonly client: MqttClient;
+  private readonly logger: Logger;
+  private readonly backoff: (attempt: number) => number;
+  private readonly closeTimeoutMs: number;
+  private readonly subscriptions: Array<{ filter: string; handler: MessageHandler }> = [];
+  private readonly listeners = new Set<(connected: boolean) => void>();
+  private ready = false;
+  private closing = false;
+  private attempt = 0;
+  private generation = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(opts: MqttPubSubOptions) {
+    const url = normalizeBrokerUrl(opts.brokerUrl);
+    this.logger = opts.logger ?? silentLogger;
+    this.backoff = opts.reconnectBackoff ?? exponentialBackoff();
+    this.closeTimeoutMs = opts.closeTimeoutMs ?? 1000;
+    const options: IClientOptions = {
+      clientId: opts.clientId,
+      keepalive: opts.keepAlive ?? 60,
+      clean: opts.cleanSession ?? true,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      resubscribe: false,
+      connectTimeout: opts.connectTimeoutMs ?? 10_000,
+      ...(opts.username !== undefined ? { username: opts.username } : {}),
+      ...(opts.password !== undefined ? { password: opts.password } : {}),
+      ...(opts.will !== undefined ? { will: { ...opts.will } } : {}),
+      ...(opts.tls ?? {}),
+    };
+    this.client = mqtt.connect(url, options);
+    this.client.on('connect', () => void this.onConnect());
+    this.client.on('close', () => this.onClose());
+    this.client.on('error', (err) => this.logger.warn({ err, broker: url }, 'mqtt connection error'));
+    this.client.on('message', (topic, payload) => this.dispatch(topic, payload));
+  }
+
+  get connected(): boolean {
+    return this.ready && this.client.connected;
+  }
+
+  publish(topic: string, payload: Buffer, opts: PublishOptions = {}): Promise<void> {
+    if (!this.connected) {
+      return Promise.reject(new ReplicationError(ReplicationErrorCode.NOT_CONNECTED, 'not connected to the MQTT broker'));
+    }
+    return new Promise((resolve, reject) => {
+      this.client.publish(topic, payload, { qos: opts.qos ?? 1, retain: opts.retain ?? false }, (err) => {
+        if (err === undefined || err === null) resolve();
+        else reject(new ReplicationError(this.client.connected ? ReplicationErrorCode.BROKER_ERROR : ReplicationErrorCode.NOT_CONNECTED, `publish on '${topic}' failed: ${err.message}`, { cause: err }));
+      });
+    });
+  }
+
+  async subscribe(topic: string, onMessage: MessageHandler): Promise<void> {
+    if (this.closing) throw new ReplicationError(ReplicationErrorCode.CLOSED, 'the MQTT connection is closed');
+    this.subscriptions.push({ filter: topic, handler: onMessage });
+    if (!this.client.connected) return; // subscribed by onConnect
+    try {
+      await this.subscribeAll([topic]);
+    } catch (err) {
+      if (this.client.connected) throw err;
+      // The connection dropped meanwhile; onConnect renews every subscription.
+    }
+  }
+
+  onConnectionChange(listener: (connected: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearTimeout(this.reconnectTimer);
+    this.setReady(false);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ended = this.client.endAsync(!this.client.connected).catch((err: unknown) => this.logger.debug({ err }, 'mqtt end failed'));
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.closeTimeoutMs)));
+    if ((await Promise.race([ended, timedOut])) === 'timeout') this.client.stream.destroy();
+    clearTimeout(timer);
+  }
+
+  private async onConnect(): Promise<void> {
+    const generation = ++this.generation;
+    const socket = this.client.stream as unknown as { setNoDelay?: (noDelay: boolean) => void };
+    socket.setNoDelay?.(true);
+    this.attempt = 0;
+    try {
+      await this.subscribeAll(this.subscriptions.map((s) => s.filter));
+    } catch (err) {
+      if (generation !== this.generation) return;
+      this.logger.error({ err }, 'mqtt subscribe failed: reconnecting');
+      this.client.stream.destroy();
+      return;
+    }
+    if (generation !== this.generation || this.closing || !this.client.connected) return;
+    this.logger.info({ clientId: this.client.options.clientId }, 'mqtt connected');
+    this.setReady(true);
+  }
+
+  private async subscribeAll(filters: readonly string[]): Promise<void> {
+    const unique = [...new Set(filters)];
+    if (unique.length === 0) return;
+    const granted = await this.client.subscribeAsync(Object.fromEntries(unique.map((f) => [f, { qos: 1 as const }])));
+    const refused = granted.filter((g) => g.qos === 128);
+    if (refused.length > 0) {
+      throw new ReplicationError(ReplicationErrorCode.BROKER_ERROR, `broker refused subscription to ${refused.map((g) => `'${g.topic}'`).join(', ')}`);
+    }
+  }
+
+  private onClose(): void {
+    this.generation++;
+    this.setReady(false);
+    if (this.closing || this.reconnectTimer !== undefined) return;
+    this.attempt++;
+    const delay = this.backoff(this.attempt);
+    this.logger.debug({ attempt: this.attempt, delayMs: delay }, 'mqtt reconnect scheduled');
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.closing) return;
+      // Keep the stores: QoS 1 messages in flight are resent after the CONNACK.
+      this.client.reconnect({ incomingStore: this.client.incomingStore, outgoingStore: this.client.outgoingStore });
+    }, delay);
+  }
+
+  private setReady(ready: boolean): void {
+    if (this.ready === ready) return;
+    this.ready = ready;
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(ready);
+      } catch (err) {
+        this.logger.error({ err }, 'connection listener failed');
+      }
+    }
+  }
+
+  private dispatch(topic: string, payload: Buffer): void {
+    for (const { filter, handler } of this.subscriptions) {
+      if (!topicMatches(filter, topic)) continue;
+      try {
+        handler(topic, payload);
+      } catch (err) {
+        this.logger.error({ err, topic }, 'message handler failed');
+      }
+    }
+  }
+}

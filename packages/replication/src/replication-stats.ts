@@ -1,0 +1,35 @@
+/** Counters of one replicator (all monotonic except `connected`, `queueDepth`, `inFlightBatches`). */
+export interface ReplicationStats {
+  /** The broker connection is up. */
+  readonly connected: boolean;
+  /** Local events acknowledged by the broker. */
+  readonly published: number;
+  /** Batches (MQTT messages) acknowledged by the broker. */
+  readonly publishedBatches: number;
+  /** Events received from other nodes. */
+  readonly received: number;
+  /** Batches received from other nodes. */
+  readonly receivedBatches: number;
+  /** Remote events that won the LWW merge. */
+  readonly applied: number;
+  /** Remote events that lost the LWW merge (older than, or equal to, the local version). */
+  readonly stale: number;
+  /** Payloads rejected: malformed, foreign, unsupported version, too large. */
+  readonly rejected: number;
+  /** Remote events the store refused (e.g. storage full). */
+  readonly failed: number;
+  /** Local events never published because the queue was full (anti-entropy repairs them). */
+  readonly dropped: number;
+  /** Distinct keys waiting to be published. */
+  readonly queueDepth: number;
+  /** Batches published and not yet acknowledged. */
+  readonly inFlightBatches: number;
+  /** Events republished after a reconnect or a peer's rejoin. */
+  readonly replayed: number;
+  /** Times the connection came back after being lost. */
+  readonly reconnects: number;
+  /** Own batches echoed back by the broker and ignored. */
+  readonly ownIgnored: number;
+  /** Largest amount (ms) by which a remote timestamp was ahead of the local wall clock. */
+  readonly maxSkewMs: number;
+}

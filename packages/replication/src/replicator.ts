@@ -1,0 +1,336 @@
+/**
+ * The replicator: every local change of the store goes out on
+ * `{topicPrefix}/updates`, every change published by another node is merged
+ * into the store through its LWW merge.
+ *
+ * Outgoing: local changes enter a bounded, key-coalescing {@link Outbox}. While
+ * connected, batching works like a group commit: when no batch awaits its
+ * PUBACK, what is queued goes out at the end of the current tick (a burst of
+ * writes becomes one message, a lone write waits for nothing); while batches
+ * are in flight, changes accumulate and go out when the pipeline drains, when
+ * `batchMaxEvents` keys are queued, or `batchMaxDelayMs` after the first one,
+ * whichever comes first. At most `maxInFlightBatches` batches await their
+ * PUBACK (QoS 1), so memory stays bounded when the broker is slow. While disconnected the outbox is the
+ * backlog; a full outbox drops (and counts) changes, never blocks a write.
+ * A failed publish puts its events back.
+ *
+ * Reconnect and rejoin: acknowledged events are remembered in a bounded
+ * {@link RecentEvents} buffer. On every (re)connect the node republishes them
+ * (the broker may have acknowledged a message and died before delivering it)
+ * and flags its first batch `r:1`; a node seeing a peer's rejoin republishes
+ * its own recent events shortly after, so a peer that was away catches up
+ * without waiting for anti-entropy. Anti-entropy (triggered through
+ * {@link Replicator.onReconnect}) repairs whatever is older than that.
+ *
+ * Incoming: payloads are validated (see event-codec.ts); rejects are counted
+ * and logged (throttled), never applied; a node's own batches are ignored.
+ */
+import { tsMillis, type VersionedRecord } from '@merklekv/storage';
+import type { ChangeEvent } from './change-event.js';
+import { batchPrefix, decodeBatch, encodeBatch, MAX_PAYLOAD_BYTES } from './event-codec.js';
+import { ReplicationError, ReplicationErrorCode } from './errors.js';
+import { silentLogger, type Logger } from './logger.js';
+import { Outbox, RecentEvents } from './outbox.js';
+import type { PubSub } from './pubsub.js';
+import type { ReplicationStats } from './replication-stats.js';
+import { systemScheduler, type Scheduler } from './scheduler.js';
+
+/** What the replicator needs of a store (a `Store` of @merklekv/storage fits). */
+export interface ReplicaStore {
+  subscribe(listener: (e: { key: string; record: VersionedRecord; origin: 'local' | 'remote' }) => void): () => void;
+  merge(key: string, version: VersionedRecord): 'applied' | 'stale';
+}
+
+/** Options of {@link Replicator}. */
+export interface ReplicatorOptions {
+  readonly store: ReplicaStore;
+  /** This node's id (the `n` of its batches; batches with this id are ignored). */
+  readonly nodeId: string;
+  /** MQTT topic prefix; events travel on `{topicPrefix}/updates`. */
+  readonly topicPrefix: string;
+  readonly pubsub: PubSub;
+  /** Publish once this many keys are queued. @default 256 */
+  readonly batchMaxEvents?: number;
+  /** While earlier batches await their PUBACK, publish at most this long after the first queued change. @default 2 */
+  readonly batchMaxDelayMs?: number;
+  /** Soft cap on a batch's size in bytes (keys + values). @default 262144 */
+  readonly batchMaxBytes?: number;
+  /** Distinct keys the outbox holds while disconnected or backlogged; beyond, changes are dropped. @default 100000 */
+  readonly queueLimit?: number;
+  /** Batches awaiting a PUBACK at once. @default 64 */
+  readonly maxInFlightBatches?: number;
+  /** Recently published keys kept for republishing after a reconnect or a peer's rejoin (0 disables). @default 10000 */
+  readonly replayLimit?: number;
+  /** Delay before answering a peer's rejoin (coalesces several rejoins). @default 25 */
+  readonly rejoinReplayDelayMs?: number;
+  /** Largest payload accepted from the broker. @default 16 MiB */
+  readonly maxPayloadBytes?: number;
+  /** How long {@link Replicator.stop} waits for queued changes to be acknowledged. @default 2000 */
+  readonly stopTimeoutMs?: number;
+  /** Timers and clock. @default the system's */
+  readonly scheduler?: Scheduler;
+  readonly logger?: Logger;
+}
+
+const LOG_THROTTLE_MS = 1000;
+
+/** Replicates a store's local changes over a {@link PubSub} and merges remote ones. */
+export class Replicator {
+  private readonly store: ReplicaStore;
+  private readonly pubsub: PubSub;
+  private readonly nodeId: string;
+  private readonly topic: string;
+  private readonly ownPrefix: Buffer;
+  private readonly batchMaxEvents: number;
+  private readonly batchMaxDelayMs: number;
+  private readonly batchMaxBytes: number;
+  private readonly maxInFlight: number;
+  private readonly rejoinReplayDelayMs: number;
+  private readonly maxPayloadBytes: number;
+  private readonly stopTimeoutMs: number;
+  private readonly scheduler: Scheduler;
+  private readonly logger: Logger;
+  private readonly outbox: Outbox;
+  private readonly recent: RecentEvents;
+  private readonly reconnectListeners = new Set<() => void>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly lastLog = new Map<string, { at: number; suppressed: number }>();
+  private unsubscribers: Array<() => void> = [];
+  private started = false;
+  private online = false;
+  private everOnline = false;
+  private rejoinPending = false;
+  private flushTimer: unknown;
+  private flushQueued = false;
+  private replayTimer: unknown;
+  private counters = { published: 0, publishedBatches: 0, received: 0, receivedBatches: 0, applied: 0, stale: 0, rejected: 0, failed: 0, replayed: 0, reconnects: 0, ownIgnored: 0, maxSkewMs: 0 };
+
+  /** @throws ReplicationError `INVALID_OPTION` for a non-positive size or a negative delay. */
+  constructor(opts: ReplicatorOptions) {
+    this.store = opts.store;
+    this.pubsub = opts.pubsub;
+    this.nodeId = opts.nodeId;
+    this.topic = `${opts.topicPrefix}/updates`;
+    this.ownPrefix = batchPrefix(opts.nodeId);
+    this.batchMaxEvents = positiveInt('batchMaxEvents', opts.batchMaxEvents ?? 256, 1);
+    this.batchMaxDelayMs = positiveInt('batchMaxDelayMs', opts.batchMaxDelayMs ?? 2, 0);
+    this.batchMaxBytes = positiveInt('batchMaxBytes', opts.batchMaxBytes ?? 256 * 1024, 1);
+    this.maxInFlight = positiveInt('maxInFlightBatches', opts.maxInFlightBatches ?? 64, 1);
+    this.rejoinReplayDelayMs = positiveInt('rejoinReplayDelayMs', opts.rejoinReplayDelayMs ?? 25, 0);
+    this.maxPayloadBytes = positiveInt('maxPayloadBytes', opts.maxPayloadBytes ?? MAX_PAYLOAD_BYTES, 1);
+    this.stopTimeoutMs = positiveInt('stopTimeoutMs', opts.stopTimeoutMs ?? 2000, 0);
+    this.outbox = new Outbox(positiveInt('queueLimit', opts.queueLimit ?? 100_000, 1));
+    this.recent = new RecentEvents(positiveInt('replayLimit', opts.replayLimit ?? 10_000, 0));
+    this.scheduler = opts.scheduler ?? systemScheduler;
+    this.logger = opts.logger ?? silentLogger;
+    if (opts.nodeId === '') throw new ReplicationError(ReplicationErrorCode.INVALID_OPTION, 'nodeId must not be empty');
+  }
+
+  /** Subscribes to the store and the updates topic; resolves once subscribed (or at once when offline). */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.unsubscribers.push(
+      this.store.subscribe((e) => {
+        if (e.origin === 'local') this.onLocalChange(e.key, e.record);
+      }),
+      this.pubsub.onConnectionChange((connected) => (connected ? this.onConnected() : this.onDisconnected())),
+    );
+    await this.pubsub.subscribe(this.topic, (_topic, payload) => this.onMessage(payload));
+    if (this.pubsub.connected) this.onConnected();
+  }
+
+  /**
+   * Stops replicating: no more changes are taken from the store or the broker.
+   * Queued changes are published first when connected (bounded by `stopTimeoutMs`).
+   * The pub/sub connection is left open: its owner closes it.
+   */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    for (const unsubscribe of this.unsubscribers) unsubscribe();
+    this.unsubscribers = [];
+    this.scheduler.clearTimeout(this.replayTimer);
+    this.replayTimer = undefined;
+    const deadline = this.scheduler.now() + this.stopTimeoutMs;
+    while ((this.outbox.size > 0 || this.inFlight.size > 0) && this.online && this.scheduler.now() < deadline) {
+      this.flush();
+      await Promise.race([Promise.allSettled([...this.inFlight]), this.sleep(Math.max(1, deadline - this.scheduler.now()))]);
+    }
+    this.scheduler.clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.started = false;
+    this.online = false;
+  }
+
+  /** Fires each time the broker connection comes back after a loss (the node starts an anti-entropy session). */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
+  /** A snapshot of the counters. */
+  stats(): ReplicationStats {
+    return { ...this.counters, connected: this.pubsub.connected, dropped: this.outbox.dropped, queueDepth: this.outbox.size, inFlightBatches: this.inFlight.size };
+  }
+
+  private onLocalChange(key: string, record: VersionedRecord): void {
+    if (!this.outbox.offer(key, record)) {
+      this.logThrottled('warn', 'queue-full', { queueLimit: this.outbox.limit, dropped: this.outbox.dropped }, 'replication queue full: change dropped, anti-entropy will repair it');
+      return;
+    }
+    if (this.online) this.scheduleFlush();
+  }
+
+  private onConnected(): void {
+    if (!this.started || this.online) return;
+    this.online = true;
+    if (this.everOnline) {
+      this.counters.reconnects++;
+      this.replayRecent();
+      this.logger.info({ queueDepth: this.outbox.size }, 'replication reconnected');
+      for (const listener of [...this.reconnectListeners]) {
+        try {
+          listener();
+        } catch (err) {
+          this.logger.error({ err }, 'onReconnect listener failed');
+        }
+      }
+    }
+    this.everOnline = true;
+    this.rejoinPending = true;
+    this.flush();
+  }
+
+  private onDisconnected(): void {
+    if (!this.online) return;
+    this.online = false;
+    this.scheduler.clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.logger.warn({ queueDepth: this.outbox.size }, 'replication disconnected: queueing changes');
+  }
+
+  private scheduleFlush(): void {
+    if (this.outbox.size >= this.batchMaxEvents) this.flush();
+    else if (this.inFlight.size === 0) {
+      // Idle pipeline: publish once the current synchronous burst of writes is over.
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        queueMicrotask(() => {
+          this.flushQueued = false;
+          if (this.online) this.flush();
+        });
+      }
+    } else if (this.flushTimer === undefined) {
+      this.flushTimer = this.scheduler.setTimeout(() => {
+        this.flushTimer = undefined;
+        this.flush();
+      }, this.batchMaxDelayMs);
+    }
+  }
+
+  private flush(): void {
+    this.scheduler.clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    while (this.online && this.pubsub.connected && this.inFlight.size < this.maxInFlight && (this.outbox.size > 0 || this.rejoinPending)) {
+      const events = this.outbox.take(this.batchMaxEvents, this.batchMaxBytes);
+      const rejoin = this.rejoinPending;
+      this.rejoinPending = false;
+      this.publish(events, rejoin);
+    }
+  }
+
+  private publish(events: ChangeEvent[], rejoin: boolean): void {
+    const payload = encodeBatch(this.nodeId, events, rejoin);
+    const done = this.pubsub.publish(this.topic, payload, { qos: 1 }).then(
+      () => {
+        this.counters.published += events.length;
+        this.counters.publishedBatches++;
+        this.recent.remember(events);
+      },
+      (err: unknown) => {
+        if (this.pubsub.connected) {
+          // Connected yet refused (e.g. a packet too large for the broker): retrying would loop.
+          this.logger.error({ err, events: events.length }, 'replication publish failed: events dropped, anti-entropy will repair them');
+          this.outbox.countDropped(events.length);
+        } else {
+          this.outbox.requeue(events);
+          if (rejoin) this.rejoinPending = true;
+        }
+      },
+    );
+    const tracked = done.finally(() => {
+      this.inFlight.delete(tracked);
+      if (this.online && (this.outbox.size > 0 || this.rejoinPending)) this.scheduleFlush();
+    });
+    this.inFlight.add(tracked);
+  }
+
+  private onMessage(payload: Buffer): void {
+    if (!this.started) return;
+    if (payload.subarray(0, this.ownPrefix.length).equals(this.ownPrefix)) {
+      this.counters.ownIgnored++; // our own batch echoed back: not even parsed
+      return;
+    }
+    const result = decodeBatch(payload, this.maxPayloadBytes);
+    if (!result.ok) {
+      this.counters.rejected++;
+      this.logThrottled('warn', 'rejected', { code: result.error.code, reason: result.error.message, bytes: payload.length, rejected: this.counters.rejected }, 'replication payload rejected');
+      return;
+    }
+    const { batch } = result;
+    if (batch.node === this.nodeId) {
+      this.counters.ownIgnored++;
+      return;
+    }
+    this.counters.receivedBatches++;
+    this.counters.received += batch.events.length;
+    if (batch.rejoin) this.scheduleReplay();
+    const nowMs = this.scheduler.now();
+    for (const { key, record } of batch.events) {
+      const skew = tsMillis(record.ts) - nowMs;
+      if (skew > this.counters.maxSkewMs) this.counters.maxSkewMs = skew;
+      try {
+        if (this.store.merge(key, record) === 'applied') this.counters.applied++;
+        else this.counters.stale++;
+      } catch (err) {
+        this.counters.failed++;
+        this.logThrottled('error', 'merge-failed', { err, key, from: batch.node }, 'replication merge failed');
+      }
+    }
+  }
+
+  private scheduleReplay(): void {
+    if (this.replayTimer !== undefined) return;
+    this.replayTimer = this.scheduler.setTimeout(() => {
+      this.replayTimer = undefined;
+      this.replayRecent();
+      if (this.online) this.flush();
+    }, this.rejoinReplayDelayMs);
+  }
+
+  private replayRecent(): void {
+    this.counters.replayed += this.outbox.addIfAbsent(this.recent.events());
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.scheduler.setTimeout(resolve, ms));
+  }
+
+  private logThrottled(level: 'warn' | 'error', kind: string, obj: object, msg: string): void {
+    const now = this.scheduler.now();
+    const last = this.lastLog.get(kind);
+    if (last !== undefined && now - last.at < LOG_THROTTLE_MS) {
+      last.suppressed++;
+      return;
+    }
+    this.lastLog.set(kind, { at: now, suppressed: 0 });
+    this.logger[level]({ ...obj, suppressed: last?.suppressed ?? 0 }, msg);
+  }
+}
+
+function positiveInt(name: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new ReplicationError(ReplicationErrorCode.INVALID_OPTION, `${name} must be an integer >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
