@@ -26,7 +26,13 @@ const TOMBSTONE_SWEEP_MS = 60_000;
  * collection. `broker_address = "none"` runs without MQTT: anti-entropy
  * over the static peer_list keeps the replica in sync alone.
  */
-export async function startCluster(config: NodeConfig, store: Store, address: { host: string; port: number }, logger: Logger): Promise<Cluster> {
+export async function startCluster(
+  live: () => NodeConfig,
+  store: Store,
+  address: { host: string; port: number },
+  logger: Logger,
+): Promise<Cluster> {
+  const config = live();
   const { mqtt, anti_entropy: ae } = config;
   const stops: Array<() => Promise<void>> = [];
   const sections: Array<() => StatsSection> = [];
@@ -77,7 +83,10 @@ export async function startCluster(config: NodeConfig, store: Store, address: { 
       topicPrefix: mqtt.topic_prefix,
       nodeId: config.node_id,
       address: `${advertisedHost(address.host)}:${address.port}`,
-      intervalMs: ae.peer_discovery_interval * 1000,
+      // Read at every announcement, so a reload takes effect at the next one.
+      get intervalMs() {
+        return live().anti_entropy.peer_discovery_interval * 1000;
+      },
       logger: logger.child({ component: 'discovery' }),
     });
     await discovery.start();
@@ -89,12 +98,18 @@ export async function startCluster(config: NodeConfig, store: Store, address: { 
   }
 
   const self = `${advertisedHost(address.host)}:${address.port}`;
-  const peers = (): string[] => [...new Set([...ae.peer_list, ...(discovery?.peers() ?? [])])].filter((p) => p !== self);
+  const peers = (): string[] =>
+    [...new Set([...live().anti_entropy.peer_list, ...(discovery?.peers() ?? [])])].filter((p) => p !== self);
   const antiEntropy = new AntiEntropy({
     store,
     peers,
-    intervalMs: ae.interval_seconds * 1000,
-    maxConcurrent: ae.max_concurrent_syncs,
+    // Read at every round, so a reload takes effect at the next one.
+    get intervalMs() {
+      return live().anti_entropy.interval_seconds * 1000;
+    },
+    get maxConcurrent() {
+      return live().anti_entropy.max_concurrent_syncs;
+    },
     logger: logger.child({ component: 'anti-entropy' }),
   });
   if (ae.enabled) {

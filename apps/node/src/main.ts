@@ -34,7 +34,7 @@ async function main(): Promise<number> {
   const logger = createLogger(config);
   let node;
   try {
-    node = await startNode(config, logger);
+    node = await startNode(config, logger, { loadConfig: () => loadConfig(file, process.env) });
   } catch (err) {
     logger.fatal({ err }, 'cannot start');
     process.stderr.write(`merklekv: cannot start: ${(err as Error).message}\n`);
@@ -42,6 +42,14 @@ async function main(): Promise<number> {
     return 1;
   }
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void node.stop(signal));
+  const running = node;
+  process.on('SIGHUP', () => {
+    try {
+      running.reload();
+    } catch (err) {
+      logger.error({ err: err instanceof ConfigError ? err.message : err }, 'reload refused: the running configuration is kept');
+    }
+  });
   await node.stopped;
   logger.flush();
   return 0;

@@ -6,7 +6,11 @@ import { startCluster } from './cluster.js';
 import { createDispatcher } from './commands/dispatch.js';
 import type { NodeConfig } from './config/index.js';
 import type { Logger } from './logger.js';
+import { planReload, type ReloadReport } from './reload.js';
 import { TcpServer } from './server/tcp-server.js';
+import { startBackupScheduler } from './storage/backup-scheduler.js';
+import { createEngine, storagePlan } from './storage/create-engine.js';
+import { backupRunner } from './storage/run-backup.js';
 
 /** A started node. */
 export interface RunningNode {
@@ -17,22 +21,42 @@ export interface RunningNode {
   stop(reason?: string): Promise<void>;
   /** Settles once the node has stopped, whoever stopped it (SHUTDOWN, a signal, stop()). */
   readonly stopped: Promise<void>;
+  /**
+   * Re-reads the configuration (SIGHUP): applies what can change while running
+   * and reports, by name, what needs a restart.
+   * @throws ConfigError when the new configuration is invalid (nothing changes then)
+   */
+  reload(): ReloadReport;
+}
+
+export interface StartOptions {
+  /** Reads the configuration again, for reloads. @default a reload is refused */
+  readonly loadConfig?: () => NodeConfig;
 }
 
 /**
  * Composes a node from its parts and starts it: storage (loaded, tree built
  * once), replication and anti-entropy, then the client listener. Resolves once the port accepts connections.
  */
-export async function startNode(config: NodeConfig, logger: Logger): Promise<RunningNode> {
+export async function startNode(config: NodeConfig, logger: Logger, options: StartOptions = {}): Promise<RunningNode> {
+  let running = config;
   const startedAt = Date.now();
   const store = new Store({
     nodeId: config.node_id,
+    engine: createEngine(config, logger),
     ...(config.storage.memory_limit_mb ? { memoryLimitBytes: config.storage.memory_limit_mb * 1024 * 1024 } : {}),
   });
   const loaded = await store.load();
   logger.info({ records: loaded.records, ms: loaded.ms }, 'storage loaded');
+  const storage = storagePlan(config);
+  const backup = backupRunner(store, storage, config.storage.backup_keep);
+  const backups = startBackupScheduler({
+    intervalHours: storage.kind === 'memory' ? 0 : config.storage.backup_interval_hours,
+    run: backup,
+    logger,
+  });
 
-  const cluster = await startCluster(config, store, { host: config.network.bind_address, port: config.network.bind_port }, logger);
+  const cluster = await startCluster(() => running, store, { host: config.network.bind_address, port: config.network.bind_port }, logger);
   const sections: Array<() => StatsSection> = [];
   let stop: (reason?: string) => Promise<void> = async () => undefined;
   const ctx: NodeContext = {
@@ -43,6 +67,8 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     sections: () => sections.map((section) => section()),
     syncNow: (peer) => cluster.syncNow(peer),
     shutdown: () => setImmediate(() => void stop('SHUTDOWN command')),
+    backup,
+    durableWrites: storage.durableWrites,
   };
 
   const metrics: NodeMetrics = new NodeMetrics({
@@ -76,7 +102,14 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
   let admin: AdminServer | undefined;
   try {
     if (config.admin.port !== undefined) {
-      admin = new AdminServer({ host: config.admin.bind_address, port: config.admin.port, metrics, ready: () => cluster.ready(), logger });
+      admin = new AdminServer({
+        host: config.admin.bind_address,
+        port: config.admin.port,
+        metrics,
+        ready: () => cluster.ready(),
+        reload: () => reload(),
+        logger,
+      });
       const at = await admin.listen();
       logger.info({ address: at.host, port: at.port }, 'admin listening');
     }
@@ -98,11 +131,30 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
       await listener.close();
       await admin?.close();
       await cluster.stop();
+      backups.stop();
       await store.close();
       logger.info('stopped');
       resolveStopped();
     })();
     return stopping;
   };
-  return { host: address.host, port: address.port, store, stop: (reason) => stop(reason), stopped };
+  function reload(): ReloadReport {
+    if (!options.loadConfig) throw new Error('this node was started without a configuration source to reload from');
+    const { config: next, report } = planReload(running, options.loadConfig());
+    running = next;
+    logger.level = next.logging.level;
+    listener.setLimits({
+      maxConnections: next.network.max_connections,
+      idleTimeoutMs: next.network.connection_timeout * 1000,
+      maxLineBytes: next.network.max_line_bytes,
+    });
+    store.memoryLimitBytes = next.storage.memory_limit_mb ? next.storage.memory_limit_mb * 1024 * 1024 : Number.POSITIVE_INFINITY;
+    logger.info({ applied: report.applied, restart_required: report.restartRequired }, 'configuration reloaded');
+    if (report.restartRequired.length > 0) {
+      logger.warn({ options: report.restartRequired }, 'changed options keep their running value until a restart');
+    }
+    return report;
+  }
+
+  return { host: address.host, port: address.port, store, stop: (reason) => stop(reason), stopped, reload };
 }

@@ -26,8 +26,8 @@ export function recordBytes(key: string, record: VersionedRecord): number {
 export class MemoryBudget {
   private used = 0;
 
-  /** @param limit bytes the estimate may reach (Infinity = no limit). */
-  constructor(readonly limit: number) {}
+  /** @param limit bytes the estimate may reach (Infinity = no limit); may change at run time. */
+  constructor(public limit: number) {}
 
   /** The current estimate in bytes. */
   get bytes(): number {

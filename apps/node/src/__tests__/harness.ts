@@ -136,10 +136,10 @@ export function writeConfig(toml: string): string {
   return file;
 }
 
-/** Runs apps/node's main through tsx, as `nx serve node --config=FILE` does. */
+/** Runs apps/node's main through tsx in one process, as `nx serve node --config=FILE` does. */
 export function spawnNode(configFile: string | undefined, port: number, env: NodeJS.ProcessEnv = {}): NodeProcess {
-  const args = ['--tsconfig', 'tsconfig.base.json', 'apps/node/src/main.ts', ...(configFile ? ['--config', configFile] : [])];
-  const child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['--import', 'tsx', 'apps/node/src/main.ts', ...(configFile ? ['--config', configFile] : [])];
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from '../logger.js';
+import type { ReloadReport } from '../reload.js';
 import type { NodeMetrics } from './metrics.js';
 
 export interface AdminServerOptions {
@@ -8,13 +9,16 @@ export interface AdminServerOptions {
   readonly metrics: NodeMetrics;
   /** Listening, and connected to the broker where replication is on. */
   readonly ready: () => boolean;
+  /** Re-reads the configuration; throws when it is invalid. */
+  readonly reload: () => ReloadReport;
   readonly logger: Logger;
 }
 
 /**
  * The admin HTTP listener: `GET /metrics` (Prometheus text format), `GET /health`
- * (the process is alive) and `GET /ready` (503 until the node can serve its
- * cluster role). Nothing else is served.
+ * (the process is alive), `GET /ready` (503 until the node can serve its
+ * cluster role) and `POST /reload` (re-read the configuration, as SIGHUP does).
+ * Nothing else is served. It listens on loopback unless configured otherwise.
  */
 export class AdminServer {
   private readonly server: Server;
@@ -22,6 +26,16 @@ export class AdminServer {
   constructor(private readonly options: AdminServerOptions) {
     this.server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
+      if (path === '/reload' && req.method === 'POST') {
+        try {
+          const report = options.reload();
+          res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify(report)}\n`);
+        } catch (err) {
+          options.logger.warn({ err }, 'reload refused');
+          res.writeHead(400, { 'content-type': 'text/plain' }).end(`${(err as Error).message}\n`);
+        }
+        return;
+      }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { allow: 'GET, HEAD' }).end();
         return;

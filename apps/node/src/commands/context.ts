@@ -18,6 +18,10 @@ export interface NodeContext {
   readonly syncNow?: (peer: string) => Promise<SyncFigures>;
   /** Starts a graceful shutdown after the current replies are written. */
   readonly shutdown: () => void;
+  /** Writes a backup now (BACKUP); absent when backups are unavailable. */
+  readonly backup?: () => Promise<{ readonly path: string }>;
+  /** Answer writes only once `store.durable()` resolved (`[storage] sync = "always"`). */
+  readonly durableWrites?: boolean;
 }
 
 export interface SyncFigures {

@@ -1,5 +1,6 @@
 import type { Command, DecodedItem } from '@merklekv/protocol';
 import type { Reply } from '../server/connection.js';
+import { backup } from './backup-command.js';
 import type { HandlerTable, NodeContext } from './context.js';
 import { del, dbsize, exists, get, mget, mset, scan, set } from './key-commands.js';
 import { echo, flush, info, ping, shutdown, stats, version } from './server-commands.js';
@@ -10,8 +11,11 @@ const handlers: HandlerTable = {
   SET: set, GET: get, DEL: del, EXISTS: exists, MGET: mget, MSET: mset, SCAN: scan, DBSIZE: dbsize,
   INCR: incr, DECR: decr, APPEND: append, PREPEND: prepend,
   VERSION: version, INFO: info, STATS: stats, FLUSH: flush, SHUTDOWN: shutdown, PING: ping, ECHO: echo,
-  HASH: hash, TREE: tree, LEAF: leaf, GETV: getv, PUTV: putv, SYNC: sync,
+  HASH: hash, TREE: tree, LEAF: leaf, GETV: getv, PUTV: putv, SYNC: sync, BACKUP: backup,
 };
+
+/** Commands that change the store: with durableWrites they are answered once durable. */
+const WRITES: ReadonlySet<string> = new Set(['SET', 'DEL', 'INCR', 'DECR', 'APPEND', 'PREPEND', 'MSET', 'FLUSH', 'PUTV', 'SYNC']);
 
 /** Receives command execution times, in seconds (a Prometheus histogram). */
 export interface LatencySink {
@@ -28,6 +32,7 @@ const errorReply = (err: unknown): string => `ERROR: ${err instanceof Error ? er
  * lines: a failing command never affects the connection or other clients.
  */
 export function createDispatcher(ctx: NodeContext, latency?: LatencySink): (item: DecodedItem) => Reply {
+  if (ctx.durableWrites) return awaitDurability(ctx, createDispatcher({ ...ctx, durableWrites: false }, latency));
   const { calls, errors } = ctx.counters;
   return (item) => {
     // One command in LATENCY_SAMPLE, drawn at random (a fixed stride would
@@ -63,4 +68,26 @@ export function createDispatcher(ctx: NodeContext, latency?: LatencySink): (item
       return errorReply(err);
     }
   }
+}
+
+/**
+ * `[storage] sync = "always"`: a write's reply (not an error) is held until `store.durable()`
+ * resolved, so an acknowledged write survives a crash. Other replies pass through.
+ */
+export function awaitDurability(ctx: NodeContext, dispatch: (item: DecodedItem) => Reply): (item: DecodedItem) => Reply {
+  return (item) => {
+    const reply = dispatch(item);
+    if (!WRITES.has(item.type)) return reply;
+    return Promise.resolve(reply).then((text) =>
+      text.startsWith('ERROR')
+        ? text
+        : ctx.store.durable().then(
+            () => text,
+            (err: unknown) => {
+              ctx.counters.errors[item.type] = (ctx.counters.errors[item.type] ?? 0) + 1;
+              return errorReply(err);
+            },
+          ),
+    );
+  };
 }

@@ -2,14 +2,19 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../logger.js';
 import { Connection, type Execute } from './connection.js';
 
-export interface TcpServerOptions {
-  readonly host: string;
-  readonly port: number;
+/** Limits a reload may change while the server runs. */
+export interface ConnectionLimits {
   /** Connections past this get one ERROR line and are closed. */
   readonly maxConnections: number;
   /** Idle connections are closed after this long; 0 = never. */
   readonly idleTimeoutMs: number;
+  /** The longest request line; applies to connections opened after a change. */
   readonly maxLineBytes: number;
+}
+
+export interface TcpServerOptions extends ConnectionLimits {
+  readonly host: string;
+  readonly port: number;
   readonly execute: Execute;
   readonly logger: Logger;
 }
@@ -25,9 +30,17 @@ export class TcpServer {
   private readonly server: Server;
   private readonly connections = new Set<Connection>();
   readonly counters: ServerCounters = { accepted: 0, rejected: 0, timedOut: 0 };
+  private limits: ConnectionLimits;
 
   constructor(private readonly options: TcpServerOptions) {
+    this.limits = options;
     this.server = createServer((socket) => this.accept(socket));
+  }
+
+  /** Applies new limits: the idle timeout to every open connection, the others to new ones. */
+  setLimits(limits: ConnectionLimits): void {
+    this.limits = limits;
+    for (const connection of this.connections) connection.socket.setTimeout(limits.idleTimeoutMs);
   }
 
   get connectionCount(): number {
@@ -63,7 +76,8 @@ export class TcpServer {
   }
 
   private accept(socket: Socket): void {
-    const { maxConnections, idleTimeoutMs, maxLineBytes, execute, logger } = this.options;
+    const { execute, logger } = this.options;
+    const { maxConnections, idleTimeoutMs, maxLineBytes } = this.limits;
     if (this.connections.size >= maxConnections) {
       this.counters.rejected++;
       logger.warn({ remote: socket.remoteAddress, limit: maxConnections }, 'connection refused: too many connections');

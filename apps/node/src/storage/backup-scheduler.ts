@@ -1,0 +1,35 @@
+import type { BackupResult } from '@merklekv/storage';
+import type { Logger } from '../logger.js';
+
+/** A running periodic backup. */
+export interface BackupScheduler {
+  stop(): void;
+}
+
+/** Options of {@link startBackupScheduler}. */
+export interface BackupSchedulerOptions {
+  /** Hours between backups; 0 = none. */
+  readonly intervalHours: number;
+  readonly run: () => Promise<BackupResult>;
+  readonly logger: Logger;
+}
+
+/** The longest delay setInterval accepts (2^31 - 1 ms, ~24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Runs a backup every `intervalHours` (the first one after one interval), logging each result.
+ * A failed backup is logged and the next one is tried on schedule.
+ */
+export function startBackupScheduler(opts: BackupSchedulerOptions): BackupScheduler {
+  if (opts.intervalHours <= 0) return { stop: () => undefined };
+  const everyMs = Math.min(MAX_TIMER_MS, Math.max(1, Math.round(opts.intervalHours * 3_600_000)));
+  const timer = setInterval(() => {
+    opts.run().then(
+      (b) => opts.logger.info({ path: b.path, bytes: b.bytes, ms: Math.round(b.ms), pruned: b.pruned.length }, 'backup written'),
+      (err: unknown) => opts.logger.error({ err }, 'backup failed'),
+    );
+  }, everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from '@jest/globals';
+import { thrownCode } from './__tests__/fixtures.js';
+import { PeerDiscovery, discoveryTopic, discoveryWill, parseAnnouncement } from './discovery.js';
+import { FakeTimers, settle } from './__tests__/fake-timers.js';
+import { MemoryBroker } from './__tests__/memory-pubsub.js';
+
+const PREFIX = 'test-kv';
+
+function node(broker: MemoryBroker, timers: FakeTimers, id: string, port: number): PeerDiscovery {
+  const pubsub = broker.client(id, discoveryWill(PREFIX, id));
+  return new PeerDiscovery({ pubsub, topicPrefix: PREFIX, nodeId: id, address: `127.0.0.1:${port}`, intervalMs: 60_000, timers });
+}
+
+describe('PeerDiscovery', () => {
+  it('finds the other nodes, retained announcements included, and never lists itself', async () => {
+    const broker = new MemoryBroker();
+    const timers = new FakeTimers();
+    const n1 = node(broker, timers, 'node-1', 7001);
+    const n2 = node(broker, timers, 'node-2', 7002);
+    await n1.start();
+    await n2.start();
+    const n3 = node(broker, timers, 'node-3', 7003); // joins later: learns the others from retained messages
+    await n3.start();
+
+    expect(n1.peers()).toEqual(['127.0.0.1:7002', '127.0.0.1:7003']);
+    expect(n2.peers()).toEqual(['127.0.0.1:7001', '127.0.0.1:7003']);
+    expect(n3.peers()).toEqual(['127.0.0.1:7001', '127.0.0.1:7002']);
+  });
+
+  it('drops a node whose will fires, and a node that leaves gracefully', async () => {
+    const broker = new MemoryBroker();
+    const timers = new FakeTimers();
+    const n1 = node(broker, timers, 'node-1', 7001);
+    const n2 = node(broker, timers, 'node-2', 7002);
+    const n3 = node(broker, timers, 'node-3', 7003);
+    for (const n of [n1, n2, n3]) await n.start();
+    const changes: Array<readonly string[]> = [];
+    n1.onChange((peers) => changes.push(peers));
+
+    broker.crash('node-2');
+    await n3.stop({ leave: true });
+
+    expect(n1.peers()).toEqual([]);
+    expect(changes).toEqual([['127.0.0.1:7003'], []]);
+    // A newcomer does not see the departed nodes either.
+    const n4 = node(broker, timers, 'node-4', 7004);
+    await n4.start();
+    expect(n4.peers()).toEqual(['127.0.0.1:7001']);
+  });
+
+  it('re-announces every interval, and survives a broker outage keeping the known peers', async () => {
+    const broker = new MemoryBroker();
+    const timers = new FakeTimers();
+    const n1 = node(broker, timers, 'node-1', 7001);
+    const n2 = node(broker, timers, 'node-2', 7002);
+    await n1.start();
+    await n2.start();
+    const before = broker.published;
+
+    await timers.advance(60_000);
+    expect(broker.published).toBe(before + 2);
+
+    broker.down = true;
+    await timers.advance(60_000);
+    await settle();
+    expect(n1.peers()).toEqual(['127.0.0.1:7002']);
+    broker.down = false;
+    await timers.advance(60_000);
+    expect(broker.published).toBe(before + 4);
+
+    await n1.stop();
+    await n2.stop();
+    expect(timers.pending).toBe(0);
+  });
+
+  it('ignores malformed and mismatched announcements', async () => {
+    const broker = new MemoryBroker();
+    const timers = new FakeTimers();
+    const n1 = node(broker, timers, 'node-1', 7001);
+    await n1.start();
+    const raw = broker.client('intruder');
+    await raw.publish(discoveryTopic(PREFIX, 'x'), Buffer.from('not json'), { retain: true });
+    await raw.publish(discoveryTopic(PREFIX, 'y'), Buffer.from(JSON.stringify({ nodeId: 'z', address: '1.2.3.4:5' })), { retain: true });
+    await raw.publish(discoveryTopic(PREFIX, 'w'), Buffer.from(JSON.stringify({ nodeId: 'w', address: 'nope' })), { retain: true });
+    await raw.publish(`${PREFIX}/updates`, Buffer.from('{}'), { retain: false });
+    expect(n1.peers()).toEqual([]);
+  });
+
+  it('builds the last will: an empty retained payload on the node topic', () => {
+    expect(discoveryWill('p', 'n1')).toEqual({ topic: 'p/nodes/n1', payload: Buffer.alloc(0), retain: true, qos: 1 });
+  });
+
+  it('validates its options', () => {
+    const pubsub = new MemoryBroker().client('c');
+    const base = { pubsub, topicPrefix: 'p', nodeId: 'n', address: '127.0.0.1:1', intervalMs: 1000 };
+    expect(thrownCode(() => new PeerDiscovery({ ...base, nodeId: 'a/b' }))).toBe('INVALID_OPTION');
+    expect(thrownCode(() => new PeerDiscovery({ ...base, address: 'x' }))).toBe('INVALID_ADDRESS');
+    expect(thrownCode(() => new PeerDiscovery({ ...base, intervalMs: 0 }))).toBe('INVALID_OPTION');
+  });
+});
+
+describe('parseAnnouncement', () => {
+  it('accepts { nodeId, address } and nothing else', () => {
+    expect(parseAnnouncement(Buffer.from('{"nodeId":"a","address":"h:1","extra":1}'))).toEqual({ nodeId: 'a', address: 'h:1' });
+    expect(parseAnnouncement(Buffer.from('null'))).toBeUndefined();
+    expect(parseAnnouncement(Buffer.from('{"nodeId":"a"}'))).toBeUndefined();
+    expect(parseAnnouncement(Buffer.from('{"nodeId":"","address":"h:1"}'))).toBeUndefined();
+  });
+});

@@ -1,0 +1,144 @@
+import { describe, expect, it } from '@jest/globals';
+import type { TreePath } from '@merklekv/merkle';
+import type { Store } from '@merklekv/storage';
+import { runSession } from './session.js';
+import { connectTcpPeer } from './tcp-peer.js';
+import type { TreeClient, WireVersionLike } from './tcp-peer.js';
+import { BASE_TS, makeStore, version, thrownCode } from './__tests__/fixtures.js';
+
+/** A client that answers from a Store as a node would, paging LEAF and recording each request. */
+class FakeClient implements TreeClient {
+  readonly requests: string[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  bytesRead = 0;
+  bytesWritten = 0;
+  closed = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly leafPage = 2,
+  ) {}
+
+  private async track<T>(request: string, answer: () => T): Promise<T> {
+    this.requests.push(request);
+    this.bytesWritten += request.length + 2;
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.inFlight -= 1;
+    const reply = answer();
+    this.bytesRead += JSON.stringify(reply).length;
+    return reply;
+  }
+
+  hash() {
+    return this.track('HASH', () => {
+      const t = this.store.tree;
+      return { root: t.rootHex(), count: t.size, shape: t.shape.id };
+    });
+  }
+
+  tree(path: TreePath) {
+    return this.track(`TREE ${path.join('.') || '-'}`, () => this.store.tree.childHashes(path).map((h) => Buffer.from(h).toString('hex')));
+  }
+
+  leaf(path: TreePath, cursor?: string) {
+    return this.track(`LEAF ${path.join('.')}${cursor === undefined ? '' : ` ${cursor}`}`, () => {
+      const all = this.store.leafEntries(path);
+      const start = cursor === undefined ? 0 : all.findIndex((e) => e.key === cursor) + 1;
+      const entries = all.slice(start, start + this.leafPage);
+      const more = start + this.leafPage < all.length;
+      return more ? { entries, cursor: entries[entries.length - 1]?.key } : { entries };
+    });
+  }
+
+  getv(keys: readonly string[]) {
+    return this.track(`GETV ${keys.join(' ')}`, () =>
+      keys.map((key): WireVersionLike | null => {
+        const v = this.store.getVersion(key);
+        return v === undefined ? null : { key, ...v };
+      }),
+    );
+  }
+
+  putv(v: WireVersionLike) {
+    return this.track(`PUTV ${v.key}`, () =>
+      this.store.merge(v.key, { value: v.value, ts: v.ts, node: v.node, deleted: v.deleted }) === 'applied'
+        ? ('APPLIED' as const)
+        : ('STALE' as const),
+    );
+  }
+
+  async close() {
+    this.closed = true;
+  }
+}
+
+describe('connectTcpPeer', () => {
+  it('drives a whole session over the client commands, reading every LEAF page', async () => {
+    const local = makeStore('a');
+    const remote = makeStore('b');
+    for (let i = 0; i < 40; i++) local.merge(`l${i}`, version(`v${i}`, BASE_TS + i, 'a'));
+    for (let i = 0; i < 40; i++) remote.merge(`r${i}`, version(`w${i}`, BASE_TS + i, 'b', i % 5 === 0));
+    const client = new FakeClient(remote, 1);
+    let made: { host: string; port: number; timeoutMs: number } | undefined;
+    const peer = connectTcpPeer('10.1.2.3:7878', {
+      getvBatch: 7,
+      putvWindow: 4,
+      timeoutMs: 1234,
+      createClient: (opts) => {
+        made = opts;
+        return client;
+      },
+    });
+
+    const report = await runSession(local, peer);
+    await peer.close();
+
+    expect(made).toEqual({ host: '10.1.2.3', port: 7878, timeoutMs: 1234 });
+    expect(report).toMatchObject({ pulled: 40, pushed: 40 });
+    expect(local.tree.rootHex()).toBe(remote.tree.rootHex());
+    expect(remote.getVersion('r5')?.deleted).toBe(true);
+    expect(local.getVersion('r5')?.deleted).toBe(true);
+    // GETV in lines of at most 7 keys, all sent before the first reply (pipelined).
+    const getv = client.requests.filter((r) => r.startsWith('GETV'));
+    expect(getv).toHaveLength(Math.ceil(80 / 7));
+    expect(Math.max(...getv.map((r) => r.split(' ').length - 1))).toBe(7);
+    // PUTV pipelined, at most 4 in flight.
+    expect(client.requests.filter((r) => r.startsWith('PUTV'))).toHaveLength(40);
+    expect(client.maxInFlight).toBeGreaterThanOrEqual(Math.ceil(80 / 7));
+    expect(peer.bytes()).toBe(client.bytesRead + client.bytesWritten);
+    expect(report.bytes).toBe(peer.bytes());
+    expect(client.closed).toBe(true);
+  });
+
+  it('keeps at most putvWindow PUTV in flight', async () => {
+    const remote = makeStore('b');
+    const client = new FakeClient(remote);
+    const peer = connectTcpPeer('h:1', { putvWindow: 3, createClient: () => client });
+    await peer.putVersions(Array.from({ length: 10 }, (_, i) => [`k${i}`, version('v', BASE_TS, 'a')] as [string, ReturnType<typeof version>]));
+    expect(client.maxInFlight).toBe(3);
+    expect(remote.get('k9')).toBe('v');
+  });
+
+  it('rejects a GETV reply of the wrong length', async () => {
+    const client = new FakeClient(makeStore('b'));
+    client.getv = async () => [];
+    const peer = connectTcpPeer('h:1', { createClient: () => client });
+    await expect(peer.getVersions(['a'])).rejects.toMatchObject({ code: 'PEER_PROTOCOL' });
+  });
+
+  it('gives up on a LEAF listing that never ends', async () => {
+    const client = new FakeClient(makeStore('b'));
+    let n = 0;
+    client.leaf = async () => ({ entries: [], cursor: `c${n++}` });
+    const peer = connectTcpPeer('h:1', { maxLeafPages: 5, createClient: () => client });
+    await expect(peer.leaf([0, 0, 0, 0])).rejects.toMatchObject({ code: 'PEER_PROTOCOL' });
+    expect(n).toBe(5);
+  });
+
+  it('rejects an address without a port', () => {
+    expect(thrownCode(() => connectTcpPeer('localhost'))).toBe('INVALID_ADDRESS');
+  });
+});

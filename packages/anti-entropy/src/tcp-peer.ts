@@ -1,0 +1,121 @@
+import { createClient, noRetry } from '@merklekv/client';
+import type { LeafEntry, TreePath } from '@merklekv/merkle';
+import type { VersionedRecord } from '@merklekv/storage';
+import { parsePeerAddress } from './address.js';
+import { AntiEntropyError } from './errors.js';
+import type { Peer } from './peer.js';
+
+/** A version as GETV returns it and PUTV takes it (the protocol's `WireVersion`). */
+export interface WireVersionLike {
+  readonly key: string;
+  readonly ts: number;
+  readonly node: string;
+  readonly deleted: boolean;
+  readonly value: string;
+}
+
+/** The client methods the TCP adapter uses; `@merklekv/client`'s `MerkleKVClient` has them. */
+export interface TreeClient {
+  hash(): Promise<{ root: string; count: number; shape: string }>;
+  tree(path: TreePath): Promise<string[]>;
+  leaf(path: TreePath, cursor?: string): Promise<{ entries: LeafEntry[]; cursor?: string }>;
+  getv(keys: readonly string[]): Promise<(WireVersionLike | null)[]>;
+  putv(version: WireVersionLike): Promise<'APPLIED' | 'STALE'>;
+  close(): Promise<void>;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+}
+
+/** Options of {@link connectTcpPeer}. */
+export interface TcpPeerOptions {
+  /** Per-request timeout. @default 10000 */
+  readonly timeoutMs?: number;
+  /** Keys per GETV line; several lines are pipelined. @default 100 */
+  readonly getvBatch?: number;
+  /** PUTV requests in flight at once (pipelined). @default 256 */
+  readonly putvWindow?: number;
+  /** LEAF pages read for one bucket before giving up. @default 10000 */
+  readonly maxLeafPages?: number;
+  /** Makes the client; tests inject a fake. @default `@merklekv/client`'s createClient, no reconnect */
+  readonly createClient?: (opts: { host: string; port: number; timeoutMs: number }) => TreeClient;
+}
+
+/**
+ * A {@link Peer} over the client protocol: HASH, TREE, LEAF (all pages), GETV
+ * (keys in batches of `getvBatch`, pipelined) and PUTV (pipelined, at most
+ * `putvWindow` in flight). The connection does not reconnect: a session that
+ * loses its peer fails and the next one connects afresh.
+ *
+ * @throws AntiEntropyError `INVALID_ADDRESS` when `address` is not `host:port`.
+ */
+export function connectTcpPeer(address: string, opts: TcpPeerOptions = {}): Peer {
+  const { host, port } = parsePeerAddress(address);
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const getvBatch = opts.getvBatch ?? 100;
+  const putvWindow = opts.putvWindow ?? 256;
+  const maxLeafPages = opts.maxLeafPages ?? 10_000;
+  const make = opts.createClient ?? defaultClient;
+  const client = make({ host, port, timeoutMs });
+
+  return {
+    async root() {
+      const { root, count, shape } = await client.hash();
+      return { hash: root, count, shape };
+    },
+    children: (path: TreePath) => client.tree(path),
+    async leaf(path: TreePath): Promise<LeafEntry[]> {
+      const entries: LeafEntry[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < maxLeafPages; page += 1) {
+        const reply = await client.leaf(path, cursor);
+        entries.push(...reply.entries);
+        if (reply.cursor === undefined) return entries;
+        if (reply.cursor === cursor) break;
+        cursor = reply.cursor;
+      }
+      throw new AntiEntropyError(
+        'PEER_PROTOCOL',
+        `LEAF ${path.join('.') || '-'} from ${address} did not end within ${maxLeafPages} pages`,
+      );
+    },
+    async getVersions(keys: string[]) {
+      const batches: string[][] = [];
+      for (let i = 0; i < keys.length; i += getvBatch) batches.push(keys.slice(i, i + getvBatch));
+      const replies = await Promise.all(batches.map((batch) => client.getv(batch)));
+      const found = new Map<string, VersionedRecord>();
+      replies.forEach((reply, b) => {
+        const batch = batches[b] ?? [];
+        if (reply.length !== batch.length) {
+          throw new AntiEntropyError(
+            'PEER_PROTOCOL',
+            `GETV to ${address} asked for ${batch.length} keys and got ${reply.length} versions`,
+          );
+        }
+        for (const version of reply) {
+          if (version === null) continue;
+          found.set(version.key, {
+            value: version.value,
+            ts: version.ts,
+            node: version.node,
+            deleted: version.deleted,
+          });
+        }
+      });
+      return found;
+    },
+    async putVersions(versions: Array<[string, VersionedRecord]>) {
+      for (let i = 0; i < versions.length; i += putvWindow) {
+        const window = versions.slice(i, i + putvWindow);
+        await Promise.all(
+          window.map(([key, v]) => client.putv({ key, ts: v.ts, node: v.node, deleted: v.deleted, value: v.value })),
+        );
+      }
+    },
+    close: () => client.close(),
+    bytes: () => client.bytesRead + client.bytesWritten,
+  };
+}
+
+function defaultClient(opts: { host: string; port: number; timeoutMs: number }): TreeClient {
+  return createClient({ ...opts, retry: noRetry });
+}
