@@ -1,0 +1,56 @@
+/**
+ * The CLI entry as a function: parses argv, runs one command (or interactive
+ * mode) and resolves to the exit code; errors go to stderr as one line.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { createClient, noRetry } from '@merklekv/client';
+import { prepare } from './dispatch.js';
+import { EXIT, describeError, exitCodeOf } from './errors.js';
+import type { ExitCode } from './errors.js';
+import { helpText } from './help.js';
+import { parseGlobalOptions } from './options.js';
+import { runRepl } from './repl.js';
+
+/** The process pieces the CLI touches. */
+export interface CliIo {
+  readonly stdin: Readable & { isTTY?: boolean };
+  readonly stdout: Writable & { isTTY?: boolean };
+  readonly stderr: Writable & { isTTY?: boolean; columns?: number };
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Runs `merklekv-cli argv...`. */
+export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  const fail = (error: unknown, address: string): ExitCode => {
+    io.stderr.write(`merklekv-cli: ${describeError(error, address).replace(/[\r\n]+/g, ' ')}\n`);
+    return exitCodeOf(error);
+  };
+  let opts;
+  try {
+    opts = parseGlobalOptions(argv, io.env);
+  } catch (error) {
+    return fail(error, '');
+  }
+  const address = `${opts.host}:${opts.port}`;
+  if (opts.help) {
+    io.stdout.write(`${helpText()}\n`);
+    return EXIT.OK;
+  }
+  if (opts.command === undefined) return runRepl(opts, io, io.env);
+  let work;
+  try {
+    work = await prepare(opts.command, opts.args);
+  } catch (error) {
+    return fail(error, address);
+  }
+  if (!work.needsClient) return work.run(undefined, io, opts.json);
+  const client = createClient({ host: opts.host, port: opts.port, timeoutMs: opts.timeoutMs, retry: noRetry });
+  try {
+    const code = await work.run(client, io, opts.json);
+    await client.close();
+    return code;
+  } catch (error) {
+    client.destroy();
+    return fail(error, address);
+  }
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { detectFormat, parseCsvLine, parseJsonLine } from './import-parse.js';
+
+describe('import line parsing', () => {
+  it('JSON lines: entries, blanks skipped, bad lines explained', () => {
+    expect(parseJsonLine('{"key":"a","value":"x y"}')).toEqual({ key: 'a', value: 'x y' });
+    expect(parseJsonLine('  ')).toEqual({ skip: true });
+    expect(parseJsonLine('{"key":"a"}')).toEqual({ error: '"value" must be a string' });
+    expect(parseJsonLine('[1]')).toEqual({ error: 'expected an object {"key":..,"value":..}' });
+    expect(parseJsonLine('{"key":"a b","value":"v"}')).toHaveProperty('error');
+    expect(parseJsonLine('{nope')).toHaveProperty('error');
+  });
+
+  it('CSV: header skipped, quoted fields, the value is the rest of the line', () => {
+    expect(parseCsvLine('key,value', 1)).toEqual({ skip: true });
+    expect(parseCsvLine('k,v', 1)).toEqual({ key: 'k', value: 'v' });
+    expect(parseCsvLine('k,a,b', 2)).toEqual({ key: 'k', value: 'a,b' });
+    expect(parseCsvLine('"k",""""', 2)).toEqual({ key: 'k', value: '"' });
+    expect(parseCsvLine('k,"a ""b"", c"\r', 2)).toEqual({ key: 'k', value: 'a "b", c' });
+    expect(parseCsvLine('k,', 2)).toEqual({ key: 'k', value: '' });
+    expect(parseCsvLine('nocomma', 2)).toEqual({ error: 'expected key,value' });
+    expect(parseCsvLine('k,"open', 2)).toEqual({ error: 'unterminated quoted value' });
+  });
+
+  it('a JSON-encoded entry parses back to itself (property)', () => {
+    const key = fc.string({ minLength: 1 }).filter((k) => !/[\s\x00-\x1f\x7f]/.test(k));
+    fc.assert(fc.property(key, fc.string(), (k, v) => {
+      expect(parseJsonLine(JSON.stringify({ key: k, value: v }))).toEqual({ key: k, value: v });
+    }));
+  });
+
+  it('a CSV-quoted value parses back to itself (property)', () => {
+    fc.assert(fc.property(fc.string().filter((v) => !/[\r\n]/.test(v)), (v) => {
+      expect(parseCsvLine(`k,"${v.replace(/"/g, '""')}"`, 2)).toEqual({ key: 'k', value: v });
+    }));
+  });
+
+  it('detects the format from the name, then the first line', () => {
+    expect(detectFormat('a.csv', '{')).toBe('csv');
+    expect(detectFormat('a.jsonl', 'k,v')).toBe('jsonl');
+    expect(detectFormat('-', ' {"key":"a"}')).toBe('jsonl');
+    expect(detectFormat('-', 'k,v')).toBe('csv');
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * Global options: `[--host H] [--port P] [--json] [--timeout MS] <command> [args...]`.
+ * Options come before the command; everything after it belongs to the command.
+ * `MERKLEKV_HOST` / `MERKLEKV_PORT` give the defaults.
+ */
+import { usageError } from './errors.js';
+
+/** The parsed command line. */
+export interface GlobalOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly json: boolean;
+  readonly timeoutMs: number;
+  readonly help: boolean;
+  /** The command name, or undefined for interactive mode. */
+  readonly command: string | undefined;
+  readonly args: readonly string[];
+}
+
+/** @default host when neither --host nor MERKLEKV_HOST is given */
+export const DEFAULT_HOST = '127.0.0.1';
+/** @default port when neither --port nor MERKLEKV_PORT is given */
+export const DEFAULT_PORT = 7878;
+/** @default reply timeout in ms */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+function parsePort(text: string, from: string): number {
+  const port = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(port >= 1 && port <= 65535)) throw usageError(`${from} must be a port number 1-65535, got '${text}'`);
+  return port;
+}
+
+/**
+ * Parses argv (without `node` and the script).
+ * @throws CliError (USAGE) on an unknown option or a bad value
+ */
+export function parseGlobalOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): GlobalOptions {
+  let host = env['MERKLEKV_HOST'] !== undefined && env['MERKLEKV_HOST'] !== '' ? env['MERKLEKV_HOST'] : DEFAULT_HOST;
+  const envPort = env['MERKLEKV_PORT'];
+  let port = envPort !== undefined && envPort !== '' ? parsePort(envPort, 'MERKLEKV_PORT') : DEFAULT_PORT;
+  let json = false;
+  let help = false;
+  let timeoutMs = DEFAULT_TIMEOUT_MS;
+  let i = 0;
+  const value = (name: string, inline: string | undefined): string => {
+    if (inline !== undefined) return inline;
+    const next = argv[i + 1];
+    if (next === undefined) throw usageError(`${name} needs a value`);
+    i += 1;
+    return next;
+  };
+  for (; i < argv.length; i++) {
+    const token = argv[i] ?? '';
+    if (token === '--') {
+      i += 1;
+      break;
+    }
+    if (!token.startsWith('-') || token === '-') break;
+    const eq = token.indexOf('=');
+    const name = eq > 0 ? token.slice(0, eq) : token;
+    const inline = eq > 0 ? token.slice(eq + 1) : undefined;
+    switch (name) {
+      case '--host':
+        host = value(name, inline);
+        if (host === '') throw usageError('--host needs a value');
+        break;
+      case '--port':
+      case '-p':
+        port = parsePort(value(name, inline), '--port');
+        break;
+      case '--timeout': {
+        const t = value(name, inline);
+        if (!/^\d+$/.test(t)) throw usageError(`--timeout must be milliseconds, got '${t}'`);
+        timeoutMs = Number(t);
+        break;
+      }
+      case '--json':
+        json = true;
+        break;
+      case '--help':
+      case '-h':
+        help = true;
+        break;
+      default:
+        throw usageError(`unknown option '${token}' (try --help)`);
+    }
+  }
+  return { host, port, json, timeoutMs, help, command: argv[i], args: argv.slice(i + 1) };
+}
