@@ -40,7 +40,9 @@ export async function startCluster(
   let broker: EmbeddedBroker | undefined;
   let brokerUrl = mqtt.broker_address;
   if (brokerUrl === 'embedded') {
-    broker = await startEmbeddedBroker({ host: config.network.bind_address, port: mqtt.embedded_port });
+    broker = await startEmbeddedBroker({ host: config.network.bind_address, port: mqtt.embedded_port }).catch((err: unknown) => {
+      throw portError(err, `the embedded MQTT broker cannot listen on ${config.network.bind_address}:${mqtt.embedded_port}`, '[mqtt] embedded_port');
+    });
     brokerUrl = `mqtt://${hostForUrl(broker.host)}:${broker.port}`;
     logger.info({ host: broker.host, port: broker.port }, 'embedded MQTT broker listening');
   }
@@ -71,7 +73,7 @@ export async function startCluster(
     });
     await replicator.start();
     const running = replicator;
-    sections.push(() => ['Replication', { broker: brokerUrl, ...running.stats() }]);
+    sections.push(() => ['Replication', { broker: brokerUrl, ...snakeCase(running.stats()) }]);
     stops.push(() => running.stop());
     discovery = new PeerDiscovery({
       // Announcements made while the broker is away are dropped: the node
@@ -173,6 +175,19 @@ export async function startCluster(
       }
     },
   };
+}
+
+/** An error for a port that cannot be bound, naming the option that sets it. */
+export function portError(err: unknown, what: string, option: string): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'EADDRINUSE' ? 'the port is in use (another node or broker?)' : (err as Error).message;
+  return new Error(`${what}: ${why}; choose another with ${option}`, { cause: err });
+}
+
+function snakeCase(stats: object): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(stats)) out[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = value as string | number | boolean;
+  return out;
 }
 
 /** 0.0.0.0 / :: listen everywhere; peers reach such a node on loopback at least. */

@@ -2,7 +2,7 @@ import { Store } from '@merklekv/storage';
 import { AdminServer } from './admin/admin-server.js';
 import { NodeMetrics } from './admin/metrics.js';
 import type { NodeContext, StatsSection } from './commands/context.js';
-import { startCluster } from './cluster.js';
+import { portError, startCluster } from './cluster.js';
 import { createDispatcher } from './commands/dispatch.js';
 import type { NodeConfig } from './config/index.js';
 import type { Logger } from './logger.js';
@@ -113,7 +113,9 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
       const at = await admin.listen();
       logger.info({ address: at.host, port: at.port }, 'admin listening');
     }
-    address = await listener.listen();
+    address = await listener.listen().catch((err: unknown) => {
+      throw portError(err, `cannot listen on ${config.network.bind_address}:${config.network.bind_port}`, '[network] bind_port');
+    });
   } catch (err) {
     await admin?.close();
     await cluster.stop();
