@@ -4,6 +4,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { createClient, noRetry } from '@merklekv/client';
+import { connectOptions } from './connect-options.js';
 import { prepare } from './dispatch.js';
 import { EXIT, describeError, exitCodeOf } from './errors.js';
 import type { ExitCode } from './errors.js';
@@ -36,7 +37,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
     io.stdout.write(`${helpText()}\n`);
     return EXIT.OK;
   }
-  if (opts.command === undefined) return runRepl(opts, io, io.env);
+  if (opts.command === undefined) {
+    try {
+      connectOptions(opts); // an unreadable PEM file is reported before the prompt
+    } catch (error) {
+      return fail(error, address);
+    }
+    return runRepl(opts, io, io.env);
+  }
   let work;
   try {
     work = await prepare(opts.command, opts.args);
@@ -44,7 +52,12 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
     return fail(error, address);
   }
   if (!work.needsClient) return work.run(undefined, io, opts.json);
-  const client = createClient({ host: opts.host, port: opts.port, timeoutMs: opts.timeoutMs, retry: noRetry });
+  let client;
+  try {
+    client = createClient({ ...connectOptions(opts), retry: noRetry });
+  } catch (error) {
+    return fail(error, address);
+  }
   try {
     const code = await work.run(client, io, opts.json);
     await client.close();

@@ -19,6 +19,26 @@ describe('global options', () => {
   });
 });
 
+describe('TLS and authentication options', () => {
+  it('flags and MERKLEKV_* give TLS files and credentials; a CA alone implies --tls', () => {
+    expect(parseGlobalOptions(['--tls', '--cacert', 'ca.pem', '--cert=c.pem', '--key', 'k.pem', 'ping'], {})).toMatchObject({
+      tls: { ca: 'ca.pem', cert: 'c.pem', key: 'k.pem' },
+      command: 'ping',
+    });
+    expect(parseGlobalOptions(['ping'], { MERKLEKV_CACERT: 'ca.pem' }).tls).toEqual({ ca: 'ca.pem', cert: undefined, key: undefined });
+    expect(parseGlobalOptions(['ping'], { MERKLEKV_TLS: '1' }).tls).toEqual({ ca: undefined, cert: undefined, key: undefined });
+    expect(parseGlobalOptions(['ping'], {}).tls).toBeUndefined();
+    expect(parseGlobalOptions(['--user', 'alice', 'ping'], { MERKLEKV_PASSWORD: 's3cret' })).toMatchObject({ user: 'alice', password: 's3cret' });
+    expect(parseGlobalOptions(['--password', 'x', 'ping'], {})).toMatchObject({ user: undefined, password: 'x' });
+  });
+
+  it('refuses half a client certificate, a user without a password and a bad MERKLEKV_TLS', () => {
+    expect(() => parseGlobalOptions(['--cert', 'c.pem', 'ping'], {})).toThrow(/--cert and --key/);
+    expect(() => parseGlobalOptions(['--user', 'alice', 'ping'], {})).toThrow(/--user needs --password/);
+    expect(() => parseGlobalOptions(['ping'], { MERKLEKV_TLS: 'yes' })).toThrow(/MERKLEKV_TLS/);
+  });
+});
+
 describe('interactive helpers', () => {
   it('prompt shows host:port; history path honours MERKLEKV_HISTORY', () => {
     expect(promptFor('127.0.0.1', 7878)).toBe('127.0.0.1:7878> ');

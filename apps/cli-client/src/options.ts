@@ -1,7 +1,10 @@
 /**
- * Global options: `[--host H] [--port P] [--json] [--timeout MS] <command> [args...]`.
+ * Global options: `[--host H] [--port P] [--json] [--timeout MS] [--tls --cacert FILE
+ * [--cert FILE --key FILE]] [--user U] [--password P] <command> [args...]`.
  * Options come before the command; everything after it belongs to the command.
- * `MERKLEKV_HOST` / `MERKLEKV_PORT` give the defaults.
+ * `MERKLEKV_HOST`, `MERKLEKV_PORT`, `MERKLEKV_TLS` (1/true), `MERKLEKV_CACERT`,
+ * `MERKLEKV_CERT`, `MERKLEKV_KEY`, `MERKLEKV_USER` and `MERKLEKV_PASSWORD`
+ * give the defaults (a password in the environment stays out of `ps`).
  */
 import { usageError } from './errors.js';
 
@@ -15,6 +18,18 @@ export interface GlobalOptions {
   /** The command name, or undefined for interactive mode. */
   readonly command: string | undefined;
   readonly args: readonly string[];
+  /** Connect with TLS; the files are PEM paths. Undefined = plain TCP. */
+  readonly tls: TlsFiles | undefined;
+  /** Sent as `AUTH [user] password` on connect. */
+  readonly user: string | undefined;
+  readonly password: string | undefined;
+}
+
+/** The PEM files of a TLS connection: CA bundle to trust, and a client certificate with its key. */
+export interface TlsFiles {
+  readonly ca: string | undefined;
+  readonly cert: string | undefined;
+  readonly key: string | undefined;
 }
 
 /** @default host when neither --host nor MERKLEKV_HOST is given */
@@ -41,6 +56,15 @@ export function parseGlobalOptions(argv: readonly string[], env: Readonly<Record
   let json = false;
   let help = false;
   let timeoutMs = DEFAULT_TIMEOUT_MS;
+  const envText = (name: string): string | undefined => (env[name] !== undefined && env[name] !== '' ? env[name] : undefined);
+  const envTls = envText('MERKLEKV_TLS');
+  if (envTls !== undefined && !['1', 'true', '0', 'false'].includes(envTls)) throw usageError(`MERKLEKV_TLS must be 1, true, 0 or false, got '${envTls}'`);
+  let tls = envTls === '1' || envTls === 'true';
+  let ca = envText('MERKLEKV_CACERT');
+  let cert = envText('MERKLEKV_CERT');
+  let key = envText('MERKLEKV_KEY');
+  let user = envText('MERKLEKV_USER');
+  let password = envText('MERKLEKV_PASSWORD');
   let i = 0;
   const value = (name: string, inline: string | undefined): string => {
     if (inline !== undefined) return inline;
@@ -77,6 +101,24 @@ export function parseGlobalOptions(argv: readonly string[], env: Readonly<Record
       case '--json':
         json = true;
         break;
+      case '--tls':
+        tls = true;
+        break;
+      case '--cacert':
+        ca = value(name, inline);
+        break;
+      case '--cert':
+        cert = value(name, inline);
+        break;
+      case '--key':
+        key = value(name, inline);
+        break;
+      case '--user':
+        user = value(name, inline);
+        break;
+      case '--password':
+        password = value(name, inline);
+        break;
       case '--help':
       case '-h':
         help = true;
@@ -85,5 +127,19 @@ export function parseGlobalOptions(argv: readonly string[], env: Readonly<Record
         throw usageError(`unknown option '${token}' (try --help)`);
     }
   }
-  return { host, port, json, timeoutMs, help, command: argv[i], args: argv.slice(i + 1) };
+  if ((cert === undefined) !== (key === undefined)) throw usageError('--cert and --key go together (a client certificate needs its key)');
+  if (!tls && (ca !== undefined || cert !== undefined)) tls = true; // a CA or a certificate only makes sense over TLS
+  if (user !== undefined && password === undefined) throw usageError('--user needs --password (or MERKLEKV_PASSWORD)');
+  return {
+    host,
+    port,
+    json,
+    timeoutMs,
+    help,
+    command: argv[i],
+    args: argv.slice(i + 1),
+    tls: tls ? { ca, cert, key } : undefined,
+    user,
+    password,
+  };
 }

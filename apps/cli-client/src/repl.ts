@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { createClient, exponentialBackoff } from '@merklekv/client';
+import { connectOptions } from './connect-options.js';
 import { prepare } from './dispatch.js';
 import type { CommandIo } from './dispatch.js';
 import { EXIT, describeError } from './errors.js';
@@ -77,7 +78,7 @@ export async function runRepl(
     ...(tty ? { output: io.stdout, terminal: true, history: loadHistory(file), historySize: HISTORY_SIZE, completer: complete } : { terminal: false }),
     prompt,
   });
-  const client = createClient({ host: opts.host, port: opts.port, timeoutMs: opts.timeoutMs, retry: exponentialBackoff({ maxAttempts: 3 }) });
+  const client = createClient({ ...connectOptions(opts), retry: exponentialBackoff({ maxAttempts: 3 }) });
   const showPrompt = (): void => {
     if (tty) rl.prompt();
   };

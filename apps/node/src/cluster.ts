@@ -1,6 +1,7 @@
-import { AntiEntropy, PeerDiscovery, TombstoneCollector, discoveryWill, type AntiEntropyStats } from '@merklekv/anti-entropy';
+import { AntiEntropy, connectTcpPeer, PeerDiscovery, TombstoneCollector, discoveryWill, type AntiEntropyStats } from '@merklekv/anti-entropy';
 import { createMqttPubSub, Replicator, startEmbeddedBroker, type EmbeddedBroker, type PubSub, type ReplicationStats } from '@merklekv/replication';
 import type { Store } from '@merklekv/storage';
+import { mqttTls, peerConnectOptions } from './cluster-security.js';
 import type { StatsSection, SyncFigures } from './commands/context.js';
 import type { NodeConfig } from './config/index.js';
 import type { Logger } from './logger.js';
@@ -36,6 +37,10 @@ export async function startCluster(
   const { mqtt, anti_entropy: ae } = config;
   const stops: Array<() => Promise<void>> = [];
   const sections: Array<() => StatsSection> = [];
+  // Read first, so an unreadable file stops the start before anything runs.
+  const brokerTls = mqttTls(mqtt);
+  const peerOptions = peerConnectOptions(config, logger);
+  const secret = config.security.cluster_secret;
 
   let broker: EmbeddedBroker | undefined;
   let brokerUrl = mqtt.broker_address;
@@ -58,6 +63,7 @@ export async function startCluster(
       ...(mqtt.password !== undefined ? { password: mqtt.password } : {}),
       keepAlive: mqtt.keep_alive,
       cleanSession: mqtt.clean_session,
+      ...(brokerTls !== undefined ? { tls: brokerTls } : {}),
       will: discoveryWill(mqtt.topic_prefix, config.node_id),
       logger: logger.child({ component: 'mqtt' }),
     });
@@ -69,6 +75,7 @@ export async function startCluster(
       topicPrefix: mqtt.topic_prefix,
       pubsub: connection,
       queueLimit: mqtt.queue_limit,
+      ...(secret !== undefined ? { secret } : {}),
       logger: logger.child({ component: 'replication' }),
     });
     await replicator.start();
@@ -105,6 +112,7 @@ export async function startCluster(
   const antiEntropy = new AntiEntropy({
     store,
     peers,
+    connect: (peer) => connectTcpPeer(peer, peerOptions),
     // Read at every round, so a reload takes effect at the next one.
     get intervalMs() {
       return live().anti_entropy.interval_seconds * 1000;

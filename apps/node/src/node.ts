@@ -3,11 +3,13 @@ import { AdminServer } from './admin/admin-server.js';
 import { NodeMetrics } from './admin/metrics.js';
 import type { NodeContext, StatsSection } from './commands/context.js';
 import { portError, startCluster } from './cluster.js';
+import { withAccess } from './commands/access.js';
 import { createDispatcher } from './commands/dispatch.js';
 import type { NodeConfig } from './config/index.js';
 import type { Logger } from './logger.js';
 import { planReload, type ReloadReport } from './reload.js';
 import { TcpServer } from './server/tcp-server.js';
+import { loadServerTls } from './server/tls.js';
 import { startBackupScheduler } from './storage/backup-scheduler.js';
 import { createEngine, storagePlan } from './storage/create-engine.js';
 import { backupRunner } from './storage/run-backup.js';
@@ -41,6 +43,8 @@ export interface StartOptions {
 export async function startNode(config: NodeConfig, logger: Logger, options: StartOptions = {}): Promise<RunningNode> {
   let running = config;
   const startedAt = Date.now();
+  // Read first: a missing certificate stops the start before anything else runs.
+  const tls = loadServerTls(config.network);
   const store = new Store({
     nodeId: config.node_id,
     engine: createEngine(config, logger),
@@ -79,14 +83,16 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
     replication: () => cluster.replicationStats(),
     antiEntropy: () => cluster.antiEntropyStats(),
   });
+  const access = withAccess(createDispatcher(ctx, metrics.latency), config.security, logger.child({ component: 'security' }));
   const listener: TcpServer = new TcpServer({
     host: config.network.bind_address,
     port: config.network.bind_port,
     maxConnections: config.network.max_connections,
     idleTimeoutMs: config.network.connection_timeout * 1000,
     maxLineBytes: config.network.max_line_bytes,
-    execute: createDispatcher(ctx, metrics.latency),
+    execute: access.execute,
     logger,
+    tls,
   });
   sections.push(() => [
     'Connections',
@@ -95,8 +101,11 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
       total_connections: listener.counters.accepted,
       rejected_connections: listener.counters.rejected,
       timed_out_connections: listener.counters.timedOut,
+      tls: tls !== undefined,
+      tls_rejected_connections: listener.counters.tlsRejected,
     },
   ]);
+  sections.push(access.section);
   sections.push(...cluster.sections);
   let address;
   let admin: AdminServer | undefined;

@@ -7,7 +7,7 @@ export type { SessionOptions, SessionStore } from './session.js';
 export { storePeer } from './store-peer.js';
 export type { PeerStore } from './store-peer.js';
 export { connectTcpPeer } from './tcp-peer.js';
-export type { TcpPeerOptions, TreeClient, WireVersionLike } from './tcp-peer.js';
+export type { TcpPeerOptions, TreeClient, TreeClientOptions, WireVersionLike } from './tcp-peer.js';
 export { AntiEntropy } from './anti-entropy.js';
 export type { AntiEntropyOptions } from './anti-entropy.js';
 export type { AntiEntropyStats, PeerSyncStatus } from './sync-stats.js';

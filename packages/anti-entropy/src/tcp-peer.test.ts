@@ -113,6 +113,15 @@ describe('connectTcpPeer', () => {
     expect(client.closed).toBe(true);
   });
 
+  it('passes the cluster secret and TLS options to the client it makes', async () => {
+    const client = new FakeClient(makeStore('b'));
+    let made: unknown;
+    const tls = { rejectUnauthorized: true };
+    const peer = connectTcpPeer('h:1', { peerSecret: 'the-cluster-secret', tls, createClient: (opts) => ((made = opts), client) });
+    await peer.root();
+    expect(made).toEqual({ host: 'h', port: 1, timeoutMs: 10_000, peerSecret: 'the-cluster-secret', tls });
+  });
+
   it('keeps at most putvWindow PUTV in flight', async () => {
     const remote = makeStore('b');
     const client = new FakeClient(remote);

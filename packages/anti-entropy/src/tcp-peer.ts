@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import { createClient, noRetry } from '@merklekv/client';
 import type { LeafEntry, TreePath } from '@merklekv/merkle';
 import type { VersionedRecord } from '@merklekv/storage';
@@ -36,8 +37,25 @@ export interface TcpPeerOptions {
   readonly putvWindow?: number;
   /** LEAF pages read for one bucket before giving up. @default 10000 */
   readonly maxLeafPages?: number;
+  /**
+   * The cluster secret: the connection authenticates as a cluster peer (a
+   * challenge-response in which both sides prove they hold it; it is never sent).
+   * @default no authentication
+   */
+  readonly peerSecret?: string;
+  /** Connect with TLS using these options. @default plain TCP */
+  readonly tls?: ConnectionOptions;
   /** Makes the client; tests inject a fake. @default `@merklekv/client`'s createClient, no reconnect */
-  readonly createClient?: (opts: { host: string; port: number; timeoutMs: number }) => TreeClient;
+  readonly createClient?: (opts: TreeClientOptions) => TreeClient;
+}
+
+/** What {@link TcpPeerOptions.createClient} is given. */
+export interface TreeClientOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly timeoutMs: number;
+  readonly peerSecret?: string;
+  readonly tls?: ConnectionOptions;
 }
 
 /**
@@ -55,7 +73,13 @@ export function connectTcpPeer(address: string, opts: TcpPeerOptions = {}): Peer
   const putvWindow = opts.putvWindow ?? 256;
   const maxLeafPages = opts.maxLeafPages ?? 10_000;
   const make = opts.createClient ?? defaultClient;
-  const client = make({ host, port, timeoutMs });
+  const client = make({
+    host,
+    port,
+    timeoutMs,
+    ...(opts.peerSecret !== undefined ? { peerSecret: opts.peerSecret } : {}),
+    ...(opts.tls !== undefined ? { tls: opts.tls } : {}),
+  });
 
   return {
     async root() {
@@ -116,6 +140,6 @@ export function connectTcpPeer(address: string, opts: TcpPeerOptions = {}): Peer
   };
 }
 
-function defaultClient(opts: { host: string; port: number; timeoutMs: number }): TreeClient {
+function defaultClient(opts: TreeClientOptions): TreeClient {
   return createClient({ ...opts, retry: noRetry });
 }

@@ -5,6 +5,7 @@
  */
 import type tls from 'node:tls';
 import type { Command, TreePath, WireVersion } from '@merklekv/protocol';
+import { authHandshake } from './auth.js';
 import { exponentialBackoff } from './backoff.js';
 import type { RetryStrategy } from './backoff.js';
 import { rawSpec, specs } from './commands.js';
@@ -31,6 +32,16 @@ export interface ClientOptions {
    * @default exponentialBackoff() — 50 ms doubling to 2 s, 10 attempts
    */
   readonly retry?: RetryStrategy;
+  /** Sent as `AUTH [user] password` on every (re)connect, before any request. @default no AUTH */
+  readonly password?: string;
+  /** The user of `password` (`[security.users]`); without it, the node's shared password. */
+  readonly user?: string;
+  /**
+   * The cluster secret: on every (re)connect, authenticate as a cluster peer
+   * (for the tree and repair commands) and check the node holds the same secret.
+   * @default no peer handshake
+   */
+  readonly peerSecret?: string;
 }
 
 /** Options of {@link MerkleKVClient.scan}. */
@@ -44,12 +55,15 @@ export class MerkleKVClient {
   private readonly conn: Connection;
 
   constructor(opts: ClientOptions = {}) {
+    const host = opts.host ?? '127.0.0.1';
+    const port = opts.port ?? 7878;
     this.conn = new Connection({
-      host: opts.host ?? '127.0.0.1',
-      port: opts.port ?? 7878,
+      host,
+      port,
       tls: opts.tls,
       timeoutMs: opts.timeoutMs ?? 10_000,
       retry: opts.retry ?? exponentialBackoff(),
+      handshake: authHandshake(`${host}:${port}`, opts),
     });
   }
 

@@ -33,7 +33,16 @@ export interface ConnectionOptions {
   readonly retry: RetryStrategy;
   /** Longest reply line accepted. */
   readonly maxLineBytes?: number;
+  /**
+   * Runs on every new socket before any queued request is sent (AUTH, say):
+   * `call` sends one line and resolves with its one-line reply. A rejection
+   * fails the queued requests with its error and drops the socket.
+   */
+  readonly handshake?: Handshake | undefined;
 }
+
+/** Exchanges lines on a fresh socket before it is used; see {@link ConnectionOptions.handshake}. */
+export type Handshake = (call: (line: string) => Promise<string>) => Promise<void>;
 
 interface Request {
   readonly line: string;
@@ -148,9 +157,28 @@ export class Connection {
         : undefined;
     socket.once(this.opts.tls !== undefined ? 'secureConnect' : 'connect', () => {
       clearTimeout(connectTimer);
-      this.state = 'open';
       this.reader = this.newReader();
-      for (const req of this.waiting.drain()) this.write(req);
+      const open = (): void => {
+        this.state = 'open';
+        for (const req of this.waiting.drain()) this.write(req);
+      };
+      const handshake = this.opts.handshake;
+      if (handshake === undefined) {
+        open();
+        return;
+      }
+      // Requests stay queued (state 'connecting') until the handshake is done.
+      handshake((line) => this.handshakeCall(line)).then(
+        () => {
+          if (this.socket === socket && !socket.destroyed) open();
+        },
+        (error: unknown) => {
+          if (this.socket !== socket || socket.destroyed) return; // lost: the close handler retries or fails
+          const failure = error instanceof Error ? error : new Error(String(error));
+          for (const req of this.waiting.drain()) req.reject(failure);
+          socket.destroy();
+        },
+      );
     });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => {
@@ -159,8 +187,22 @@ export class Connection {
     socket.once('close', () => {
       clearTimeout(connectTimer);
       if (this.socket === socket) this.socket = undefined;
-      if (this.state === 'open') this.onLost(lastError);
-      else this.onConnectFailed(attempt, lastError);
+      if (this.state === 'open') {
+        this.onLost(lastError);
+        return;
+      }
+      this.clearTimer();
+      // Handshake lines in flight.
+      for (const req of this.inflight.drain()) req.reject(new ConnectionClosedError(this.address, { cause: lastError }));
+      this.onConnectFailed(attempt, lastError);
+    });
+  }
+
+  /** Sends one handshake line on the connecting socket; resolves with its one-line reply. */
+  private handshakeCall(line: string): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const req: Request = { line, multiLine: false, resolve: (reply) => resolve(String(reply)), reject, lines: undefined, deadline: 0 };
+      this.write(req);
     });
   }
 

@@ -19,6 +19,7 @@ export const CLIENT_ERROR_CODES = {
   CONNECTION_CLOSED: 'CONNECTION_CLOSED',
   CLIENT_CLOSED: 'CLIENT_CLOSED',
   UNEXPECTED_REPLY: 'UNEXPECTED_REPLY',
+  AUTH_FAILED: 'AUTH_FAILED',
 } as const;
 
 /** One of {@link CLIENT_ERROR_CODES}. */
@@ -43,6 +44,16 @@ export class ServerError extends ClientError {
   constructor(serverMessage: string) {
     super(CLIENT_ERROR_CODES.SERVER_ERROR, serverMessage);
     this.serverMessage = serverMessage;
+  }
+}
+
+/** The node failed to prove it holds the cluster secret during the peer handshake. */
+export class AuthenticationError extends ClientError {
+  readonly address: string;
+
+  constructor(address: string, reason: string) {
+    super(CLIENT_ERROR_CODES.AUTH_FAILED, `Peer authentication with ${address} failed: ${reason}`);
+    this.address = address;
   }
 }
 

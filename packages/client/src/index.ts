@@ -12,6 +12,7 @@ export type { InfoSections, LeafEntry, Page, TreeRoot } from './replies.js';
 export { exponentialBackoff, noRetry } from './backoff.js';
 export type { ExponentialBackoffOptions, RetryStrategy } from './backoff.js';
 export {
+  AuthenticationError,
   CLIENT_ERROR_CODES,
   ClientError,
   ConnectionClosedError,

@@ -1,7 +1,7 @@
 export { MerkleError, MerkleErrorCode } from './errors.js';
 export { DEFAULT_SHAPE, MAX_BUCKET_BITS, makeShape, parseShapeId, validateShape } from './shape.js';
 export type { TreeShape } from './shape.js';
-export { DIGEST_BYTES, versionDigest } from './version-digest.js';
+export { DIGEST_BYTES, versionDigest, versionDigestInto } from './version-digest.js';
 export { keyHash32 } from './key-hash.js';
 export { MerkleTree } from './tree.js';
 export type { TreePath } from './tree.js';

@@ -3,7 +3,7 @@
  * 0x811c9dc5, prime 0x01000193) over the key's UTF-8 bytes, then MurmurHash3's
  * `fmix32` finalizer so that the high bits (the ones a bucket index uses) depend
  * on every byte. Every node must compute exactly this; it is part of the shape
- * id's `-sha256` contract together with the node hash. Lone surrogates encode
+ * id's `-m3` contract together with the version digest and the node hash. Lone surrogates encode
  * as U+FFFD, as `Buffer.from(key, 'utf8')` does.
  *
  * Not cryptographic: a bucket is chosen among at most 2^24, so brute force

@@ -14,7 +14,7 @@ export interface RootReply {
   /** 32 lower-case hex characters. */
   readonly hash: string;
   readonly count: number;
-  /** `TreeShape.id`, e.g. `f16d4-sha256`. */
+  /** `TreeShape.id`, e.g. `f16d4-m3`. */
   readonly shape: string;
 }
 

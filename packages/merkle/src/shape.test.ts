@@ -12,9 +12,9 @@ function codeOf(f: () => unknown): string | undefined {
 
 describe('shape', () => {
   it('has the agreed default', () => {
-    expect(DEFAULT_SHAPE).toEqual({ fanout: 16, depth: 4, id: 'f16d4-sha256' });
-    expect(parseShapeId('f16d4-sha256')).toEqual(DEFAULT_SHAPE);
-    expect(makeShape(4, 3)).toEqual({ fanout: 4, depth: 3, id: 'f4d3-sha256' });
+    expect(DEFAULT_SHAPE).toEqual({ fanout: 16, depth: 4, id: 'f16d4-m3' });
+    expect(parseShapeId('f16d4-m3')).toEqual(DEFAULT_SHAPE);
+    expect(makeShape(4, 3)).toEqual({ fanout: 4, depth: 3, id: 'f4d3-m3' });
   });
 
   it.each([
@@ -23,7 +23,8 @@ describe('shape', () => {
     ['depth 0', () => makeShape(16, 0)],
     ['too many leaves', () => makeShape(16, 7)],
     ['malformed id', () => parseShapeId('f16d4-md5')],
-    ['id disagrees with parameters', () => validateShape({ fanout: 16, depth: 3, id: 'f16d4-sha256' })],
+    ['id of the former SHA-256 digest scheme', () => parseShapeId('f16d4-sha256')],
+    ['id disagrees with parameters', () => validateShape({ fanout: 16, depth: 3, id: 'f16d4-m3' })],
   ])('rejects %s with INVALID_SHAPE', (_name, f) => {
     expect(codeOf(f)).toBe('INVALID_SHAPE');
   });

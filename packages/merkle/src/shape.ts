@@ -10,7 +10,12 @@ export interface TreeShape {
   readonly fanout: number;
   /** Levels below the root; the tree has `fanout ** depth` leaf buckets. */
   readonly depth: number;
-  /** `f{fanout}d{depth}-sha256`, e.g. `f16d4-sha256`. */
+  /**
+   * `f{fanout}d{depth}-m3`, e.g. `f16d4-m3`. The suffix names the hashing: `m3` = MurmurHash3_x86_128
+   * version digests (version-digest.ts), FNV-1a+fmix32 key placement (key-hash.ts), SHA-256/128
+   * internal node hashes (tree.ts). It was `-sha256` while version digests were SHA-256; trees of
+   * the two schemes hold different hashes for the same data, so they must never be compared.
+   */
   readonly id: string;
 }
 
@@ -18,9 +23,11 @@ export interface TreeShape {
 export const MAX_BUCKET_BITS = 24;
 
 /** The shape every MerkleKV node uses: fanout 16, depth 4, 65,536 leaf buckets. */
-export const DEFAULT_SHAPE: TreeShape = Object.freeze({ fanout: 16, depth: 4, id: 'f16d4-sha256' });
+export const DEFAULT_SHAPE: TreeShape = Object.freeze({ fanout: 16, depth: 4, id: 'f16d4-m3' });
 
-const SHAPE_ID = /^f(\d{1,4})d(\d{1,3})-sha256$/;
+/** The hashing suffix of every shape id this code computes (see {@link TreeShape.id}). */
+const HASH_SUFFIX = 'm3';
+const SHAPE_ID = /^f(\d{1,4})d(\d{1,3})-m3$/;
 
 /**
  * Builds (and validates) the shape with the given fanout and depth.
@@ -28,16 +35,16 @@ const SHAPE_ID = /^f(\d{1,4})d(\d{1,3})-sha256$/;
  *   or the tree would have more than 2^24 leaves.
  */
 export function makeShape(fanout: number, depth: number): TreeShape {
-  return validateShape({ fanout, depth, id: `f${fanout}d${depth}-sha256` });
+  return validateShape({ fanout, depth, id: `f${fanout}d${depth}-${HASH_SUFFIX}` });
 }
 
 /**
- * Parses a shape id as sent in a root reply (`f16d4-sha256`).
+ * Parses a shape id as sent in a root reply (`f16d4-m3`).
  * @throws {MerkleError} `INVALID_SHAPE` if the id is malformed or names an impossible shape.
  */
 export function parseShapeId(id: string): TreeShape {
   const m = SHAPE_ID.exec(id);
-  if (!m) throw new MerkleError('INVALID_SHAPE', `Invalid tree shape id '${id}': expected f<fanout>d<depth>-sha256`);
+  if (!m) throw new MerkleError('INVALID_SHAPE', `Invalid tree shape id '${id}': expected f<fanout>d<depth>-${HASH_SUFFIX}`);
   return makeShape(Number(m[1]), Number(m[2]));
 }
 
@@ -58,7 +65,7 @@ export function validateShape(shape: TreeShape): TreeShape {
       `Invalid tree depth ${depth} for fanout ${fanout}: need depth ≥ 1 and fanout^depth ≤ 2^${MAX_BUCKET_BITS}`,
     );
   }
-  const expected = `f${fanout}d${depth}-sha256`;
+  const expected = `f${fanout}d${depth}-${HASH_SUFFIX}`;
   if (id !== expected) {
     throw new MerkleError('INVALID_SHAPE', `Invalid tree shape id '${id}': fanout ${fanout} and depth ${depth} need '${expected}'`);
   }

@@ -164,8 +164,47 @@ describe('MerkleTree', () => {
     expect(codeOf(() => tree.childHashes([4]))).toBe('INVALID_PATH');
     expect(codeOf(() => tree.leafKeys([0, 0]))).toBe('INVALID_PATH');
     expect(codeOf(() => tree.leafKeys([0, -1, 0]))).toBe('INVALID_PATH');
-    expect(codeOf(() => new MerkleTree({ fanout: 3, depth: 2, id: 'f3d2-sha256' }))).toBe('INVALID_SHAPE');
+    expect(codeOf(() => new MerkleTree({ fanout: 3, depth: 2, id: 'f3d2-m3' }))).toBe('INVALID_SHAPE');
     tree.update('a', null, null);
     expect(tree.size).toBe(1);
+  });
+
+  it('replace (no presence check) has the effect of update on a held key', () => {
+    fc.assert(
+      fc.property(writesArb, writesArb, (first, second) => {
+        const checked = new Replica(SMALL);
+        for (const [key, v] of first) checked.put(key, v);
+        const trusted = new MerkleTree(SMALL);
+        for (const [key, v] of checked.records) trusted.update(key, null, digestOfVersion(key, v));
+        for (const [key, v] of second) {
+          const old = checked.records.get(key);
+          if (old === undefined) trusted.update(key, null, digestOfVersion(key, v));
+          else trusted.replace(key, digestOfVersion(key, old), digestOfVersion(key, v));
+          checked.put(key, v);
+        }
+        expect(trusted.rootHex()).toBe(checked.tree.rootHex());
+        expect(trusted.rootHex()).toBe(rebuilt(checked).rootHex());
+        expect(trusted.size).toBe(checked.records.size);
+      }),
+      { numRuns: 100 },
+    );
+    const tree = new MerkleTree(SMALL);
+    expect(codeOf(() => tree.replace('a', new Uint8Array(16), new Uint8Array(17)))).toBe('INVALID_DIGEST');
+  });
+
+  it('finds keys among many in one bucket (tagged presence checks)', () => {
+    const tree = new MerkleTree(makeShape(2, 1));
+    const keys = Array.from({ length: 300 }, (_, i) => keyName(i));
+    const d = new Uint8Array(16).fill(3);
+    for (const key of keys) tree.update(key, null, d);
+    for (const key of keys) expect(codeOf(() => tree.update(key, null, d))).toBe('KEY_EXISTS');
+    expect(codeOf(() => tree.update('absent', d, d))).toBe('KEY_MISSING');
+    for (const key of keys.slice(0, 150)) tree.update(key, d, null);
+    const left = [...tree.leafKeys([0]), ...tree.leafKeys([1])].sort();
+    expect(left).toEqual(keys.slice(150).sort());
+    expect(tree.size).toBe(150);
+    for (const key of keys.slice(150)) tree.update(key, d, null);
+    expect(tree.size).toBe(0);
+    expect(tree.rootHex()).toBe(ZERO);
   });
 });

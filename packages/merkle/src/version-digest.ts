@@ -1,77 +1,215 @@
-import { Buffer } from 'node:buffer';
-import { hash } from 'node:crypto';
+/*
+ * The version digest: 128 bits that name one version of a key, XORed into the tree's buckets.
+ *
+ * Algorithm (shape id suffix `-m3`). MurmurHash3_x86_128 (Appleby, SMHasher; seed 0) over the
+ * bytes of this sequence of 32-bit little-endian words:
+ *
+ * ```
+ * u32 len(key)    key units, two per word
+ * u32 len(value)  value units, two per word
+ * u32 ts mod 2^32
+ * u32 floor(ts / 2^32)
+ * u32 len(node)   node units, two per word
+ * u32 deleted (1 = tombstone, else 0)
+ * ```
+ *
+ * A string is its UTF-16 code units (lengths count units), packed as `unit[2i] | unit[2i+1] << 16`,
+ * an odd last unit alone in its word (high half 0); a lone surrogate counts as U+FFFD, as UTF-8 on
+ * the wire turns it, so a string and its well-formed form hash alike. Every field is
+ * length-prefixed, so no two distinct versions share an encoding. The digest is the four 32-bit
+ * hash lanes h1..h4, each little-endian: exactly the 16 bytes a textbook
+ * `MurmurHash3_x86_128(bytes, len, 0, out)` writes on a little-endian machine.
+ *
+ * Why not SHA-256 (the `-sha256` digest before). Digests only detect accidental divergence
+ * between replicas (authenticity is the cluster HMAC's job), so a well-mixed 128-bit
+ * non-cryptographic hash is enough (MurmurHash3 passes SMHasher; accidental collision odds
+ * 2^-128 per pair). Computed in JS over the strings' code units — no UTF-8 encoding, no native
+ * call — it costs ~0.1-0.2 µs for a short key and a 32-100 byte value, against ~1.5-3 µs for
+ * SHA-256 through `crypto.hash` (measured on this 2-core box: see the report in docs/BENCHMARKS.md;
+ * the Merkle bench's upkeep went from ~7-12 µs to under 1 µs per overwrite).
+ *
+ * It is not collision-resistant against an adversary who picks values (MurmurHash3's mixing is
+ * invertible): someone able to write to the cluster could craft two versions with one digest and
+ * hide a divergence from anti-entropy. A writer can corrupt data directly anyway.
+ */
 import { MerkleError } from './errors.js';
 
 /** Bytes in a version digest (and in every tree hash). */
 export const DIGEST_BYTES = 16;
 
-/** Encodings up to this size reuse one scratch buffer; larger ones get their own. */
-const SCRATCH_BYTES = 64 * 1024;
-let scratch = Buffer.allocUnsafe(4096);
+/** Words up to this many reuse one scratch array; larger encodings get their own. */
+const SCRATCH_WORDS = 16 * 1024;
+let scratch = new Int32Array(1024);
+
+const C1 = 0x239b961b;
+const C2 = 0xab0e9789;
+const C3 = 0x38b34ae5;
+const C4 = 0xa1e38b93;
 
 /**
- * The digest of one version of a key: the first 16 bytes of SHA-256 over
- *
- * ```
- * u32be len(key)   key   (UTF-8)
- * u32be len(value) value (UTF-8)
- * u64be ts
- * u32be len(node)  node  (UTF-8)
- * u8    deleted (1 = tombstone)
- * ```
- *
- * Every field is length-prefixed, so no two distinct versions share an
- * encoding. Two replicas hold the same version exactly when the digests match.
+ * The digest of one version of a key (see the top of version-digest.ts): 16 bytes, a new array.
  * @param ts hybrid logical clock, a safe non-negative integer.
  * @throws {MerkleError} `INVALID_VERSION` if `ts` is not a safe non-negative integer.
  */
 export function versionDigest(key: string, value: string, ts: number, node: string, deleted: boolean): Uint8Array {
-  if (!Number.isSafeInteger(ts) || ts < 0) {
-    throw new MerkleError('INVALID_VERSION', `Invalid version ts ${ts} for key '${key}': must be a safe non-negative integer`);
-  }
-  // Upper bound: UTF-8 needs at most 3 bytes per UTF-16 code unit.
-  const bound = 21 + 3 * (key.length + value.length + node.length);
-  let buf = scratch;
-  if (bound > buf.length) {
-    buf = Buffer.allocUnsafe(bound);
-    if (bound <= SCRATCH_BYTES) scratch = buf;
-  }
-  let o = 4;
-  let n = writeUtf8(buf, key, o);
-  writeU32(buf, 0, n);
-  o += n;
-  n = writeUtf8(buf, value, o + 4);
-  writeU32(buf, o, n);
-  o += 4 + n;
-  writeU32(buf, o, Math.floor(ts / 0x1_0000_0000));
-  writeU32(buf, o + 4, ts >>> 0);
-  o += 8;
-  n = writeUtf8(buf, node, o + 4);
-  writeU32(buf, o, n);
-  o += 4 + n;
-  buf[o++] = deleted ? 1 : 0;
-  const full = hash('sha256', buf.subarray(0, o), 'buffer');
-  return new Uint8Array(full.buffer, full.byteOffset, DIGEST_BYTES);
+  return versionDigestInto(new Uint8Array(DIGEST_BYTES), key, value, ts, node, deleted);
 }
 
 /**
- * Writes `s` as UTF-8 at `at`; returns the bytes written. Short ASCII strings
- * (keys, node ids, small values) are copied in JS, which beats a native call.
+ * {@link versionDigest} written into `out[0..16)` instead of a new array (for callers that keep
+ * digests in their own storage and must not allocate per write).
+ * @returns `out`.
+ * @throws {MerkleError} `INVALID_VERSION` if `ts` is not a safe non-negative integer;
+ *   `INVALID_DIGEST` if `out` is shorter than 16 bytes.
  */
-function writeUtf8(buf: Buffer, s: string, at: number): number {
-  const n = s.length;
-  if (n > 64) return buf.write(s, at, 'utf8');
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80) return buf.write(s, at, 'utf8');
-    buf[at + i] = c;
+export function versionDigestInto(out: Uint8Array, key: string, value: string, ts: number, node: string, deleted: boolean): Uint8Array {
+  if (!Number.isSafeInteger(ts) || ts < 0) {
+    throw new MerkleError('INVALID_VERSION', `Invalid version ts ${ts} for key '${key}': must be a safe non-negative integer`);
   }
-  return n;
+  if (out.length < DIGEST_BYTES) {
+    throw new MerkleError('INVALID_DIGEST', `Digest output for key '${key}' has ${out.length} bytes, needs ${DIGEST_BYTES}`);
+  }
+  const need = 7 + ((key.length + 1) >>> 1) + ((value.length + 1) >>> 1) + ((node.length + 1) >>> 1);
+  let words = scratch;
+  if (need > words.length) {
+    words = new Int32Array(need + 64);
+    if (need <= SCRATCH_WORDS) scratch = words;
+  }
+  let w = packUnits(words, 0, key);
+  w = packUnits(words, w, value);
+  words[w++] = ts >>> 0;
+  words[w++] = Math.floor(ts / 0x1_0000_0000);
+  w = packUnits(words, w, node);
+  words[w++] = deleted ? 1 : 0;
+  murmur3x86x128(words, w, out);
+  return out;
 }
 
-function writeU32(buf: Buffer, at: number, x: number): void {
-  buf[at] = x >>> 24;
-  buf[at + 1] = (x >>> 16) & 0xff;
-  buf[at + 2] = (x >>> 8) & 0xff;
-  buf[at + 3] = x & 0xff;
+/** Writes `len(s)` and the code units of `s`, two per word, from word `w`; returns the next free word. */
+function packUnits(words: Int32Array, w: number, s: string): number {
+  const n = s.length;
+  words[w++] = n;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const lo = s.charCodeAt(i);
+    const hi = s.charCodeAt(i + 1);
+    // Both below U+D800 (ASCII, Latin, most BMP text): no surrogate, the common case in one test.
+    if ((lo | hi) < 0xd800) words[w++] = lo | (hi << 16);
+    else words[w++] = wellFormedUnit(s, i) | (wellFormedUnit(s, i + 1) << 16);
+  }
+  if (i < n) words[w++] = wellFormedUnit(s, i);
+  return w;
+}
+
+/** The code unit at `i`, or U+FFFD if it is a lone surrogate (what UTF-8 encoding makes of it). */
+function wellFormedUnit(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if ((c & 0xf800) !== 0xd800) return c;
+  if (c <= 0xdbff) {
+    const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+    return next >= 0xdc00 && next <= 0xdfff ? c : 0xfffd;
+  }
+  const prev = i > 0 ? s.charCodeAt(i - 1) : 0;
+  return prev >= 0xd800 && prev <= 0xdbff ? c : 0xfffd;
+}
+
+/** MurmurHash3_x86_128, seed 0, over `words[0..count)` as little-endian bytes; writes h1..h4 (LE) to `out`. */
+function murmur3x86x128(words: Int32Array, count: number, out: Uint8Array): void {
+  let h1 = 0;
+  let h2 = 0;
+  let h3 = 0;
+  let h4 = 0;
+  let k1: number;
+  let k2: number;
+  let k3: number;
+  let k4: number;
+  const blocks = count & ~3;
+  for (let i = 0; i < blocks; i += 4) {
+    k1 = words[i] as number;
+    k2 = words[i + 1] as number;
+    k3 = words[i + 2] as number;
+    k4 = words[i + 3] as number;
+
+    k1 = Math.imul(k1, C1);
+    k1 = (k1 << 15) | (k1 >>> 17);
+    h1 ^= Math.imul(k1, C2);
+    h1 = (h1 << 19) | (h1 >>> 13);
+    h1 = (h1 + h2) | 0;
+    h1 = (Math.imul(h1, 5) + 0x561ccd1b) | 0;
+
+    k2 = Math.imul(k2, C2);
+    k2 = (k2 << 16) | (k2 >>> 16);
+    h2 ^= Math.imul(k2, C3);
+    h2 = (h2 << 17) | (h2 >>> 15);
+    h2 = (h2 + h3) | 0;
+    h2 = (Math.imul(h2, 5) + 0x0bcaa747) | 0;
+
+    k3 = Math.imul(k3, C3);
+    k3 = (k3 << 17) | (k3 >>> 15);
+    h3 ^= Math.imul(k3, C4);
+    h3 = (h3 << 15) | (h3 >>> 17);
+    h3 = (h3 + h4) | 0;
+    h3 = (Math.imul(h3, 5) + 0x96cd1c35) | 0;
+
+    k4 = Math.imul(k4, C4);
+    k4 = (k4 << 18) | (k4 >>> 14);
+    h4 ^= Math.imul(k4, C1);
+    h4 = (h4 << 13) | (h4 >>> 19);
+    h4 = (h4 + h1) | 0;
+    h4 = (Math.imul(h4, 5) + 0x32ac3b17) | 0;
+  }
+  // Tail: 0-3 whole words (the encoding is always whole words).
+  const tail = count - blocks;
+  if (tail >= 3) {
+    k3 = Math.imul(words[blocks + 2] as number, C3);
+    k3 = (k3 << 17) | (k3 >>> 15);
+    h3 ^= Math.imul(k3, C4);
+  }
+  if (tail >= 2) {
+    k2 = Math.imul(words[blocks + 1] as number, C2);
+    k2 = (k2 << 16) | (k2 >>> 16);
+    h2 ^= Math.imul(k2, C3);
+  }
+  if (tail >= 1) {
+    k1 = Math.imul(words[blocks] as number, C1);
+    k1 = (k1 << 15) | (k1 >>> 17);
+    h1 ^= Math.imul(k1, C2);
+  }
+  // Finalization; the length is in bytes.
+  const len = count * 4;
+  h1 ^= len;
+  h2 ^= len;
+  h3 ^= len;
+  h4 ^= len;
+  h1 = (h1 + h2 + h3 + h4) | 0;
+  h2 = (h2 + h1) | 0;
+  h3 = (h3 + h1) | 0;
+  h4 = (h4 + h1) | 0;
+  h1 = fmix32(h1);
+  h2 = fmix32(h2);
+  h3 = fmix32(h3);
+  h4 = fmix32(h4);
+  h1 = (h1 + h2 + h3 + h4) | 0;
+  h2 = (h2 + h1) | 0;
+  h3 = (h3 + h1) | 0;
+  h4 = (h4 + h1) | 0;
+  writeLane(out, 0, h1);
+  writeLane(out, 4, h2);
+  writeLane(out, 8, h3);
+  writeLane(out, 12, h4);
+}
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+function writeLane(out: Uint8Array, at: number, h: number): void {
+  out[at] = h;
+  out[at + 1] = h >>> 8;
+  out[at + 2] = h >>> 16;
+  out[at + 3] = h >>> 24;
 }

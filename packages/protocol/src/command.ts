@@ -31,6 +31,7 @@ export type Command =
   | { readonly type: 'INFO' }
   | { readonly type: 'FLUSH' }
   | { readonly type: 'SHUTDOWN' }
+  | { readonly type: 'BACKUP' }
   // what users of Redis-like stores reach for
   | { readonly type: 'PING'; readonly message?: string }
   | { readonly type: 'ECHO'; readonly message: string }
@@ -46,7 +47,9 @@ export type Command =
   | { readonly type: 'LEAF'; readonly path: TreePath; readonly cursor?: string }
   | { readonly type: 'GETV'; readonly keys: readonly string[] }
   | { readonly type: 'PUTV'; readonly version: WireVersion }
-  | { readonly type: 'SYNC'; readonly peer: string };
+  | { readonly type: 'SYNC'; readonly peer: string }
+  // connection authentication (docs/PROTOCOL.md "Authentication")
+  | { readonly type: 'AUTH'; readonly user?: string; readonly password: string };
 
 /** Every command name the protocol knows. */
 export type CommandType = Command['type'];

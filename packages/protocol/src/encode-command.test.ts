@@ -13,6 +13,7 @@ describe('encodeCommand', () => {
     [{ type: 'INCR', key: 'n', amount: 1n }, 'INCR n 1'],
     [{ type: 'DECR', key: 'n', amount: -5n }, 'DECR n -5'],
     [{ type: 'VERSION' }, 'VERSION'],
+    [{ type: 'BACKUP' }, 'BACKUP'],
     [{ type: 'PING' }, 'PING'],
     [{ type: 'PING', message: '' }, 'PING ""'],
     [{ type: 'ECHO', message: 'a\nb' }, 'ECHO "a\\nb"'],
@@ -24,6 +25,8 @@ describe('encodeCommand', () => {
     [{ type: 'LEAF', path: [3, 15], cursor: 'k' }, 'LEAF 3.15 k'],
     [{ type: 'PUTV', version: { key: 'k', ts: 42, node: 'n1', deleted: true, value: '' } }, 'PUTV k 42 n1 1 ""'],
     [{ type: 'SYNC', peer: 'localhost:7879' }, 'SYNC localhost:7879'],
+    [{ type: 'AUTH', password: 'pass word' }, 'AUTH "pass word"'],
+    [{ type: 'AUTH', user: 'alice', password: 's3cret' }, 'AUTH alice s3cret'],
   ])('writes %j', (command, line) => {
     expect(encodeCommand(command)).toBe(`${line}\r\n`);
   });
@@ -39,6 +42,7 @@ describe('encodeCommand', () => {
     [{ type: 'TREE', path: [1.5] }, 'Tree path must be'],
     [{ type: 'PUTV', version: { key: 'k', ts: -1, node: 'n', deleted: false, value: '' } }, "Version ts must be a non-negative integer timestamp, got '-1'"],
     [{ type: 'SYNC', peer: 'nohost' }, "SYNC peer must be host:port with a port from 1 to 65535, got 'nohost'"],
+    [{ type: 'AUTH', user: 'a b', password: 'p' }, "AUTH user must not contain a space, got 'a b'"],
   ])('refuses %j', (command, message) => {
     expect(() => encodeCommand(command)).toThrow(message);
   });

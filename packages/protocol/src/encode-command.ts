@@ -6,7 +6,7 @@
  */
 import type { Command } from './command.js';
 import { ProtocolError } from './errors.js';
-import { checkKey, checkToken } from './key.js';
+import { checkKey, checkToken, checkUser } from './key.js';
 import { isInt64 } from './numbers.js';
 import { checkPeer } from './peer.js';
 import { formatTreePath } from './tree-path.js';
@@ -56,6 +56,7 @@ function body(cmd: Command): string {
     case 'INFO':
     case 'FLUSH':
     case 'SHUTDOWN':
+    case 'BACKUP':
     case 'DBSIZE':
     case 'STATS':
     case 'HASH':
@@ -85,6 +86,10 @@ function body(cmd: Command): string {
       return `PUTV ${encodeVersion(cmd.version)}`;
     case 'SYNC':
       return `SYNC ${checkPeer(cmd.peer, 'SYNC peer')}`;
+    case 'AUTH':
+      return cmd.user === undefined
+        ? `AUTH ${encodeValueToken(cmd.password)}`
+        : `AUTH ${checkUser(cmd.user)} ${encodeValueToken(cmd.password)}`;
   }
 }
 

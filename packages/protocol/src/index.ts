@@ -18,10 +18,20 @@ export type { CommandDecoderOptions, DecodedItem, DecodeError } from './decoder.
 export { encodeCommand } from './encode-command.js';
 export { PROTOCOL_ERROR_CODES, ProtocolError } from './errors.js';
 export type { ProtocolErrorCode } from './errors.js';
-export { checkKey, isValidKey } from './key.js';
+export { checkKey, checkUser, isValidKey } from './key.js';
 export { LineReader } from './line-reader.js';
 export type { LineReaderOptions } from './line-reader.js';
 export { parseCommandLine } from './parse-command.js';
+export {
+  isPeerNonce,
+  PEER_CHALLENGE_PREFIX,
+  PEER_CHALLENGE_REPLY,
+  PEER_NONCE_BYTES,
+  PEER_USER,
+  peerProof,
+  proofMatches,
+} from './peer-auth.js';
+export type { PeerProofSide } from './peer-auth.js';
 export { isErrorLine, isMultiLineReply, parseEndLine } from './reply.js';
 export { formatTreePath, MAX_TREE_DEPTH, MAX_TREE_INDEX, parseTreePath } from './tree-path.js';
 export { COMMAND_USAGE } from './usage.js';

@@ -43,6 +43,17 @@ export function checkKey(key: string, what: string): string {
   return key;
 }
 
+/**
+ * Checks an AUTH user name and returns it: the rules of {@link checkToken},
+ * and no leading `"` (a user name is always written raw).
+ * @throws ProtocolError `INVALID_KEY`.
+ */
+export function checkUser(user: string): string {
+  checkToken(user, 'AUTH user');
+  if (user.startsWith('"')) throw new ProtocolError('INVALID_KEY', `AUTH user must not start with a quote, got '${show(user)}'`);
+  return user;
+}
+
 /** True if {@link checkKey} accepts `key`. */
 export function isValidKey(key: string): boolean {
   try {

@@ -29,6 +29,7 @@ const valid: [string, Command][] = [
   ['info', { type: 'INFO' }],
   ['FLUSH', { type: 'FLUSH' }],
   ['SHUTDOWN  ', { type: 'SHUTDOWN' }],
+  ['backup', { type: 'BACKUP' }],
   ['PING', { type: 'PING' }],
   ['PING hello there', { type: 'PING', message: 'hello there' }],
   ['PING ""', { type: 'PING', message: '' }],
@@ -56,6 +57,11 @@ const valid: [string, Command][] = [
   ['PUTV k 7 node-b 1 ""', { type: 'PUTV', version: { key: 'k', ts: 7, node: 'node-b', deleted: true, value: '' } }],
   ['SYNC 127.0.0.1:7879', { type: 'SYNC', peer: '127.0.0.1:7879' }],
   ['SYNC [::1]:7879', { type: 'SYNC', peer: '[::1]:7879' }],
+  ['AUTH s3cret', { type: 'AUTH', password: 's3cret' }],
+  ['auth alice s3cret', { type: 'AUTH', user: 'alice', password: 's3cret' }],
+  ['AUTH "pass word"', { type: 'AUTH', password: 'pass word' }],
+  ['AUTH bob  "two words"  ', { type: 'AUTH', user: 'bob', password: 'two words' }],
+  ['AUTH ""', { type: 'AUTH', password: '' }],
 ];
 
 describe('parseCommandLine: valid lines', () => {
@@ -66,7 +72,10 @@ describe('parseCommandLine: valid lines', () => {
 
 const invalid: [string, ProtocolErrorCode, string][] = [
   ['FOO bar', 'INVALID_COMMAND', "Invalid command 'FOO'"],
-  ['AUTH secret', 'INVALID_COMMAND', "Invalid command 'AUTH'"],
+  ['AUTHX secret', 'INVALID_COMMAND', "Invalid command 'AUTHX'"],
+  ['AUTH', 'MISSING_ARGUMENTS', 'Missing arguments: AUTH needs a password (AUTH [user] password)'],
+  ['AUTH a b c', 'TOO_MANY_ARGUMENTS', "Too many arguments: usage is 'AUTH [user] password', got extra 'c'"],
+  ['AUTH "ab" c', 'INVALID_KEY', "AUTH user must not start with a quote, got '\"ab\"'"],
   ['ſet k v', 'INVALID_COMMAND', "Invalid command 'ſet'"],
   ['GE\x01T k', 'INVALID_COMMAND', "Invalid command 'GE\\x01T'"],
   ['   ', 'EMPTY_LINE', 'Empty command line'],
@@ -88,6 +97,7 @@ const invalid: [string, ProtocolErrorCode, string][] = [
   ['DECR c 9223372036854775808', 'INVALID_ARGUMENT', "DECR amount must be a 64-bit signed integer, got '9223372036854775808'"],
   ['INCR c 1 2', 'TOO_MANY_ARGUMENTS', "Too many arguments: usage is 'INCR key [amount]', got extra '2'"],
   ['VERSION now', 'TOO_MANY_ARGUMENTS', "Too many arguments: usage is 'VERSION', got extra 'now'"],
+  ['BACKUP /tmp/x', 'TOO_MANY_ARGUMENTS', "Too many arguments: usage is 'BACKUP', got extra '/tmp/x'"],
   ['ECHO', 'MISSING_ARGUMENTS', 'Missing arguments: ECHO needs a message'],
   ['PING "x', 'INVALID_VALUE', 'PING message has no closing quote: \'"x\''],
   ['EXISTS', 'MISSING_ARGUMENTS', 'Missing arguments: EXISTS needs at least one key'],

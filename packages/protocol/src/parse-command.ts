@@ -6,7 +6,7 @@
  */
 import type { Command, CommandType } from './command.js';
 import { ProtocolError } from './errors.js';
-import { checkKey, checkToken } from './key.js';
+import { checkKey, checkToken, checkUser } from './key.js';
 import { parseInt64, parseScanCount } from './numbers.js';
 import { show } from './show.js';
 import { readRestValue, readValueToken, skipSpaces, splitTokens, tokenEnd } from './tokenizer.js';
@@ -40,7 +40,7 @@ function readKey(type: CommandType, line: string, at: number, needs: string): { 
 }
 
 const noArgs =
-  <T extends 'VERSION' | 'INFO' | 'FLUSH' | 'SHUTDOWN' | 'DBSIZE' | 'STATS' | 'HASH'>(type: T): Parser =>
+  <T extends 'VERSION' | 'INFO' | 'FLUSH' | 'SHUTDOWN' | 'BACKUP' | 'DBSIZE' | 'STATS' | 'HASH'>(type: T): Parser =>
   (line, at) => {
     expectEnd(type, line, at);
     return { type };
@@ -149,6 +149,19 @@ const sync: Parser = (line, at) => {
   return { type: 'SYNC', peer: checkPeer(peer, 'SYNC peer') };
 };
 
+/** `AUTH password` or `AUTH user password`; the password is one token, quoted when it holds spaces. */
+const auth: Parser = (line, at) => {
+  const start = skipSpaces(line, at);
+  if (start === line.length) throw missing('AUTH', 'a password (AUTH [user] password)');
+  const first = readValueToken(line, start, 'AUTH password');
+  const next = skipSpaces(line, first.end);
+  if (next === line.length) return { type: 'AUTH', password: first.value };
+  const user = checkUser(line.slice(start, first.end));
+  const second = readValueToken(line, next, 'AUTH password');
+  expectEnd('AUTH', line, second.end);
+  return { type: 'AUTH', user, password: second.value };
+};
+
 /** Command words (upper case) to their parsers; DELETE is an alias of DEL. */
 const PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
   ['SET', keyAndValue('SET')],
@@ -163,6 +176,7 @@ const PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
   ['INFO', noArgs('INFO')],
   ['FLUSH', noArgs('FLUSH')],
   ['SHUTDOWN', noArgs('SHUTDOWN')],
+  ['BACKUP', noArgs('BACKUP')],
   ['PING', ping],
   ['ECHO', echo],
   ['EXISTS', keyList('EXISTS')],
@@ -177,6 +191,7 @@ const PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
   ['GETV', keyList('GETV')],
   ['PUTV', putv],
   ['SYNC', sync],
+  ['AUTH', auth],
 ]);
 
 const ASCII_LETTERS = /^[A-Za-z]+$/;
@@ -191,8 +206,24 @@ export function parseCommandLine(line: string): Command {
   const start = skipSpaces(line, 0);
   if (start === line.length) throw new ProtocolError('EMPTY_LINE', 'Empty command line');
   const end = tokenEnd(line, start);
+  const hot = end - start === 3 ? hotParser(line, start) : undefined;
+  if (hot !== undefined) return hot(line, end);
   const word = line.slice(start, end);
   const parser = PARSERS.get(word) ?? (ASCII_LETTERS.test(word) ? PARSERS.get(word.toUpperCase()) : undefined);
   if (parser === undefined) throw new ProtocolError('INVALID_COMMAND', `Invalid command '${show(word)}'`);
   return parser(line, end);
+}
+
+const SET_PARSER = PARSERS.get('SET') as Parser;
+const GET_PARSER = PARSERS.get('GET') as Parser;
+
+/**
+ * The parser of `SET` or `GET` written in capitals at `line[start..start+3)`, found from the
+ * character codes: most requests are one of them, and this skips slicing the command word and
+ * hashing it for the table lookup. Anything else (lower case too) takes the table.
+ */
+function hotParser(line: string, start: number): Parser | undefined {
+  if (line.charCodeAt(start + 1) !== 0x45 || line.charCodeAt(start + 2) !== 0x54) return undefined;
+  const first = line.charCodeAt(start);
+  return first === 0x53 ? SET_PARSER : first === 0x47 ? GET_PARSER : undefined;
 }

@@ -13,6 +13,7 @@ export const COMMAND_USAGE: Readonly<Record<CommandType, string>> = {
   INFO: 'INFO',
   FLUSH: 'FLUSH',
   SHUTDOWN: 'SHUTDOWN',
+  BACKUP: 'BACKUP',
   PING: 'PING [message]',
   ECHO: 'ECHO message',
   EXISTS: 'EXISTS key [key ...]',
@@ -27,4 +28,5 @@ export const COMMAND_USAGE: Readonly<Record<CommandType, string>> = {
   GETV: 'GETV key [key ...]',
   PUTV: 'PUTV key ts node deleted value',
   SYNC: 'SYNC host:port',
+  AUTH: 'AUTH [user] password',
 };

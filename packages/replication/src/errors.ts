@@ -16,6 +16,10 @@ export const ReplicationErrorCode = {
   INVALID_BROKER_URL: 'INVALID_BROKER_URL',
   /** The broker refused or failed an operation (subscribe, publish). */
   BROKER_ERROR: 'BROKER_ERROR',
+  /** A cluster secret is configured and the payload carries no signature. */
+  UNSIGNED_PAYLOAD: 'UNSIGNED_PAYLOAD',
+  /** The payload's signature does not match (forged, or another secret). */
+  BAD_SIGNATURE: 'BAD_SIGNATURE',
   /** An option has a value outside its accepted range. */
   INVALID_OPTION: 'INVALID_OPTION',
 } as const;

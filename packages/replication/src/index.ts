@@ -2,6 +2,8 @@ export type { ChangeBatch, ChangeEvent } from './change-event.js';
 export { changeBatchSchema, decodeBatch, encodeBatch, MAX_PAYLOAD_BYTES, WIRE_FORMAT_VERSION } from './event-codec.js';
 export type { DecodeResult, WireBatch } from './event-codec.js';
 export { ReplicationError, ReplicationErrorCode } from './errors.js';
+export { signPayload, verifyPayload } from './payload-signature.js';
+export type { VerifyResult } from './payload-signature.js';
 export { silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export type { MessageHandler, PublishOptions, PubSub } from './pubsub.js';

@@ -28,6 +28,7 @@
 import { tsMillis, type VersionedRecord } from '@merklekv/storage';
 import type { ChangeEvent } from './change-event.js';
 import { batchPrefix, decodeBatch, encodeBatch, MAX_PAYLOAD_BYTES } from './event-codec.js';
+import { signPayload, verifyPayload } from './payload-signature.js';
 import { ReplicationError, ReplicationErrorCode } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { Outbox, RecentEvents } from './outbox.js';
@@ -67,6 +68,12 @@ export interface ReplicatorOptions {
   readonly maxPayloadBytes?: number;
   /** How long {@link Replicator.stop} waits for queued changes to be acknowledged. @default 2000 */
   readonly stopTimeoutMs?: number;
+  /**
+   * The cluster secret: batches are published signed (HMAC-SHA256) and only
+   * correctly signed ones are accepted; unsigned or forged ones are rejected.
+   * @default none: batches are neither signed nor checked
+   */
+  readonly secret?: string;
   /** Timers and clock. @default the system's */
   readonly scheduler?: Scheduler;
   readonly logger?: Logger;
@@ -89,6 +96,7 @@ export class Replicator {
   private readonly maxPayloadBytes: number;
   private readonly stopTimeoutMs: number;
   private readonly scheduler: Scheduler;
+  private readonly secret: string | undefined;
   private readonly logger: Logger;
   private readonly outbox: Outbox;
   private readonly recent: RecentEvents;
@@ -122,6 +130,7 @@ export class Replicator {
     this.outbox = new Outbox(positiveInt('queueLimit', opts.queueLimit ?? 100_000, 1));
     this.recent = new RecentEvents(positiveInt('replayLimit', opts.replayLimit ?? 10_000, 0));
     this.scheduler = opts.scheduler ?? systemScheduler;
+    this.secret = opts.secret;
     this.logger = opts.logger ?? silentLogger;
     if (opts.nodeId === '') throw new ReplicationError(ReplicationErrorCode.INVALID_OPTION, 'nodeId must not be empty');
   }
@@ -240,7 +249,8 @@ export class Replicator {
   }
 
   private publish(events: ChangeEvent[], rejoin: boolean): void {
-    const payload = encodeBatch(this.nodeId, events, rejoin);
+    const encoded = encodeBatch(this.nodeId, events, rejoin);
+    const payload = this.secret === undefined ? encoded : signPayload(encoded, this.secret);
     const done = this.pubsub.publish(this.topic, payload, { qos: 1 }).then(
       () => {
         this.counters.published += events.length;
@@ -271,7 +281,8 @@ export class Replicator {
       this.counters.ownIgnored++; // our own batch echoed back: not even parsed
       return;
     }
-    const result = decodeBatch(payload, this.maxPayloadBytes);
+    const verified = this.secret === undefined ? { ok: true as const, body: payload } : verifyPayload(payload, this.secret);
+    const result = verified.ok ? decodeBatch(verified.body, this.maxPayloadBytes) : verified;
     if (!result.ok) {
       this.counters.rejected++;
       this.logThrottled('warn', 'rejected', { code: result.error.code, reason: result.error.message, bytes: payload.length, rejected: this.counters.rejected }, 'replication payload rejected');

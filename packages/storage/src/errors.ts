@@ -10,6 +10,10 @@ export const StorageErrorCode = {
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
   /** A version handed to `merge` that no node could have written (bad ts, a tombstone with a value). */
   INVALID_VERSION: 'INVALID_VERSION',
+  /** A persisted record that cannot be decoded (a damaged or foreign file / Redis value). */
+  CORRUPT_RECORD: 'CORRUPT_RECORD',
+  /** A storage engine failed to open, write, load or back up (the cause says why). */
+  ENGINE_FAILED: 'ENGINE_FAILED',
 } as const;
 
 /** The union of {@link StorageErrorCode} values. */

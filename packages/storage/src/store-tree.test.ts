@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { MerkleTree, diff } from '@merklekv/merkle';
+import { MerkleTree, diff, toHex, versionDigest } from '@merklekv/merkle';
 import { keyedVersionArb, plain } from './__tests__/arbitraries.js';
 import { makeStore, rebuiltRoot } from './__tests__/fixtures.js';
 import { packTs } from './hlc.js';
@@ -134,5 +134,22 @@ describe('Store and its Merkle tree', () => {
     b.set('k42', 'changed');
     expect((await diff(a.remoteTree(), b.remoteTree())).keys).toEqual(['k42']);
     expect(new MerkleTree().rootHex()).toBe(ZERO_ROOT);
+  });
+
+  it('serves each record\'s own digest (cached at commit) through digestOf and leafEntries', () => {
+    const { store, wall } = makeStore({ ms: 0 });
+    for (let i = 0; i < 50; i++) {
+      store.set(`k${i % 7}`, `v${i}`);
+      if (i % 5 === 0) store.delete(`k${i % 3}`);
+      store.merge(`m${i % 4}`, { value: `r${i}`, ts: packTs(i + 100), node: 'n2', deleted: false });
+      wall.ms++;
+    }
+    for (const [key, r] of store.versions()) {
+      const expected = toHex(versionDigest(key, r.value, r.ts, r.node, r.deleted));
+      expect(toHex(store.digestOf(key) as Uint8Array)).toBe(expected);
+      const path = store.tree.bucketPath(store.tree.bucketOf(key));
+      expect(store.leafEntries(path).find((e) => e.key === key)?.digest).toBe(expected);
+    }
+    expect(store.digestOf('absent')).toBeUndefined();
   });
 });

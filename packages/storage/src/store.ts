@@ -6,8 +6,16 @@
  * goes through the one private `commit`, which updates the Map, the tree (old digest → new
  * digest), the memory estimate, the scan index, the engine and the subscribers together, so no
  * path can leave the tree behind the data.
+ *
+ * Write cost. A change hashes once: the new version's digest is computed in `commit` and cached
+ * on the record (four int32 fields, record.ts), the old one is read back from the record it
+ * replaces, and an overwrite goes through `MerkleTree.replace`, which skips the presence check
+ * (the tree holds a key exactly when the Map does). With the MurmurHash3 digest (merkle's
+ * version-digest.ts) that took a SET of a 100-byte value from two SHA-256 digests (~26% of a
+ * node's CPU under a SET load) to one ~0.3 µs hash; see docs/BENCHMARKS.md for the node's figures.
+ * The cached digest costs 32 B per record.
  */
-import { DEFAULT_SHAPE, MerkleTree, localTree, toHex, versionDigest } from '@merklekv/merkle';
+import { DEFAULT_SHAPE, DIGEST_BYTES, MerkleTree, localTree, toHex, versionDigestInto } from '@merklekv/merkle';
 import type { LeafEntry, RemoteTree, TreePath } from '@merklekv/merkle';
 import type { StorageEngine } from './engine.js';
 import { StorageError, StorageErrorCode } from './errors.js';
@@ -17,8 +25,8 @@ import { Interner } from './intern.js';
 import { compareVersions } from './lww.js';
 import { MemoryEngine } from './memory-engine.js';
 import { MemoryBudget } from './memory-estimate.js';
-import { assertValidVersion, isLive, makeRecord } from './record.js';
-import type { VersionedRecord } from './record.js';
+import { assertValidVersion, isLive, makeStored } from './record.js';
+import type { StoredVersion, VersionedRecord } from './record.js';
 import { ScanIndex } from './scan-index.js';
 import type { ChangeEvent, ChangeOrigin, ClockSkewEvent, ScanPage, StoreOptions } from './store-types.js';
 
@@ -32,7 +40,11 @@ export class Store {
   readonly nodeId: string;
   readonly clock: HybridClock;
   readonly engine: StorageEngine;
-  private readonly records = new Map<string, VersionedRecord>();
+  /** Every record is a StoredVersion holding its digest under its key (see record.ts). */
+  private readonly records = new Map<string, StoredVersion>();
+  /** Scratch for the digests handed to the tree (it copies nothing: it XORs them in). */
+  private readonly oldDigest = new Uint8Array(DIGEST_BYTES);
+  private readonly newDigest = new Uint8Array(DIGEST_BYTES);
   private readonly index = new ScanIndex((k) => this.records.has(k), () => this.records.keys());
   private readonly listeners = new Set<(e: ChangeEvent) => void>();
   private readonly nodes = new Interner();
@@ -62,7 +74,7 @@ export class Store {
     for await (const [key, r] of this.engine.load()) {
       const current = this.records.get(key);
       if (current === undefined || compareVersions(r, current) > 0) {
-        this.commit(key, makeRecord(r.value, r.ts, this.nodes.intern(r.node), r.deleted), 'load');
+        this.commit(key, makeStored(r.value, r.ts, this.nodes.intern(r.node), r.deleted), 'load');
       }
       if (r.ts > maxTs) maxTs = r.ts;
       count++;
@@ -159,7 +171,7 @@ export class Store {
     }
     const current = this.records.get(key);
     if (current !== undefined && compareVersions(version, current) <= 0) return 'stale';
-    const record = makeRecord(version.value, version.ts, this.nodes.intern(version.node), version.deleted);
+    const record = makeStored(version.value, version.ts, this.nodes.intern(version.node), version.deleted);
     // Tombstones are always accepted (deletes keep working when full); they are collected after the grace.
     if (!record.deleted) this.budget.ensureRoom(this.budget.growth(key, current, record.value));
     this.commit(key, record, 'remote');
@@ -210,6 +222,12 @@ export class Store {
     return this.budget.limit;
   }
 
+  /** Changes the limit (a configuration reload); data already held is kept even if it is over it. */
+  set memoryLimitBytes(bytes: number) {
+    if (!(bytes > 0)) throw new StorageError(StorageErrorCode.INVALID_ARGUMENT, `memory limit must be a positive number of bytes, got ${bytes}`);
+    this.budget.limit = bytes;
+  }
+
   /** How many merged versions were more than the clock's maximum offset ahead. */
   get clockSkewEvents(): number {
     return this.skewEvents;
@@ -218,7 +236,7 @@ export class Store {
   /** The digest of the version held for `key` (what the tree holds for it). */
   digestOf(key: string): Uint8Array | undefined {
     const r = this.records.get(key);
-    return r === undefined ? undefined : digest(key, r);
+    return r === undefined ? undefined : r.digestInto(new Uint8Array(DIGEST_BYTES));
   }
 
   /** The entries of the leaf bucket at `path`, sorted by key. */
@@ -226,7 +244,7 @@ export class Store {
     const entries: LeafEntry[] = [];
     for (const key of [...this.tree.leafKeys(path)].sort()) {
       const r = this.records.get(key);
-      if (r !== undefined) entries.push({ key, digest: toHex(digest(key, r)) });
+      if (r !== undefined) entries.push({ key, digest: toHex(r.digestInto(this.oldDigest)) });
     }
     return entries;
   }
@@ -254,25 +272,32 @@ export class Store {
   }
 
   private writeLocal(key: string, value: string, deleted: boolean): VersionedRecord {
-    if (!deleted) this.budget.ensureRoom(this.budget.growth(key, this.records.get(key), value));
-    const record = this.stamp(key, value, deleted);
-    this.commit(key, record, 'local');
+    const current = this.records.get(key);
+    if (!deleted) this.budget.ensureRoom(this.budget.growth(key, current, value));
+    const record = this.stamp(key, value, deleted, current);
+    this.commit(key, record, 'local', current);
     return record;
   }
 
   /** A local version of `key`, stamped above the one it replaces whatever the clock says. */
-  private stamp(key: string, value: string, deleted: boolean): VersionedRecord {
-    const current = this.records.get(key);
+  private stamp(key: string, value: string, deleted: boolean, current = this.records.get(key)): StoredVersion {
     const now = this.clock.now();
     const ts = current !== undefined && current.ts >= now ? current.ts + 1 : now;
-    return makeRecord(value, ts, this.nodeId, deleted);
+    return makeStored(value, ts, this.nodeId, deleted);
   }
 
   /** The one place a record changes (see the comment at the top of this file). */
-  private commit(key: string, next: VersionedRecord | undefined, cause: Cause): void {
-    const prev = this.records.get(key);
+  private commit(key: string, next: StoredVersion | undefined, cause: Cause, prev = this.records.get(key)): void {
     if (prev === undefined && next === undefined) return;
-    this.tree.update(key, prev === undefined ? null : digest(key, prev), next === undefined ? null : digest(key, next));
+    // One digest per change: the new version's is computed and cached on it, the old one's read back.
+    let newDigest: Uint8Array | null = null;
+    if (next !== undefined) {
+      newDigest = versionDigestInto(this.newDigest, key, next.value, next.ts, next.node, next.deleted);
+      next.setDigest(newDigest);
+    }
+    // The tree holds `key` exactly when the Map does, so an overwrite skips the tree's presence check.
+    if (prev !== undefined && newDigest !== null) this.tree.replace(key, prev.digestInto(this.oldDigest), newDigest);
+    else this.tree.update(key, prev === undefined ? null : prev.digestInto(this.oldDigest), newDigest);
     if (next === undefined) {
       this.records.delete(key);
       this.index.keyRemoved();
@@ -285,11 +310,7 @@ export class Store {
     if (cause === 'load') return;
     if (next === undefined) this.engine.remove(key);
     else this.engine.put(key, next);
-    if (cause === 'gc' || next === undefined) return;
+    if (cause === 'gc' || next === undefined || this.listeners.size === 0) return;
     for (const listener of this.listeners) listener({ key, record: next, origin: cause });
   }
-}
-
-function digest(key: string, r: VersionedRecord): Uint8Array {
-  return versionDigest(key, r.value, r.ts, r.node, r.deleted);
 }

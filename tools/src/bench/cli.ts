@@ -16,6 +16,8 @@ export const USAGE = `Usage: bench <subcommand> [options]
   kv           MerkleKV vs Redis load generator (ops/s, latency, CPU per op)
   merkle       Merkle tree benchmarks
   replication  replication benchmarks
+  storage      Store.set throughput per storage engine (memory, lmdb, redis)
+  recovery     restart time and memory of an lmdb node with 1M keys
   profile      hot spots of a node --cpu-prof profile (bench profile FILE [--top N])
 
 Run \`bench <subcommand> --help\` for its options.
@@ -62,6 +64,10 @@ export async function runCli(argv: readonly string[], dir: URL = new URL('.', im
       return (await loadBench(dir, 'merkle', 'benchMerkle'))(rest);
     case 'replication':
       return (await loadBench(dir, 'replication', 'benchReplication'))(rest);
+    case 'storage':
+      return (await import('./storage.js')).benchStorage(rest);
+    case 'recovery':
+      return (await import('./recovery.js')).benchRecovery(rest);
     default:
       throw new BenchError(BenchErrorCode.UNKNOWN_SUBCOMMAND, `Unknown subcommand '${sub}'.\n\n${USAGE}`);
   }

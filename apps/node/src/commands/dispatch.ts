@@ -12,6 +12,10 @@ const handlers: HandlerTable = {
   INCR: incr, DECR: decr, APPEND: append, PREPEND: prepend,
   VERSION: version, INFO: info, STATS: stats, FLUSH: flush, SHUTDOWN: shutdown, PING: ping, ECHO: echo,
   HASH: hash, TREE: tree, LEAF: leaf, GETV: getv, PUTV: putv, SYNC: sync, BACKUP: backup,
+  // AUTH needs the connection: the access gate (access.ts) answers it before dispatch.
+  AUTH: () => {
+    throw new Error('Authentication is not enabled on this node');
+  },
 };
 
 /** Commands that change the store: with durableWrites they are answered once durable. */

@@ -35,6 +35,21 @@ export const networkSchema = z.strictObject({
   connection_timeout: seconds.default(30),
   /** MerkleKV: the longest request line accepted, in bytes. */
   max_line_bytes: z.number().int().min(64).max(512 * 1024 * 1024).default(1024 * 1024),
+  /** MerkleKV: PEM certificate (chain) of the client port; with tls_key_file, clients must speak TLS. */
+  tls_cert_file: z.string().min(1).optional(),
+  /** MerkleKV: PEM private key of tls_cert_file. */
+  tls_key_file: z.string().min(1).optional(),
+  /** MerkleKV: PEM CA bundle; when set, clients must present a certificate it signed. */
+  tls_ca_file: z.string().min(1).optional(),
+}).superRefine((network, ctx) => {
+  if ((network.tls_cert_file === undefined) !== (network.tls_key_file === undefined)) {
+    const missing = network.tls_cert_file === undefined ? 'tls_cert_file' : 'tls_key_file';
+    const given = missing === 'tls_cert_file' ? 'tls_key_file' : 'tls_cert_file';
+    ctx.addIssue({ code: 'custom', path: [missing], message: `is required when ${given} is set (TLS needs both)` });
+  }
+  if (network.tls_ca_file !== undefined && network.tls_cert_file === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['tls_ca_file'], message: 'needs tls_cert_file and tls_key_file (client certificates are checked only over TLS)' });
+  }
 });
 
 export const mqttSchema = z.strictObject(
@@ -50,9 +65,21 @@ export const mqttSchema = z.strictObject(
   embedded_port: portOrZero.default(1883),
   /** MerkleKV: replication events kept while the broker is unreachable; past it, anti-entropy repairs. */
   queue_limit: positiveInt.default(100_000),
+  /** MerkleKV: PEM CA bundle that signed the broker's certificate (mqtts://). */
+  ca_file: z.string().min(1).optional(),
+  /** MerkleKV: PEM client certificate presented to the broker (with key_file). */
+  cert_file: z.string().min(1).optional(),
+  /** MerkleKV: PEM private key of cert_file. */
+  key_file: z.string().min(1).optional(),
   },
   { error: (issue) => (issue.input === undefined ? 'is required: a [mqtt] section with broker_address (a URL, "embedded" or "none")' : undefined) },
-);
+).superRefine((mqtt, ctx) => {
+  if ((mqtt.cert_file === undefined) !== (mqtt.key_file === undefined)) {
+    const missing = mqtt.cert_file === undefined ? 'cert_file' : 'key_file';
+    const given = missing === 'cert_file' ? 'key_file' : 'cert_file';
+    ctx.addIssue({ code: 'custom', path: [missing], message: `is required when ${given} is set (a client certificate needs both)` });
+  }
+});
 
 export const antiEntropySchema = z.strictObject({
   enabled: z.boolean().default(true),
@@ -96,6 +123,29 @@ export const adminSchema = z.strictObject({
   port: portOrZero.optional(),
 });
 
+/** A password as the configuration holds it: never empty. */
+const password = z.string().min(1, { error: 'must not be empty' });
+
+export const userSchema = z.strictObject({
+  password,
+  /** read: reads only; write: reads and writes; admin: everything. */
+  role: z.enum(['read', 'write', 'admin']).default('read'),
+});
+
+export const securitySchema = z.strictObject({
+  /** MerkleKV: one shared password (the admin role): clients send `AUTH password` first. */
+  password: password.optional(),
+  /** MerkleKV: named users, `name = { password = "...", role = "read" | "write" | "admin" }`; clients send `AUTH name password`. */
+  users: z
+    .record(z.string().regex(/^[^\s"]+$/, { error: 'a user name may not hold spaces or quotes' }), userSchema)
+    .refine((users) => !Object.hasOwn(users, 'peer'), { error: "the user name 'peer' is reserved for cluster peers" })
+    .default({}),
+  /** MerkleKV: false refuses FLUSH and SHUTDOWN to everyone. */
+  admin_commands: z.boolean().default(true),
+  /** MerkleKV: shared by the cluster's nodes: signs replication batches and authenticates anti-entropy peers. */
+  cluster_secret: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+});
+
 export const configSchema = z.strictObject({
   node_id: z.string({
     error: (issue) => (issue.input === undefined ? 'is required: a unique name for this node' : 'must be a string'),
@@ -109,6 +159,7 @@ export const configSchema = z.strictObject({
   storage: storageSchema.default(storageSchema.parse({})),
   logging: loggingSchema.default(loggingSchema.parse({})),
   admin: adminSchema.default(adminSchema.parse({})),
+  security: securitySchema.default(securitySchema.parse({})),
 });
 
 /** A validated configuration, as the rest of the node sees it. */

@@ -1,6 +1,7 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { Logger } from '../logger.js';
 import { Connection, type Execute } from './connection.js';
+import { createClientListener, type TlsMaterial } from './tls.js';
 
 /** Limits a reload may change while the server runs. */
 export interface ConnectionLimits {
@@ -17,24 +18,31 @@ export interface TcpServerOptions extends ConnectionLimits {
   readonly port: number;
   readonly execute: Execute;
   readonly logger: Logger;
+  /** Serve TLS with this certificate (and require client certificates when it has a CA). @default plain TCP */
+  readonly tls?: TlsMaterial | undefined;
 }
 
 export interface ServerCounters {
   accepted: number;
   rejected: number;
   timedOut: number;
+  /** Connections that failed the TLS handshake (plaintext clients, bad or missing certificates). */
+  tlsRejected: number;
 }
 
 /** The client-facing TCP listener: connection limits, idle timeouts, graceful stop. */
 export class TcpServer {
   private readonly server: Server;
   private readonly connections = new Set<Connection>();
-  readonly counters: ServerCounters = { accepted: 0, rejected: 0, timedOut: 0 };
+  readonly counters: ServerCounters = { accepted: 0, rejected: 0, timedOut: 0, tlsRejected: 0 };
   private limits: ConnectionLimits;
 
   constructor(private readonly options: TcpServerOptions) {
     this.limits = options;
-    this.server = createServer((socket) => this.accept(socket));
+    this.server = createClientListener(options.tls, (socket) => this.accept(socket), (reason, remote) => {
+      this.counters.tlsRejected++;
+      options.logger.warn({ remote, reason }, 'connection refused: TLS handshake failed');
+    });
   }
 
   /** Applies new limits: the idle timeout to every open connection, the others to new ones. */
@@ -88,7 +96,7 @@ export class TcpServer {
     this.counters.accepted++;
     const connection = new Connection(socket, execute, maxLineBytes, (idle) => {
       this.counters.timedOut++;
-      idle.socket.end(`ERROR: Connection idle for more than ${idleTimeoutMs / 1000} s, closing\r\n`);
+      idle.closeIdle(`ERROR: Connection idle for more than ${idleTimeoutMs / 1000} s, closing\r\n`);
     });
     if (idleTimeoutMs > 0) socket.setTimeout(idleTimeoutMs);
     this.connections.add(connection);

@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LmdbEngine } from '@merklekv/storage';
+import type { LmdbEngine } from '@merklekv/storage';
 import { LineClient, startTestNode } from '../__tests__/harness.js';
 import type { RunningNode } from '../node.js';
-import { startRedisServer } from '../../../../packages/storage/src/engines/__tests__/redis-server.js';
-import type { RedisServer } from '../../../../packages/storage/src/engines/__tests__/redis-server.js';
+import { startRedisServer } from './__tests__/redis-server.js';
+import type { RedisServer } from './__tests__/redis-server.js';
 
 const root = mkdtempSync(join(tmpdir(), 'merklekv-node-storage-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -51,7 +51,7 @@ describe('a node on the lmdb engine', () => {
 
     node = await startTestNode(lmdb(dataDir));
     await withClient(node, async (c) => {
-      expect(await c.call('GET key:7')).toBe('"value 7"');
+      expect(await c.call('GET key:7')).toBe('value 7');
       expect(await c.call('GET after-backup')).toBe('1');
       expect(await c.call('DBSIZE')).toBe('200');
     });
@@ -64,7 +64,7 @@ describe('a node on the lmdb engine', () => {
     await withClient(node, async (c) => {
       expect(await c.call('HASH')).toBe(hashBefore);
       expect(await c.call('GET key:0')).toBe('(null)');
-      expect(await c.call('GET key:199')).toBe('"value 199"');
+      expect(await c.call('GET key:199')).toBe('value 199');
       expect(await c.call('GET after-backup')).toBe('(null)');
     });
     await node.stop();

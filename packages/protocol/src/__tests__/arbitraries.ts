@@ -40,7 +40,7 @@ export const commandArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ type: fc.constantFrom('SET', 'APPEND', 'PREPEND'), key: keyArb, value: anyString }),
   fc.record({ type: fc.constantFrom('GET', 'DEL'), key: keyArb }),
   fc.record({ type: fc.constantFrom('INCR', 'DECR'), key: keyArb, amount: int64 }),
-  fc.record({ type: fc.constantFrom('VERSION', 'INFO', 'FLUSH', 'SHUTDOWN', 'DBSIZE', 'STATS', 'HASH') }),
+  fc.record({ type: fc.constantFrom('VERSION', 'INFO', 'FLUSH', 'SHUTDOWN', 'BACKUP', 'DBSIZE', 'STATS', 'HASH') }),
   fc.record({ type: fc.constant('PING'), message: anyString }, { requiredKeys: ['type'] }),
   fc.record({ type: fc.constant('ECHO'), message: anyString }),
   fc.record({ type: fc.constantFrom('EXISTS', 'MGET', 'GETV'), keys: fc.array(keyArb, { minLength: 1, maxLength: 5 }) }),
@@ -58,4 +58,8 @@ export const commandArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ type: fc.constant('LEAF'), path: treePath, cursor: keyArb }, { requiredKeys: ['type', 'path'] }),
   fc.record({ type: fc.constant('PUTV'), version: versionArb }),
   fc.record({ type: fc.constant('SYNC'), peer }),
+  fc.record(
+    { type: fc.constant('AUTH'), user: keyArb.filter((k) => !k.startsWith('"')), password: anyString },
+    { requiredKeys: ['type', 'password'] },
+  ),
 ) as fc.Arbitrary<Command>;

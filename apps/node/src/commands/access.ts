@@ -1,0 +1,216 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  isPeerNonce,
+  PEER_CHALLENGE_PREFIX,
+  PEER_CHALLENGE_REPLY,
+  PEER_NONCE_BYTES,
+  PEER_USER,
+  peerProof,
+  proofMatches,
+  type Command,
+  type CommandType,
+  type DecodedItem,
+} from '@merklekv/protocol';
+import type { NodeConfig } from '../config/index.js';
+import type { Logger } from '../logger.js';
+import type { Connection, Execute, Reply } from '../server/connection.js';
+import { CRLF, OK, type StatsSection } from './context.js';
+
+/** A client's role: each includes the ones before it. */
+export type Role = 'read' | 'write' | 'admin';
+
+/** What a command needs: nothing, a role, or (tree and repair commands) a cluster peer. */
+type Need = 'open' | Role | 'peer';
+
+const RANK: Readonly<Record<Role, number>> = { read: 1, write: 2, admin: 3 };
+
+/** Every command's requirement; a missing one is a compile error. */
+const NEEDS: Readonly<Record<CommandType, Need>> = {
+  AUTH: 'open', PING: 'open',
+  GET: 'read', EXISTS: 'read', MGET: 'read', SCAN: 'read', DBSIZE: 'read', VERSION: 'read', INFO: 'read', STATS: 'read', ECHO: 'read',
+  SET: 'write', DEL: 'write', INCR: 'write', DECR: 'write', APPEND: 'write', PREPEND: 'write', MSET: 'write',
+  FLUSH: 'admin', SHUTDOWN: 'admin', BACKUP: 'admin',
+  HASH: 'peer', TREE: 'peer', LEAF: 'peer', GETV: 'peer', PUTV: 'peer', SYNC: 'peer',
+};
+
+/** Switched off altogether by `[security] admin_commands = false`. */
+const ADMIN_COMMANDS: ReadonlySet<CommandType> = new Set(['FLUSH', 'SHUTDOWN']);
+
+/** A failed AUTH is answered this much later per failure on its connection, up to FAILURE_DELAY_MAX_MS. */
+const FAILURE_DELAY_MS = 200;
+const FAILURE_DELAY_MAX_MS = 2000;
+/** The connection is closed after this many failed AUTHs. */
+const MAX_FAILURES = 5;
+
+/** The per-connection authentication state, kept in `Connection.state`. */
+interface AuthState {
+  role: Role | undefined;
+  user: string | undefined;
+  /** Proved it holds the cluster secret. */
+  peer: boolean;
+  failures: number;
+  /** An outstanding peer challenge: valid for one answer. */
+  challenge: { client: string; server: string } | undefined;
+}
+
+const STATE_KEY = 'auth';
+
+/** Counters of the access gate (INFO/STATS "Security"). */
+export interface SecurityCounters {
+  authSuccesses: number;
+  authFailures: number;
+  peerAuths: number;
+  denied: number;
+}
+
+/** The access gate in front of a dispatcher, and its INFO/STATS section. */
+export interface AccessGate {
+  readonly execute: Execute;
+  readonly counters: SecurityCounters;
+  readonly section: () => StatsSection;
+}
+
+const reply = (message: string): string => `ERROR: ${message}${CRLF}`;
+
+/** SHA-256 both sides first, so the comparison takes the same time whatever the lengths. */
+function secretEquals(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given, 'utf8').digest();
+  const b = createHash('sha256').update(expected, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * Puts `[security]` in front of `dispatch`: answers AUTH (passwords, users,
+ * the cluster-peer handshake), refuses commands the connection's role does
+ * not allow, and switches off FLUSH/SHUTDOWN when `admin_commands = false`.
+ * Authentication lives in the connection's `state`, so it ends with the
+ * connection. Passwords are compared in constant time and never logged.
+ */
+export function withAccess(
+  dispatch: (item: DecodedItem) => Reply,
+  security: NodeConfig['security'],
+  logger: Logger,
+): AccessGate {
+  const users = new Map(Object.entries(security.users));
+  const clientAuth = security.password !== undefined || users.size > 0;
+  const secret = security.cluster_secret;
+  const counters: SecurityCounters = { authSuccesses: 0, authFailures: 0, peerAuths: 0, denied: 0 };
+
+  const execute: Execute = (item, connection) => {
+    if (item.type === 'error') return dispatch(item);
+    if (item.type === 'AUTH') return authenticate(item, connection);
+    if (!security.admin_commands && ADMIN_COMMANDS.has(item.type)) {
+      counters.denied++;
+      return reply('Admin commands are disabled');
+    }
+    const refusal = refuse(item.type, stateOf(connection));
+    if (refusal === undefined) return dispatch(item);
+    counters.denied++;
+    return reply(refusal);
+  };
+
+  /** Why the connection may not run a command of this type, or undefined when it may. */
+  function refuse(type: CommandType, state: AuthState | undefined): string | undefined {
+    const need = NEEDS[type];
+    if (need === 'open') return undefined;
+    const role = state?.role;
+    const authenticated = role !== undefined || state?.peer === true;
+    if (need === 'peer') {
+      if (state?.peer === true || role === 'admin') return undefined;
+      if (secret === undefined && !clientAuth) return undefined;
+      return authenticated ? `Permission denied: ${type} needs a cluster peer or the admin role` : 'Authentication required';
+    }
+    if (!clientAuth) return undefined;
+    if (!authenticated) return 'Authentication required';
+    const rank = role === undefined ? RANK.read : RANK[role]; // a peer may read
+    return rank >= RANK[need] ? undefined : `Permission denied: ${type} needs the ${need} role`;
+  }
+
+  function authenticate(command: Extract<Command, { type: 'AUTH' }>, connection: Connection): Reply {
+    const state = stateOf(connection) ?? newState(connection);
+    if (command.user === PEER_USER) return authenticatePeer(command.password, state, connection);
+    if (!clientAuth) return reply('Authentication is not enabled on this node');
+    let expected: { password: string; role: Role } | undefined;
+    if (command.user === undefined) {
+      expected = security.password === undefined ? undefined : { password: security.password, role: 'admin' };
+    } else {
+      expected = users.get(command.user);
+    }
+    // Compare even for an unknown user, so timing does not reveal which users exist.
+    const matches = secretEquals(command.password, expected?.password ?? '\0no such user');
+    if (expected === undefined || !matches) return fail(state, connection, command.user ?? '(shared password)');
+    state.role = expected.role;
+    state.user = command.user;
+    state.failures = 0;
+    counters.authSuccesses++;
+    logger.debug({ user: command.user ?? '(shared password)', role: expected.role, remote: connection.socket.remoteAddress }, 'client authenticated');
+    return OK;
+  }
+
+  function authenticatePeer(password: string, state: AuthState, connection: Connection): Reply {
+    if (secret === undefined) return reply('Peer authentication is not enabled on this node');
+    if (password.startsWith(PEER_CHALLENGE_PREFIX)) {
+      const client = password.slice(PEER_CHALLENGE_PREFIX.length);
+      if (!isPeerNonce(client)) return reply(`AUTH peer challenge needs a nonce of ${PEER_NONCE_BYTES * 2} lower-case hex digits`);
+      const server = randomBytes(PEER_NONCE_BYTES).toString('hex');
+      state.challenge = { client, server };
+      return `${PEER_CHALLENGE_REPLY} ${server} ${peerProof(secret, 'server', client, server)}${CRLF}`;
+    }
+    const challenge = state.challenge;
+    state.challenge = undefined; // one answer per challenge
+    if (challenge === undefined || !proofMatches(password, peerProof(secret, 'client', challenge.client, challenge.server))) {
+      return fail(state, connection, PEER_USER);
+    }
+    state.peer = true;
+    state.failures = 0;
+    counters.peerAuths++;
+    logger.debug({ remote: connection.socket.remoteAddress }, 'cluster peer authenticated');
+    return OK;
+  }
+
+  /** A failed AUTH: logged and counted, answered late, and the connection closed after MAX_FAILURES. */
+  function fail(state: AuthState, connection: Connection, user: string): Reply {
+    state.failures++;
+    counters.authFailures++;
+    const failures = state.failures;
+    logger.warn({ user, remote: connection.socket.remoteAddress, failures }, 'authentication failed');
+    const delay = Math.min(FAILURE_DELAY_MS * failures, FAILURE_DELAY_MAX_MS);
+    return new Promise<string>((resolve) => {
+      setTimeout(() => {
+        if (failures >= MAX_FAILURES) {
+          logger.warn({ user, remote: connection.socket.remoteAddress }, 'too many failed authentication attempts: closing the connection');
+          // The reply is still owed (this promise), so the connection closes right after writing it.
+          connection.closeWhenIdle();
+        }
+        resolve(reply('Invalid credentials'));
+      }, delay).unref();
+    });
+  }
+
+  return {
+    execute,
+    counters,
+    section: () => [
+      'Security',
+      {
+        auth_required: clientAuth,
+        cluster_secret: secret !== undefined,
+        admin_commands: security.admin_commands,
+        auth_successes: counters.authSuccesses,
+        auth_failures: counters.authFailures,
+        peer_auths: counters.peerAuths,
+        denied_commands: counters.denied,
+      },
+    ],
+  };
+}
+
+function stateOf(connection: Connection): AuthState | undefined {
+  return connection.state.get(STATE_KEY) as AuthState | undefined;
+}
+
+function newState(connection: Connection): AuthState {
+  const state: AuthState = { role: undefined, user: undefined, peer: false, failures: 0, challenge: undefined };
+  connection.state.set(STATE_KEY, state);
+  return state;
+}

@@ -1,0 +1,53 @@
+/** What the harness decides about one node; rendered to SPEC.md's TOML by {@link renderNodeToml}. */
+export interface NodeConfigSpec {
+  readonly nodeId: string;
+  readonly port: number;
+  /** `tcp://127.0.0.1:PORT` (a proxy in front of the broker), or `embedded`. */
+  readonly brokerAddress: string;
+  /** With `brokerAddress = "embedded"`: the broker's port. */
+  readonly embeddedPort?: number;
+  readonly topicPrefix: string;
+  readonly peers: readonly string[];
+  readonly antiEntropy: boolean;
+  readonly intervalSeconds: number;
+  readonly discoverySeconds: number;
+  /** MQTT keep-alive in seconds. */
+  readonly keepAlive: number;
+  readonly logLevel: 'debug' | 'info' | 'warn';
+}
+
+const str = (s: string): string => JSON.stringify(s);
+
+/** The node's configuration file, in SPEC.md's TOML schema. */
+export function renderNodeToml(spec: NodeConfigSpec): string {
+  const lines = [
+    `node_id = ${str(spec.nodeId)}`,
+    '',
+    '[network]',
+    'bind_address = "127.0.0.1"',
+    `bind_port = ${spec.port}`,
+    'max_connections = 200',
+    'connection_timeout = 0',
+    '',
+    '[mqtt]',
+    `broker_address = ${str(spec.brokerAddress)}`,
+    ...(spec.embeddedPort !== undefined ? [`embedded_port = ${spec.embeddedPort}`] : []),
+    `topic_prefix = ${str(spec.topicPrefix)}`,
+    `client_id = ${str(spec.nodeId)}`,
+    `keep_alive = ${spec.keepAlive}`,
+    'clean_session = true',
+    '',
+    '[anti_entropy]',
+    `enabled = ${spec.antiEntropy}`,
+    `interval_seconds = ${spec.intervalSeconds}`,
+    `peer_discovery_interval = ${spec.discoverySeconds}`,
+    'max_concurrent_syncs = 3',
+    `peer_list = [${spec.peers.map(str).join(', ')}]`,
+    '',
+    '[logging]',
+    `level = ${str(spec.logLevel)}`,
+    'format = "json"',
+    '',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,170 @@
+/**
+ * The lmdb engine: the replica in one memory-mapped LMDB file (lmdb-js), crash-safe by LMDB's
+ * copy-on-write B-tree (a killed process leaves the last committed transaction intact).
+ *
+ * Writes go through the shared {@link WriteBehind} queue and are committed by lmdb-js's write
+ * thread; `sync` decides when a commit is on disk (see {@link SyncMode}).
+ */
+import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { open } from 'lmdb';
+import type { RootDatabase } from 'lmdb';
+import type { StorageEngine } from '../engine.js';
+import { StorageError, StorageErrorCode } from '../errors.js';
+import type { VersionedRecord } from '../record.js';
+import { decodeRecord, encodeRecord } from './record-codec.js';
+import { WriteBehind } from './write-behind.js';
+import type { WriteBatch } from './write-behind.js';
+
+/**
+ * When a write is durable (`[storage] sync`):
+ * - `always`: every commit is fsynced, and the node answers a write only after `store.durable()`
+ *   resolved — an acknowledged write survives a process crash and a power loss.
+ * - `batch`: every commit is fsynced; a write is handed to LMDB at most `batchWindowMs` (10 ms)
+ *   after it was acknowledged, so a crash loses at most the writes of that window plus one commit.
+ * - `none`: commits are not fsynced (LMDB `noSync`); a process crash loses the same as `batch`,
+ *   but a machine crash loses whatever the OS had not written back yet.
+ */
+export type SyncMode = 'always' | 'batch' | 'none';
+
+/** Options of {@link LmdbEngine}. */
+export interface LmdbEngineOptions {
+  /** The database file (its lock file sits beside it, `<path>-lock`); folders are created. */
+  readonly path: string;
+  /** @default 'batch' */
+  readonly sync?: SyncMode;
+  /** The longest a write waits before it is handed to LMDB. @default 10 */
+  readonly batchWindowMs?: number;
+}
+
+/** The file name of the lmdb engine inside a data_dir (and inside each backup folder). */
+export const LMDB_FILE_NAME = 'merklekv.mdb';
+
+/** A {@link StorageEngine} over one LMDB file. */
+export class LmdbEngine implements StorageEngine {
+  readonly name = 'lmdb';
+  readonly path: string;
+  readonly sync: SyncMode;
+  private db: RootDatabase<Buffer, string> | undefined;
+  private readonly queue: WriteBehind;
+
+  constructor(opts: LmdbEngineOptions) {
+    this.path = opts.path;
+    this.sync = opts.sync ?? 'batch';
+    this.queue = new WriteBehind({ windowMs: opts.batchWindowMs ?? 10, apply: (b) => this.apply(b), engine: 'lmdb' });
+  }
+
+  /** @throws StorageError ENGINE_FAILED if the file cannot be opened (locked, unreadable, not LMDB). */
+  async open(): Promise<void> {
+    assertLmdbFile(this.path);
+    try {
+      mkdirSync(dirname(this.path), { recursive: true });
+      this.db = open<Buffer, string>({
+        path: this.path,
+        noSubdir: true,
+        encoding: 'binary',
+        noSync: this.sync === 'none',
+        // Whole batches are handed over at once; strict order keeps a clear() before later puts.
+        strictAsyncOrder: true,
+      });
+    } catch (err) {
+      throw new StorageError(StorageErrorCode.ENGINE_FAILED, `cannot open lmdb file ${this.path}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async *load(): AsyncIterable<readonly [string, VersionedRecord]> {
+    const db = this.database();
+    for (const { key, value } of db.getRange({ snapshot: true })) {
+      yield [key, decodeRecord(key, value)] as const;
+    }
+  }
+
+  put(key: string, record: VersionedRecord): void {
+    this.queue.put(key, record);
+  }
+
+  remove(key: string): void {
+    this.queue.remove(key);
+  }
+
+  clear(): void {
+    this.queue.clear();
+  }
+
+  /** Resolves when every change so far is committed and (unless sync = none) fsynced. */
+  async flush(): Promise<void> {
+    await this.queue.flush();
+    if (this.db !== undefined && this.sync !== 'none') await this.db.flushed;
+  }
+
+  async close(): Promise<void> {
+    if (this.db === undefined) return;
+    await this.queue.close();
+    const db = this.db;
+    this.db = undefined;
+    await db.close();
+  }
+
+  /** Changes waiting in the write-behind window (not yet handed to LMDB). */
+  get pending(): number {
+    return this.queue.pending;
+  }
+
+  /**
+   * Writes a consistent copy of the database (as of now: pending writes are committed first) to
+   * `file`, compacted. The copy is itself an lmdb engine file: open it to restore.
+   */
+  async backup(file: string): Promise<void> {
+    await this.flush();
+    try {
+      await this.database().backup(file, true);
+    } catch (err) {
+      throw new StorageError(StorageErrorCode.ENGINE_FAILED, `lmdb backup to ${file} failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private apply(batch: WriteBatch): Promise<void> {
+    const db = this.database();
+    let last: Promise<unknown> = Promise.resolve();
+    if (batch.clear) last = db.clearAsync();
+    for (const [key, record] of batch.ops) {
+      last = record === null ? db.remove(key) : db.put(key, encodeRecord(record));
+    }
+    // LMDB applies its write queue in order: the last instruction settling means all did.
+    return last.then(() => undefined);
+  }
+
+  private database(): RootDatabase<Buffer, string> {
+    if (this.db === undefined) throw new StorageError(StorageErrorCode.ENGINE_FAILED, `lmdb engine ${this.path} is not open`);
+    return this.db;
+  }
+}
+
+/** Where lmdb-js's LMDB writes its meta page magic (0xBEEFC0DE) in the first page. */
+const MAGIC_OFFSET = 24;
+const LMDB_MAGIC = 0xbeefc0de;
+
+/**
+ * Refuses an existing file that is not an LMDB database: the native library does not check
+ * before mapping it and can crash the process on a foreign file.
+ * @throws StorageError ENGINE_FAILED
+ */
+function assertLmdbFile(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new StorageError(StorageErrorCode.ENGINE_FAILED, `cannot read lmdb file ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const head = Buffer.alloc(MAGIC_OFFSET + 4);
+    const read = readSync(fd, head, 0, head.length, 0);
+    if (read === 0) return; // an empty file: LMDB initialises it
+    if (read < head.length || head.readUInt32LE(MAGIC_OFFSET) !== LMDB_MAGIC) {
+      throw new StorageError(StorageErrorCode.ENGINE_FAILED, `${path} is not an lmdb database file`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}

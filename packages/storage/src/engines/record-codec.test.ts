@@ -1,0 +1,56 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { StorageError } from '../errors.js';
+import { makeRecord, tombstone } from '../record.js';
+import type { VersionedRecord } from '../record.js';
+import { decodeRecord, decodeRecordText, encodeRecord, encodeRecordText } from './record-codec.js';
+
+const recordArb: fc.Arbitrary<VersionedRecord> = fc
+  .record({
+    value: fc.string({ unit: 'grapheme', maxLength: 50 }),
+    ts: fc.maxSafeNat(),
+    node: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }),
+    deleted: fc.boolean(),
+  })
+  .map(({ value, ts, node, deleted }) => makeRecord(value, ts, node, deleted));
+
+const plain = (r: VersionedRecord): object => ({ value: r.value, ts: r.ts, node: r.node, deleted: r.deleted });
+
+describe('record codecs', () => {
+  it('binary: decode(encode(r)) equals r', () => {
+    fc.assert(fc.property(recordArb, (r) => expect(plain(decodeRecord('k', encodeRecord(r)))).toEqual(plain(r))));
+  });
+
+  it('text: decode(encode(r)) equals r, even when value or node hold the separators', () => {
+    fc.assert(fc.property(recordArb, (r) => expect(plain(decodeRecordText('k', encodeRecordText(r)))).toEqual(plain(r))));
+    const tricky = makeRecord('9,3:abc', 7, 'n:1,2');
+    expect(plain(decodeRecordText('k', encodeRecordText(tricky)))).toEqual(plain(tricky));
+  });
+
+  it('writes the readable text form', () => {
+    expect(encodeRecordText(makeRecord('hello', 1742, 'node1'))).toBe('V1742,5:node1hello');
+    expect(encodeRecordText(tombstone(9, 'n'))).toBe('D9,1:n');
+  });
+
+  it.each([
+    ['empty', Buffer.alloc(0)],
+    ['wrong format byte', Buffer.from([0x20, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0x61])],
+    ['node length past the end', (() => { const b = encodeRecord(makeRecord('v', 1, 'n')); b.writeUInt16LE(500, 9); return b; })()],
+    ['a tombstone with a value', (() => { const b = encodeRecord(makeRecord('v', 1, 'n')); b[0] = 0x11; return b; })()],
+    ['a fractional ts', (() => { const b = encodeRecord(makeRecord('v', 1, 'n')); b.writeDoubleLE(1.5, 1); return b; })()],
+  ])('binary: rejects %s with CORRUPT_RECORD naming the key', (_name, bytes) => {
+    expect(() => decodeRecord('user:1', bytes)).toThrow(StorageError);
+    expect(() => decodeRecord('user:1', bytes)).toThrow(/stored record of 'user:1' cannot be decoded/);
+  });
+
+  it.each(['', 'X1,1:n', 'V1,1n', 'Vx,1:n', 'V1,9:n', 'V1,0:', 'D1,1:nvalue', 'V1.5,1:n'])('text: rejects %j', (text) => {
+    let caught: unknown;
+    try {
+      decodeRecordText('k', text);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(StorageError);
+    expect((caught as StorageError).code).toBe('CORRUPT_RECORD');
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * `bench recovery`: how fast a node on lmdb serves again after a restart with many keys, and
+ * the memory it then holds. Fills a data_dir with `--keys` records (through a Store on the lmdb
+ * engine), then starts `node --import tsx apps/node/src/main.ts` on it and measures, from the
+ * spawn: the `storage loaded` time the node logs (open + load + tree build), the `listening`
+ * line, and the first answered `GET`; then the process RSS. The same start on an empty data_dir
+ * is measured too, so the process's own boot (Node + tsx compiling the sources) can be told apart.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { LMDB_FILE_NAME, LmdbEngine, Store } from '@merklekv/storage';
+import { BenchError, BenchErrorCode } from './errors.js';
+import { freePort } from './servers.js';
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+
+const USAGE = `Usage: bench recovery [--keys N] [--value-bytes N] [--keep]
+
+  --keys N         records in the data_dir (default 1000000)
+  --value-bytes N  value size (default 32)
+  --keep           keep the filled data_dir (its path is printed)
+`;
+
+interface StartFigures {
+  readonly loadedMs: number;
+  readonly records: number;
+  readonly listeningMs: number;
+  readonly servingMs: number;
+  readonly rssMb: number;
+  readonly hwmMb: number;
+}
+
+function positive(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new BenchError(BenchErrorCode.INVALID_OPTION, `--${name} must be a positive integer, got '${text}'`);
+  return n;
+}
+
+async function fill(dataDir: string, keys: number, value: string): Promise<number> {
+  const started = performance.now();
+  const store = new Store({ nodeId: 'recovery', engine: new LmdbEngine({ path: join(dataDir, LMDB_FILE_NAME), sync: 'none' }) });
+  await store.load();
+  for (let i = 0; i < keys; i++) {
+    store.set(`key:${i}`, value);
+    if (i % 10_000 === 9_999) await store.durable();
+  }
+  await store.close();
+  return performance.now() - started;
+}
+
+function get(port: number, key: string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const s = connect({ port, host: '127.0.0.1' }, () => s.write(`GET ${key}\r\n`));
+    let text = '';
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => {
+      text += d;
+      if (text.includes('\n')) {
+        s.destroy();
+        resolvePromise(text.trim());
+      }
+    });
+    s.once('error', reject);
+  });
+}
+
+function memoryMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+async function startAndMeasure(dataDir: string, probeKey: string): Promise<StartFigures> {
+  const port = await freePort();
+  const config = join(dataDir, '..', `node-${port}.toml`);
+  writeFileSync(
+    config,
+    `node_id = "recovery"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\n[mqtt]\nbroker_address = "none"\n` +
+      `[anti_entropy]\nenabled = false\n[storage]\nengine = "lmdb"\ndata_dir = "${dataDir}"\nbackup_interval_hours = 0\n`,
+  );
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/node/src/main.ts', '--config', config], {
+    cwd: ROOT,
+    env: { ...process.env, TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.base.json') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let out = '';
+  let listeningMs = Number.NaN;
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (Number.isNaN(listeningMs) && out.includes('"msg":"listening"')) listeningMs = performance.now() - t0;
+  });
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  try {
+    const deadline = Date.now() + 120_000;
+    while (Number.isNaN(listeningMs)) {
+      if (child.exitCode !== null) throw new BenchError(BenchErrorCode.SERVER_START_FAILED, `node exited:\n${out}`);
+      if (Date.now() > deadline) throw new BenchError(BenchErrorCode.SERVER_START_FAILED, `node did not listen within 120 s:\n${out}`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const reply = await get(port, probeKey);
+    const servingMs = performance.now() - t0;
+    if (reply.startsWith('ERROR')) throw new BenchError(BenchErrorCode.SERVER_START_FAILED, `GET ${probeKey} answered ${reply}`);
+    const loaded = /"records":(\d+),"ms":([\d.]+),"msg":"storage loaded"/.exec(out);
+    const pid = child.pid as number;
+    return {
+      records: Number(loaded?.[1] ?? Number.NaN),
+      loadedMs: Number(loaded?.[2] ?? Number.NaN),
+      listeningMs,
+      servingMs,
+      rssMb: memoryMb(pid, 'VmRSS'),
+      hwmMb: memoryMb(pid, 'VmHWM'),
+    };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
+    const timer = setTimeout(() => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Runs the recovery bench; returns the report. */
+export async function benchRecovery(argv: string[]): Promise<string> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { keys: { type: 'string' }, 'value-bytes': { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean' } },
+  });
+  if (values.help) return USAGE;
+  const keys = positive('keys', values.keys, 1_000_000);
+  const value = 'v'.repeat(positive('value-bytes', values['value-bytes'], 32));
+  const dir = mkdtempSync(join(tmpdir(), 'merklekv-bench-recovery-'));
+  const full = join(dir, 'full');
+  try {
+    const empty = await startAndMeasure(join(dir, 'empty'), 'key:0');
+    const fillMs = await fill(full, keys, value);
+    const bytes = statSync(join(full, LMDB_FILE_NAME)).size;
+    const loaded = await startAndMeasure(full, `key:${keys - 1}`);
+    const row = (label: string, f: StartFigures): string =>
+      `| ${label} | ${f.records.toLocaleString('en-US')} | ${f.loadedMs.toFixed(0)} | ${f.listeningMs.toFixed(0)} | ${f.servingMs.toFixed(0)} | ${f.rssMb.toFixed(0)} | ${f.hwmMb.toFixed(0)} |\n`;
+    let out = `Restart of an lmdb node: ${keys.toLocaleString('en-US')} keys of ${value.length}-byte values, file ${(bytes / 2 ** 20).toFixed(0)} MiB (filled in ${(fillMs / 1000).toFixed(1)} s)\n\n`;
+    out += '| data_dir | records loaded | storage loaded (ms, node log) | listening (ms from spawn) | first GET answered (ms from spawn) | RSS (MiB) | peak RSS (MiB) |\n';
+    out += '| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n';
+    out += row('empty', empty);
+    out += row(`${keys.toLocaleString('en-US')} keys`, loaded);
+    out += `\nServing ${(loaded.servingMs / 1000).toFixed(2)} s after spawn, of which ${(empty.servingMs / 1000).toFixed(2)} s is the process's own boot (Node + tsx, empty data_dir): the ${keys.toLocaleString('en-US')} keys add ${((loaded.servingMs - empty.servingMs) / 1000).toFixed(2)} s.\n`;
+    if (values.keep) out += `\ndata_dir kept: ${full}\n`;
+    return out;
+  } finally {
+    if (!values.keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
