@@ -60,7 +60,13 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
     logger,
   });
 
-  const cluster = await startCluster(() => running, store, { host: config.network.bind_address, port: config.network.bind_port }, logger);
+  const cluster = await startCluster(() => running, store, { host: config.network.bind_address, port: config.network.bind_port }, logger).catch(
+    async (err: unknown) => {
+      backups.stop();
+      await store.close();
+      throw err;
+    },
+  );
   const sections: Array<() => StatsSection> = [];
   let stop: (reason?: string) => Promise<void> = async () => undefined;
   const ctx: NodeContext = {
@@ -128,6 +134,7 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
   } catch (err) {
     await admin?.close();
     await cluster.stop();
+    backups.stop();
     await store.close();
     throw err;
   }

@@ -1,6 +1,7 @@
 import { createClient, noRetry, ServerError } from '@merklekv/client';
 import { validateConfig } from '../config/index.js';
 import type { RunningNode } from '../node.js';
+import { runCli } from './cli.js';
 import { LineClient, startTestNode } from './harness.js';
 
 const security = {
@@ -99,6 +100,23 @@ describe('client authentication and roles', () => {
     expect(await admin.dbsize()).toBeGreaterThan(0);
     await admin.close();
   });
+});
+
+describe('merklekv-cli credentials', () => {
+  it('--user/--password and MERKLEKV_PASSWORD authenticate; none gets the server error', async () => {
+    const node = await startTestNode({ security }, 'cli-auth');
+    try {
+      node.store.set('k', 'v');
+      const port = String(node.port);
+      expect(await runCli(['--port', port, '--user', 'reader', '--password', 'read-only pass', 'get', 'k'])).toMatchObject({ code: 0, stdout: 'v\n' });
+      expect(await runCli(['--port', port, 'dbsize'], { MERKLEKV_PASSWORD: security.password })).toMatchObject({ code: 0, stdout: '1\n' });
+      const denied = await runCli(['--port', port, 'get', 'k']);
+      expect(denied.code).toBe(1);
+      expect(denied.stderr).toContain('ERROR: Authentication required');
+    } finally {
+      await node.stop();
+    }
+  }, 60_000);
 });
 
 describe('admin_commands = false', () => {

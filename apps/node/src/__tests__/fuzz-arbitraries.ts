@@ -43,7 +43,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ type: fc.constantFrom('EXISTS', 'MGET', 'GETV'), keys: keysArb }),
   fc.record({ type: fc.constant('MSET'), entries: fc.array(fc.tuple(keyArb, valueArb), { minLength: 1, maxLength: 4 }) }),
   fc.record(
-    { type: fc.constant('SCAN'), prefix: fc.oneof(fc.constant(''), keyArb), cursor: keyArb, count: fc.integer({ min: 1, max: 1000 }) },
+    { type: fc.constant('SCAN'), prefix: fc.oneof(fc.constant(''), keyArb.filter((k) => k !== '*')), cursor: keyArb, count: fc.integer({ min: 1, max: 1000 }) },
     { requiredKeys: ['type', 'prefix'] },
   ),
   fc.record({ type: fc.constant('TREE'), path: treePath }),

@@ -1,37 +1,17 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { connect as tlsConnect } from 'node:tls';
 import { createClient, noRetry } from '@merklekv/client';
 import { ConfigError, validateConfig } from '../config/index.js';
 import type { RunningNode } from '../node.js';
 import { makeTestCerts, type TestCerts } from './certs.js';
-import { LineClient, REPO_ROOT, startTestNode } from './harness.js';
+import { runCli } from './cli.js';
+import { LineClient, startTestNode } from './harness.js';
 
 let certs: TestCerts;
 beforeAll(() => {
   certs = makeTestCerts();
 });
 afterAll(() => rmSync(certs.dir, { recursive: true, force: true }));
-
-/** Runs the CLI from source, as `merklekv-cli ...`. */
-function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli-client/src/main.ts', ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('TLS on the client port', () => {
   let node: RunningNode;
