@@ -25,6 +25,13 @@ describe('signPayload / verifyPayload', () => {
     );
   });
 
+  it('refuses a signature written in upper case (the hex text is compared exactly)', () => {
+    const signed = signPayload(Buffer.from('{"v":1}'), SECRET);
+    const upper = Buffer.from(signed.toString('latin1').replace(/\n([0-9a-f]+)$/, (_m, hex: string) => `\n${hex.toUpperCase()}`), 'latin1');
+    expect(upper.equals(signed)).toBe(false);
+    expect(verifyPayload(upper, SECRET).ok).toBe(false);
+  });
+
   it('names why a payload is refused: no signature, or one made with another secret', () => {
     const body = encodeBatch('n', [{ key: 'k', record: { value: 'v', ts: 1, node: 'n', deleted: false } }]);
     const unsigned = verifyPayload(body, SECRET);

@@ -34,8 +34,10 @@ export function verifyPayload(payload: Buffer, secret: string): VerifyResult {
     return { ok: false, error: new ReplicationError(ReplicationErrorCode.UNSIGNED_PAYLOAD, 'payload carries no signature (is cluster_secret set on every node?)') };
   }
   const body = payload.subarray(0, at);
-  const given = Buffer.from(payload.subarray(at + 1).toString('latin1'), 'hex');
-  const expected = mac(secret, body);
+  // Compared as the exact lowercase hex text: decoding the hex first would
+  // accept variants (upper case) of a valid signature.
+  const given = payload.subarray(at + 1);
+  const expected = Buffer.from(mac(secret, body).toString('hex'), 'latin1');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { ok: false, error: new ReplicationError(ReplicationErrorCode.BAD_SIGNATURE, 'payload signature does not match (forged, or signed with another cluster_secret)') };
   }
