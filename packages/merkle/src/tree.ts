@@ -20,7 +20,7 @@
  * Write path. `update` checks presence (insert of a held key, overwrite or removal of a key not
  * held throw); `replace` is the overwrite for a caller that already knows the key is held (the
  * Store), without that check. Measured with tools/src/bench/merkle.ts (2-core shared box, Node
- * 20): tree update alone ~0.13 µs; 1M-key build from records ~1.0 s (digest + insert; was ~4.6 s
+ * 20): tree update alone ~0.13-0.19 µs; 1M-key build from records ~1.0-1.2 s (digest + insert; was ~4.6 s
  * with SHA-256 digests and untagged buckets).
  *
  * Laziness. Each internal level is one Uint8Array of hashes plus one dirty

@@ -125,6 +125,20 @@ describe('versionDigest', () => {
     }
   });
 
+  it('gives the same digests for long strings (copied natively) as the reference, odd lengths and surrogates included', () => {
+    const long = fc.string({ unit: 'binary', minLength: 40, maxLength: 130 });
+    fc.assert(
+      fc.property(long, long, fc.boolean(), (k, v, d) => {
+        expect(Array.from(versionDigest(k, v, 12345, 'node-1', d))).toEqual(Array.from(reference(k, v, 12345, 'node-1', d)));
+      }),
+      { numRuns: 300 },
+    );
+    const x = 'x'.repeat(60);
+    for (const v of [x, `${x}y`, `${x}\ud800`, `\udc00${x}`, `${x}\ud83d\ude00`, `${x}\ud83d\ude00z`, `${x}\ud800\ud800\udc00`, `é${x}€`]) {
+      expect(Array.from(versionDigest('k', v, 1, 'n', false))).toEqual(Array.from(reference('k', v, 1, 'n', false)));
+    }
+  });
+
   it('hashes a string and its well-formed form (lone surrogates as U+FFFD) alike', () => {
     expect(Array.from(versionDigest('k\ud800', 'v\udc00', 1, 'n', false))).toEqual(
       Array.from(versionDigest('k\ufffd', 'v\ufffd', 1, 'n', false)),

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
-import { MerkleTree, diff, localTree, versionDigest } from '@merklekv/merkle';
+import { DEFAULT_SHAPE, MerkleTree, diff, localTree, versionDigest } from '@merklekv/merkle';
 
 interface Rec {
   readonly value: string;
@@ -220,7 +220,7 @@ function report(results: Result[], opts: Options, gcForced: boolean): string {
   return [
     '## Merkle tree',
     '',
-    `Keys \`key:%07d\` with 32-byte values, shape f16d4-sha256 (65,536 buckets); Node ${process.version}, ${process.arch}.`,
+    `Keys \`key:%07d\` with 32-byte values, shape ${DEFAULT_SHAPE.id} (65,536 buckets); Node ${process.version}, ${process.arch}.`,
     `Queries are to the remote side of \`diff\` (concurrency 16 per round trip); bytes estimate the HASH/TREE/LEAF requests and replies.`,
     `Times: wall clock, and in parentheses CPU time of the process (the machine may be shared).`,
     `Memory: heap used after ${gcForced ? 'a forced GC' : 'no forced GC (best effort)'}, divided by n.`,
