@@ -28,6 +28,12 @@ export interface ClusterOptions {
   readonly intervalSeconds?: number;
   /** @default 600 (static) / 1 (discovery) */
   readonly discoverySeconds?: number;
+  /**
+   * Nodes (counted from 1) whose broker link is cut before they first start:
+   * they never reach the broker until the link is restored, so only
+   * anti-entropy can carry writes to and from them. @default []
+   */
+  readonly brokerCutFromStart?: readonly number[];
 }
 
 /** The outcome of {@link Cluster.waitConverged}. */
@@ -243,6 +249,7 @@ export class Cluster {
         ...(opts.topology === 'static' ? { downstreamFilter: () => discoveryBlanker(this.topicPrefix) } : {}),
       });
       this.brokerLinks.set(nodeId, link);
+      if (opts.brokerCutFromStart?.includes(index) === true) link.cut();
       brokerAddress = `tcp://127.0.0.1:${link.port}`;
     }
     const peers =
