@@ -1,12 +1,13 @@
 /**
  * `bench recovery`: how fast a node on lmdb serves again after a restart with many keys, and
  * the memory it then holds. Fills a data_dir with `--keys` records (through a Store on the lmdb
- * engine), then starts `node --import tsx apps/node/src/main.ts` on it and measures, from the
+ * engine), then starts the built node (`apps/node/dist/main.js`, else the sources through tsx) on it and measures, from the
  * spawn: the `storage loaded` time the node logs (open + load + tree build), the `listening`
  * line, and the first answered `GET`; then the process RSS. The same start on an empty data_dir
  * is measured too, so the process's own boot (Node + tsx compiling the sources) can be told apart.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -84,7 +85,10 @@ async function startAndMeasure(dataDir: string, probeKey: string): Promise<Start
       `[anti_entropy]\nenabled = false\n[storage]\nengine = "lmdb"\ndata_dir = "${dataDir}"\nbackup_interval_hours = 0\n`,
   );
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/node/src/main.ts', '--config', config], {
+  // The built node when there is one (`npx nx build node`): what production runs, no compile at boot.
+  const built = join(ROOT, 'apps/node/dist/main.js');
+  const entry = existsSync(built) ? [built] : ['--import', 'tsx', 'apps/node/src/main.ts'];
+  const child = spawn(process.execPath, [...entry, '--config', config], {
     cwd: ROOT,
     env: { ...process.env, TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.base.json') },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,6 +10,8 @@
  *   off (no replicator) and on (publishing every write, timed until the last batch is
  *   acknowledged by the broker), in the same run; the ratio on/off is reported. The peers
  *   are stopped first: in a cluster they run in other processes, not on the writer's thread.
+ * - the same ratio through a node's client port (replication-node.ts): the built node under SET load,
+ *   with `broker_address = "none"` and publishing to the mosquitto.
  * Targets (DESIGN.md): p50 <= 1 ms and p99 <= 5 ms at 10k writes/s; on/off >= 0.7.
  * The report is returned as markdown; progress goes to stderr.
  */
@@ -23,6 +25,7 @@ import { pathToFileURL } from 'node:url';
 import { Store } from '@merklekv/storage';
 import { createMqttPubSub, Replicator, type PubSub } from '@merklekv/replication';
 import { percentile } from './latency.js';
+import { nodeWriteRun } from './replication-node.js';
 import { freePort } from './servers.js';
 
 interface Options {
@@ -188,6 +191,19 @@ export async function benchReplication(argv: string[]): Promise<string> {
       `| replication off | ${Math.round(offRate)} |`,
       `| replication on (until acknowledged) | ${Math.round(on)} |`,
       `| ratio on/off | ${(on / offRate).toFixed(2)} |`,
+      '',
+    );
+    process.stderr.write('node write throughput, replication off / on...\n');
+    const nodeOff = await nodeWriteRun('none', opts.writes);
+    const nodeOn = await nodeWriteRun(broker.url, opts.writes);
+    lines.push(
+      'The same through a node\'s client port (the built node, SET at pipeline depth 16 over 50 connections, replication off: `broker_address = "none"`; on: publishing to the mosquitto above):',
+      '',
+      '| node under SET load | ops/s | node CPU µs/op |',
+      '|---|---:|---:|',
+      `| replication off | ${Math.round(nodeOff.opsPerSec)} | ${nodeOff.cpuMicrosPerOp.toFixed(2)} |`,
+      `| replication on | ${Math.round(nodeOn.opsPerSec)} | ${nodeOn.cpuMicrosPerOp.toFixed(2)} |`,
+      `| ratio on/off | ${(nodeOn.opsPerSec / nodeOff.opsPerSec).toFixed(2)} | ${(nodeOn.cpuMicrosPerOp / nodeOff.cpuMicrosPerOp).toFixed(2)} |`,
       '',
       'Targets: p50 <= 1 ms and p99 <= 5 ms at 10k writes/s; on/off >= 0.7.',
       '',

@@ -1,0 +1,69 @@
+/**
+ * A node's own write throughput with replication off and on, through its
+ * client port: the built node (`apps/node/dist/main.js`, `npx nx build node`)
+ * started twice, once with `broker_address = "none"` and once publishing every
+ * write to a mosquitto broker, each driven by the kv load generator (SET,
+ * 50 connections, pipeline depth 16, bounded requests). Reported: ops/s and
+ * the node's CPU per operation (utime + stime from /proc), and the on/off
+ * ratios. This is what a client of a replicating node sees; the in-process
+ * figure beside it isolates the replicator's own cost.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { processTreeCpuSeconds } from './cpu-time.js';
+import { runLoad, sendAll } from './load-runner.js';
+import { freePort, waitForPing } from './servers.js';
+import { buildBatches, buildPreload } from './workload.js';
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+
+/** One run of a node under SET load. */
+export interface NodeWriteRun {
+  readonly opsPerSec: number;
+  readonly cpuMicrosPerOp: number;
+}
+
+/**
+ * Starts the built node with `broker` (`none` or a URL), loads it with
+ * `requests` pipelined SETs and stops it.
+ */
+export async function nodeWriteRun(broker: string, requests: number): Promise<NodeWriteRun> {
+  const built = join(ROOT, 'apps/node/dist/main.js');
+  if (!existsSync(built)) throw new Error('build the node first: npx nx build node');
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'bench-repl-node-'));
+  const config = join(dir, 'node.toml');
+  writeFileSync(
+    config,
+    `node_id = "writer"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\nmax_connections = 10000\n` +
+      `[mqtt]\nbroker_address = "${broker}"\ntopic_prefix = "bench-repl-${process.pid}"\n[anti_entropy]\nenabled = false\n[logging]\nlevel = "warn"\n`,
+  );
+  const child = spawn(process.execPath, [built, '--config', config], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    await waitForPing('127.0.0.1', port, 20_000, child);
+    const spec = { keySpace: 100_000, valueSize: 32, getRatio: 0, pipeline: 16, seed: 7 };
+    await sendAll('127.0.0.1', port, 'merklekv', buildPreload(spec, 'merklekv', 256));
+    const pid = child.pid as number;
+    const cpu0 = processTreeCpuSeconds(pid);
+    const result = await runLoad({
+      host: '127.0.0.1',
+      port,
+      protocol: 'merklekv',
+      connections: 50,
+      batches: buildBatches(spec, 'merklekv', 4096),
+      requestsPerBatch: 16,
+      maxRequests: requests,
+      durationMs: 15_000,
+    });
+    const cpu = processTreeCpuSeconds(pid) - cpu0;
+    return { opsPerSec: result.opsPerSec, cpuMicrosPerOp: (cpu * 1e6) / result.ops };
+  } finally {
+    const exited = new Promise((r) => child.once('exit', r));
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
