@@ -35,6 +35,23 @@ describe('event codec', () => {
     );
   });
 
+  it('writes exactly the bytes JSON.stringify gives for the wire layout, whatever the strings hold', () => {
+    const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('"', '\\', '\u0000\n\t', '\ud800', 'a\udc00b', '😀', '\u2028', 'x'.repeat(100), `${'y'.repeat(70)}"`, 'é'.repeat(70), 'z'.repeat(200_000)));
+    const arb = fc.record({ key: text, ts: fc.nat({ max: Number.MAX_SAFE_INTEGER }), node: fc.oneof(fc.constant('n"1'), text), deleted: fc.boolean(), value: text });
+    fc.assert(
+      fc.property(fc.array(arb, { maxLength: 20 }), fc.boolean(), (raw, rejoin) => {
+        const events: ChangeEvent[] = raw.map(({ key, ts, node, deleted, value }) => ({ key, record: { value: deleted ? '' : value, ts, node, deleted } }));
+        const e = events.map(({ key, record: r }) => {
+          const head = [key, r.ts, r.deleted ? 1 : 0];
+          if (r.deleted) return r.node === 'n"1' ? head : [...head, '', r.node];
+          return r.node === 'n"1' ? [...head, r.value] : [...head, r.value, r.node];
+        });
+        const expected = JSON.stringify(rejoin ? { v: 1, n: 'n"1', e, r: 1 } : { v: 1, n: 'n"1', e });
+        expect(encodeBatch('n"1', events, rejoin).equals(Buffer.from(expected, 'utf8'))).toBe(true);
+      }),
+    );
+  });
+
   it('uses the compact tuple layout: tombstones carry no value, the writer only when it differs', () => {
     const events: ChangeEvent[] = [
       { key: 'a', record: { value: 'x y', ts: 5, node: 'n1', deleted: false } },

@@ -16,9 +16,11 @@
  * Every payload is parsed with zod; anything else (not JSON, no version, no
  * node id, malformed tuples, a tombstone with a value) is rejected whole.
  */
+import type { VersionedRecord } from '@merklekv/storage';
 import { z } from 'zod';
 import type { ChangeBatch, ChangeEvent } from './change-event.js';
 import { ReplicationError, ReplicationErrorCode } from './errors.js';
+import { JsonByteWriter } from './json-byte-writer.js';
 
 /** The format version this build writes and reads. */
 export const WIRE_FORMAT_VERSION = 1;
@@ -51,25 +53,65 @@ export const changeBatchSchema = z.object({
 /** The raw (JSON) shape of a batch message. */
 export type WireBatch = z.infer<typeof changeBatchSchema>;
 
-type WireEntry = WireBatch['e'][number];
-
 /** The outcome of {@link decodeBatch}: a batch, or the reason it was rejected. */
 export type DecodeResult = { readonly ok: true; readonly batch: ChangeBatch } | { readonly ok: false; readonly error: ReplicationError };
 
 /** Encodes one batch of events published by `node`. */
 export function encodeBatch(node: string, events: Iterable<ChangeEvent>, rejoin = false): Buffer {
-  const e: WireEntry[] = [];
+  const keys: string[] = [];
+  const records: VersionedRecord[] = [];
   for (const { key, record } of events) {
-    const foreignWriter = record.node !== node;
-    if (record.deleted) {
-      e.push(foreignWriter ? [key, record.ts, 1, '', record.node] : [key, record.ts, 1]);
-    } else {
-      e.push(foreignWriter ? [key, record.ts, 0, record.value, record.node] : [key, record.ts, 0, record.value]);
-    }
+    keys.push(key);
+    records.push(record);
   }
-  const wire: WireBatch = rejoin ? { v: WIRE_FORMAT_VERSION, n: node, e, r: 1 } : { v: WIRE_FORMAT_VERSION, n: node, e };
-  return Buffer.from(JSON.stringify(wire), 'utf8');
+  return encodeBatchArrays(node, keys, records, rejoin);
 }
+
+/**
+ * {@link encodeBatch} over parallel arrays (`keys[i]` changed to `records[i]`): what the
+ * replicator publishes from, without an object per event.
+ *
+ * The JSON is written byte by byte into a reused scratch buffer and copied out once,
+ * rather than built as arrays, stringified and encoded: no allocation per event (on a
+ * busy node, the garbage of the string approach cost more than the encoding itself).
+ * Strings that need escaping or hold non-ASCII characters go through JSON.stringify, so
+ * the bytes are exactly those of the UTF-8 JSON.stringify of the {@link WireBatch}.
+ */
+export function encodeBatchArrays(node: string, keys: readonly string[], records: readonly VersionedRecord[], rejoin = false): Buffer {
+  const out = scratch;
+  out.reset();
+  out.ascii(`{"v":${WIRE_FORMAT_VERSION},"n":`);
+  out.quoted(node);
+  out.ascii(',"e":[');
+  for (let i = 0; i < keys.length; i++) {
+    const record = records[i] as VersionedRecord;
+    out.ascii(i === 0 ? '[' : ',[');
+    out.quoted(keys[i] as string);
+    out.byte(0x2c);
+    out.integer(record.ts);
+    if (record.deleted) {
+      out.ascii(',1');
+      if (record.node !== node) {
+        out.ascii(',"",');
+        out.quoted(record.node);
+      }
+    } else {
+      out.ascii(',0,');
+      out.quoted(record.value);
+      if (record.node !== node) {
+        out.byte(0x2c);
+        out.quoted(record.node);
+      }
+    }
+    out.byte(0x5d);
+  }
+  out.ascii(rejoin ? '],"r":1}' : ']}');
+  return out.take();
+}
+
+/** One writer, reused: encoding is synchronous. */
+const scratch = new JsonByteWriter();
+
 
 /** Decodes and validates one payload; never throws. */
 export function decodeBatch(payload: Buffer, maxBytes: number = MAX_PAYLOAD_BYTES): DecodeResult {

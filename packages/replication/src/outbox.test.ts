@@ -1,14 +1,17 @@
+import fc from 'fast-check';
 import type { VersionedRecord } from '@merklekv/storage';
-import { Outbox, RecentEvents } from './outbox.js';
+import { batchEvents, Outbox, RecentEvents, type EventBatch } from './outbox.js';
 
 const rec = (value: string, ts: number): VersionedRecord => ({ value, ts, node: 'n1', deleted: false });
+const batchOf = (events: ReadonlyArray<{ key: string; record: VersionedRecord }>): EventBatch => ({ keys: events.map((e) => e.key), records: events.map((e) => e.record) });
+const take = (box: Outbox, maxEvents: number, maxBytes: number) => batchEvents(box.take(maxEvents, maxBytes));
 
 describe('Outbox', () => {
   it('coalesces writes of a queued key in place: a hot key never grows the queue', () => {
     const box = new Outbox(2);
     for (let i = 0; i < 1000; i++) expect(box.offer('hot', rec(`v${i}`, i))).toBe(true);
     expect(box.size).toBe(1);
-    expect(box.take(10, 1e9)).toEqual([{ key: 'hot', record: rec('v999', 999) }]);
+    expect(take(box, 10, 1e9)).toEqual([{ key: 'hot', record: rec('v999', 999) }]);
     expect(box.dropped).toBe(0);
   });
 
@@ -18,42 +21,44 @@ describe('Outbox', () => {
     expect(box.size).toBe(3);
     expect(box.dropped).toBe(2);
     expect(box.offer('a', rec('a2', 2))).toBe(true);
-    expect(box.take(10, 1e9).map((e) => e.record.value)).toEqual(['a2', 'b', 'c']);
+    expect(take(box, 10, 1e9).map((e) => e.record.value)).toEqual(['a2', 'b', 'c']);
   });
 
   it('takes oldest first, bounded by count and by bytes (at least one event)', () => {
     const box = new Outbox(100);
     for (let i = 0; i < 10; i++) box.offer(`k${i}`, rec('x'.repeat(100), i));
-    expect(box.take(3, 1e9).map((e) => e.key)).toEqual(['k0', 'k1', 'k2']);
-    expect(box.take(100, 250).map((e) => e.key)).toEqual(['k3', 'k4']);
-    expect(box.take(100, 1).map((e) => e.key)).toEqual(['k5']);
+    expect(take(box, 3, 1e9).map((e) => e.key)).toEqual(['k0', 'k1', 'k2']);
+    expect(take(box, 100, 250).map((e) => e.key)).toEqual(['k3', 'k4']);
+    expect(take(box, 100, 1).map((e) => e.key)).toEqual(['k5']);
     expect(box.size).toBe(4);
   });
 
   it('requeues failed events unless a newer version is queued; overflow counts as dropped', () => {
     const box = new Outbox(2);
     box.offer('a', rec('new', 9));
-    box.requeue([
-      { key: 'a', record: rec('old', 1) },
-      { key: 'b', record: rec('b', 1) },
-      { key: 'c', record: rec('c', 1) },
-    ]);
-    expect(box.take(10, 1e9).map((e) => e.record.value)).toEqual(['new', 'b']);
+    box.requeue(
+      batchOf([
+        { key: 'a', record: rec('old', 1) },
+        { key: 'b', record: rec('b', 1) },
+        { key: 'c', record: rec('c', 1) },
+      ]),
+    );
+    expect(take(box, 10, 1e9).map((e) => e.record.value)).toEqual(['new', 'b']);
     expect(box.dropped).toBe(1);
   });
 });
 
 describe('RecentEvents', () => {
-  it('keeps the newest version of each key, and at least the last limit/2 keys, never more than limit', () => {
+  it('keeps the newest version of each key among the last limit changes', () => {
     const recent = new RecentEvents(4);
-    recent.remember([1, 2, 3].map((i) => ({ key: `k${i}`, record: rec(`v${i}`, i) })));
-    recent.remember([{ key: 'k2', record: rec('v2b', 10) }]);
-    recent.remember([{ key: 'k3', record: rec('older', 0) }]);
+    recent.remember(batchOf([1, 2, 3].map((i) => ({ key: `k${i}`, record: rec(`v${i}`, i) }))));
+    recent.remember(batchOf([{ key: 'k2', record: rec('v2b', 10) }]));
+    recent.remember(batchOf([{ key: 'k3', record: rec('older', 0) }]));
     const held = new Map([...recent.events()].map((e) => [e.key, e.record.value]));
     expect(held.get('k2')).toBe('v2b');
     expect(held.get('k3')).toBe('v3');
     for (let i = 100; i < 200; i++) {
-      recent.remember([{ key: `k${i}`, record: rec('x', i) }]);
+      recent.remember(batchOf([{ key: `k${i}`, record: rec('x', i) }]));
       const keys = [...recent.events()].map((e) => e.key);
       expect(keys.length).toBeLessThanOrEqual(4);
       expect(keys).toEqual(expect.arrayContaining(i > 100 ? [`k${i}`, `k${i - 1}`] : [`k${i}`]));
@@ -63,7 +68,72 @@ describe('RecentEvents', () => {
 
   it('holds nothing with a limit of 0', () => {
     const recent = new RecentEvents(0);
-    recent.remember([{ key: 'k', record: rec('v', 1) }]);
+    recent.remember(batchOf([{ key: 'k', record: rec('v', 1) }]));
     expect(recent.size).toBe(0);
+  });
+});
+
+describe('Outbox (model)', () => {
+  it('behaves like an insertion-ordered map of the newest queued version per key, bounded by limit', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('offer' as const), key: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), ts: fc.nat(1000) }),
+      fc.record({ kind: fc.constant('take' as const), max: fc.integer({ min: 1, max: 4 }) }),
+      fc.record({ kind: fc.constant('requeue' as const), key: fc.constantFrom('a', 'b', 'g', 'h'), ts: fc.nat(1000) }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.array(op, { maxLength: 80 }), (limit, ops) => {
+        const box = new Outbox(limit);
+        const model = new Map<string, VersionedRecord>();
+        let dropped = 0;
+        for (const o of ops) {
+          if (o.kind === 'offer' || o.kind === 'requeue') {
+            const record = rec(`${o.key}${o.ts}`, o.ts);
+            const known = model.has(o.key);
+            if (o.kind === 'offer') expect(box.offer(o.key, record)).toBe(known || model.size < limit);
+            else box.requeue(batchOf([{ key: o.key, record }]));
+            if (known) {
+              if (o.kind === 'offer') model.set(o.key, record);
+            } else if (model.size < limit) model.set(o.key, record);
+            else dropped++;
+          } else {
+            const expected = [...model].slice(0, o.max).map(([key, record]) => ({ key, record }));
+            for (const { key } of expected) model.delete(key);
+            expect(take(box, o.max, 1e9)).toEqual(expected);
+          }
+          expect(box.size).toBe(model.size);
+          expect(box.dropped).toBe(dropped);
+        }
+        expect(take(box, 100, 1e9)).toEqual([...model].map(([key, record]) => ({ key, record })));
+      }),
+    );
+  });
+});
+
+describe('RecentEvents (window)', () => {
+  it('holds exactly the last limit changes, deduplicated to the newest version of each key', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'), ts: fc.nat(50) }), { maxLength: 6 }), { maxLength: 30 }),
+        (limit, batches) => {
+          const recent = new RecentEvents(limit);
+          const all: Array<{ key: string; record: VersionedRecord }> = [];
+          for (const b of batches) {
+            const events = b.map(({ key, ts }) => ({ key, record: rec(`${key}${ts}`, ts) }));
+            recent.remember(batchOf(events));
+            all.push(...events);
+          }
+          const expected = new Map<string, VersionedRecord>();
+          for (const { key, record } of all.slice(Math.max(0, all.length - limit))) {
+            const known = expected.get(key);
+            if (known === undefined || known.ts <= record.ts) expected.set(key, record);
+          }
+          const held = [...recent.events()];
+          expect(new Map(held.map((e) => [e.key, e.record]))).toEqual(expected);
+          expect(held).toHaveLength(expected.size);
+          expect(recent.size).toBe(expected.size);
+        },
+      ),
+    );
   });
 });

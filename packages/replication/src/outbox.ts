@@ -12,18 +12,22 @@ import type { ChangeEvent } from './change-event.js';
  * Memory stays bounded and writes never block.
  */
 export class Outbox {
-  private readonly pending = new Map<string, VersionedRecord>();
-  // Keys in arrival order, consumed from `head`. A Map drained from its front keeps its
-  // deleted slots until a rehash, so taking from it repeatedly would rescan them.
-  private order: string[] = [];
+  // Queued changes in arrival order as parallel arrays (no object per change), consumed
+  // from `head`; `index` maps a queued key to its sequence number, `base` being the
+  // sequence number of keys[0]. A coalesced write replaces its record in place, so the
+  // arrays hold no holes.
+  private readonly index = new Map<string, number>();
+  private keys: string[] = [];
+  private records: VersionedRecord[] = [];
   private head = 0;
+  private base = 0;
   private droppedCount = 0;
 
   constructor(readonly limit: number) {}
 
   /** Distinct keys waiting to be published. */
   get size(): number {
-    return this.pending.size;
+    return this.index.size;
   }
 
   /** Changes dropped because the queue was full. */
@@ -33,11 +37,12 @@ export class Outbox {
 
   /** Queues a local change; returns false (and counts a drop) when full. */
   offer(key: string, record: VersionedRecord): boolean {
-    if (this.pending.has(key)) {
-      this.pending.set(key, record);
+    const at = this.index.get(key);
+    if (at !== undefined) {
+      this.records[at - this.base] = record;
       return true;
     }
-    if (this.pending.size >= this.limit) {
+    if (this.index.size >= this.limit) {
       this.droppedCount++;
       return false;
     }
@@ -46,13 +51,14 @@ export class Outbox {
   }
 
   /**
-   * Puts back events whose publish failed. A key queued again meanwhile holds
+   * Puts back a batch whose publish failed. A key queued again meanwhile holds
    * a newer local version and keeps it. Overflow counts as dropped.
    */
-  requeue(events: readonly ChangeEvent[]): void {
-    for (const { key, record } of events) {
-      if (this.pending.has(key)) continue;
-      if (this.pending.size < this.limit) this.push(key, record);
+  requeue(batch: EventBatch): void {
+    for (let i = 0; i < batch.keys.length; i++) {
+      const key = batch.keys[i] as string;
+      if (this.index.has(key)) continue;
+      if (this.index.size < this.limit) this.push(key, batch.records[i] as VersionedRecord);
       else this.droppedCount++;
     }
   }
@@ -66,8 +72,8 @@ export class Outbox {
   addIfAbsent(events: Iterable<ChangeEvent>): number {
     let added = 0;
     for (const { key, record } of events) {
-      if (this.pending.size >= this.limit) break;
-      if (this.pending.has(key)) continue;
+      if (this.index.size >= this.limit) break;
+      if (this.index.has(key)) continue;
       this.push(key, record);
       added++;
     }
@@ -75,80 +81,128 @@ export class Outbox {
   }
 
   /**
-   * Removes and returns the oldest events: at most `maxEvents`, and stops once
-   * about `maxBytes` of keys and values are taken (always at least one event).
+   * Removes and returns the oldest changes: at most `maxEvents`, and stops once
+   * about `maxBytes` of keys and values are taken (always at least one, if any).
    */
-  take(maxEvents: number, maxBytes: number): ChangeEvent[] {
-    const out: ChangeEvent[] = [];
+  take(maxEvents: number, maxBytes: number): EventBatch {
+    const { keys, records, head } = this;
+    let end = head;
     let bytes = 0;
-    while (this.head < this.order.length && out.length < maxEvents && (out.length === 0 || bytes < maxBytes)) {
-      const key = this.order[this.head++] as string;
-      const record = this.pending.get(key);
-      if (record === undefined) continue;
-      this.pending.delete(key);
-      out.push({ key, record });
-      bytes += key.length + record.value.length + 32;
+    while (end < keys.length && end - head < maxEvents && (end === head || bytes < maxBytes)) {
+      bytes += (keys[end] as string).length + (records[end] as VersionedRecord).value.length + 32;
+      end++;
     }
-    if (this.head === this.order.length) {
-      this.order = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.order.length) {
-      this.order = this.order.slice(this.head);
+    if (head === 0 && end === keys.length) {
+      // Everything queued goes (the usual case): hand the arrays over instead of copying them.
+      this.base += end;
+      this.keys = [];
+      this.records = [];
+      this.index.clear();
+      return { keys, records };
+    }
+    const batch = { keys: keys.slice(head, end), records: records.slice(head, end) };
+    for (let i = head; i < end; i++) this.index.delete(keys[i] as string);
+    this.head = end;
+    if (this.head === keys.length || (this.head > 1024 && this.head * 2 > keys.length)) {
+      this.base += this.head;
+      this.keys = keys.slice(this.head);
+      this.records = records.slice(this.head);
       this.head = 0;
     }
-    return out;
+    return batch;
   }
 
   private push(key: string, record: VersionedRecord): void {
-    this.pending.set(key, record);
-    this.order.push(key);
+    this.index.set(key, this.base + this.keys.length);
+    this.keys.push(key);
+    this.records.push(record);
   }
 }
 
 /**
- * The last `limit` distinct keys this node published (acknowledged by the
- * broker). A broker may acknowledge a message and crash before delivering it,
- * and a peer that reconnects misses what was published while it was away, so
- * these are republished when this node reconnects and when a peer announces a
- * rejoin. Merging is idempotent, so duplicates cost bandwidth, never
- * correctness.
+ * Changes published (or to publish) together, as parallel arrays: `keys[i]` changed to
+ * `records[i]`. Batches are never modified once taken from the {@link Outbox}.
+ */
+export interface EventBatch {
+  readonly keys: readonly string[];
+  readonly records: readonly VersionedRecord[];
+}
+
+/** The events of a batch as objects (replays and tests; the hot path uses the arrays). */
+export function batchEvents(batch: EventBatch): ChangeEvent[] {
+  return batch.keys.map((key, i) => ({ key, record: batch.records[i] as VersionedRecord }));
+}
+
+/**
+ * The last `limit` changes this node published (acknowledged by the broker). A
+ * broker may acknowledge a message and crash before delivering it, and a peer
+ * that reconnects misses what was published while it was away, so these are
+ * republished when this node reconnects and when a peer announces a rejoin.
+ * Merging is idempotent, so duplicates cost bandwidth, never correctness.
+ *
+ * Remembering costs O(1) per batch: the acknowledged batches themselves are
+ * kept (oldest dropped once more than `limit` changes are held), and the newest
+ * version of each key is picked only when they are replayed, which is rare. A
+ * key changed several times within the window is held (and replayed) once.
  */
 export class RecentEvents {
-  // Two generations instead of one Map with eviction from its front: V8 keeps a Map's
-  // deleted slots until a rehash, so evicting the oldest entry on every insert rescans them.
-  // Holds between limit/2 and limit distinct keys, the newest ones.
-  private current = new Map<string, VersionedRecord>();
-  private previous = new Map<string, VersionedRecord>();
-  private readonly generationSize: number;
+  private batches: Array<EventBatch | undefined> = [];
+  /** Index of the oldest batch held in `batches`. */
+  private first = 0;
+  /** Leading changes of the oldest batch no longer held. */
+  private skip = 0;
+  /** Changes held. */
+  private held = 0;
 
-  constructor(readonly limit: number) {
-    this.generationSize = Math.max(1, Math.floor(limit / 2));
-  }
+  constructor(readonly limit: number) {}
 
   /** Distinct keys held. */
   get size(): number {
-    let n = this.current.size;
-    for (const key of this.previous.keys()) if (!this.current.has(key)) n++;
-    return n;
+    const keys = new Set<string>();
+    this.forEachHeld((key) => keys.add(key));
+    return keys.size;
   }
 
-  /** Records acknowledged events (keeping the newest version of each key). */
-  remember(events: readonly ChangeEvent[]): void {
-    if (this.limit === 0) return;
-    for (const { key, record } of events) {
-      const known = this.current.get(key) ?? this.previous.get(key);
-      if (known !== undefined && known.ts > record.ts) continue;
-      if (!this.current.has(key) && this.current.size >= this.generationSize) {
-        this.previous = this.current;
-        this.current = new Map();
+  /** Records an acknowledged batch. */
+  remember(batch: EventBatch): void {
+    if (this.limit === 0 || batch.keys.length === 0) return;
+    this.batches.push(batch);
+    this.held += batch.keys.length;
+    while (this.held > this.limit) {
+      const oldest = this.batches[this.first] as EventBatch;
+      const available = oldest.keys.length - this.skip;
+      const excess = this.held - this.limit;
+      if (excess < available) {
+        this.skip += excess;
+        this.held -= excess;
+      } else {
+        this.batches[this.first++] = undefined;
+        this.skip = 0;
+        this.held -= available;
       }
-      this.current.set(key, record);
+    }
+    if (this.first > 64 && this.first * 2 > this.batches.length) {
+      this.batches = this.batches.slice(this.first);
+      this.first = 0;
     }
   }
 
-  /** The remembered events, older generation first. */
+  /** The newest version of each key held (the highest timestamp; on a tie the later one), oldest first. */
   *events(): IterableIterator<ChangeEvent> {
-    for (const [key, record] of this.previous) if (!this.current.has(key)) yield { key, record };
-    for (const [key, record] of this.current) yield { key, record };
+    const newest = new Map<string, VersionedRecord>();
+    this.forEachHeld((key, record) => {
+      const known = newest.get(key);
+      if (known === undefined || known.ts <= record.ts) newest.set(key, record);
+    });
+    for (const [key, record] of newest) yield { key, record };
+  }
+
+  private forEachHeld(fn: (key: string, record: VersionedRecord) => void): void {
+    let skip = this.skip;
+    for (let b = this.first; b < this.batches.length; b++) {
+      const batch = this.batches[b] as EventBatch;
+      for (let i = skip; i < batch.keys.length; i++) fn(batch.keys[i] as string, batch.records[i] as VersionedRecord);
+      skip = 0;
+    }
   }
 }

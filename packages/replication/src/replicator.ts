@@ -26,12 +26,11 @@
  * and logged (throttled), never applied; a node's own batches are ignored.
  */
 import { tsMillis, type VersionedRecord } from '@merklekv/storage';
-import type { ChangeEvent } from './change-event.js';
-import { batchPrefix, decodeBatch, encodeBatch, MAX_PAYLOAD_BYTES } from './event-codec.js';
+import { batchPrefix, decodeBatch, encodeBatchArrays, MAX_PAYLOAD_BYTES } from './event-codec.js';
 import { signPayload, verifyPayload } from './payload-signature.js';
 import { ReplicationError, ReplicationErrorCode } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
-import { Outbox, RecentEvents } from './outbox.js';
+import { Outbox, RecentEvents, type EventBatch } from './outbox.js';
 import type { PubSub } from './pubsub.js';
 import type { ReplicationStats } from './replication-stats.js';
 import { systemScheduler, type Scheduler } from './scheduler.js';
@@ -50,7 +49,11 @@ export interface ReplicatorOptions {
   /** MQTT topic prefix; events travel on `{topicPrefix}/updates`. */
   readonly topicPrefix: string;
   readonly pubsub: PubSub;
-  /** Publish once this many keys are queued. @default 256 */
+  /**
+   * Publish once this many keys are queued. Each message costs a node far more than its
+   * bytes (publish, PUBACK, the echo of its own message and its PUBACK), so under a heavy
+   * write load bigger batches are cheaper; a light load never fills one. @default 1024
+   */
   readonly batchMaxEvents?: number;
   /** While earlier batches await their PUBACK, publish at most this long after the first queued change. @default 2 */
   readonly batchMaxDelayMs?: number;
@@ -60,7 +63,7 @@ export interface ReplicatorOptions {
   readonly queueLimit?: number;
   /** Batches awaiting a PUBACK at once. @default 64 */
   readonly maxInFlightBatches?: number;
-  /** Recently published keys kept for republishing after a reconnect or a peer's rejoin (0 disables). @default 10000 */
+  /** Recently published changes kept for republishing after a reconnect or a peer's rejoin (0 disables). @default 10000 */
   readonly replayLimit?: number;
   /** Delay before answering a peer's rejoin (coalesces several rejoins). @default 25 */
   readonly rejoinReplayDelayMs?: number;
@@ -120,7 +123,7 @@ export class Replicator {
     this.nodeId = opts.nodeId;
     this.topic = `${opts.topicPrefix}/updates`;
     this.ownPrefix = batchPrefix(opts.nodeId);
-    this.batchMaxEvents = positiveInt('batchMaxEvents', opts.batchMaxEvents ?? 256, 1);
+    this.batchMaxEvents = positiveInt('batchMaxEvents', opts.batchMaxEvents ?? 1024, 1);
     this.batchMaxDelayMs = positiveInt('batchMaxDelayMs', opts.batchMaxDelayMs ?? 2, 0);
     this.batchMaxBytes = positiveInt('batchMaxBytes', opts.batchMaxBytes ?? 256 * 1024, 1);
     this.maxInFlight = positiveInt('maxInFlightBatches', opts.maxInFlightBatches ?? 64, 1);
@@ -241,29 +244,29 @@ export class Replicator {
     this.scheduler.clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     while (this.online && this.pubsub.connected && this.inFlight.size < this.maxInFlight && (this.outbox.size > 0 || this.rejoinPending)) {
-      const events = this.outbox.take(this.batchMaxEvents, this.batchMaxBytes);
+      const batch = this.outbox.take(this.batchMaxEvents, this.batchMaxBytes);
       const rejoin = this.rejoinPending;
       this.rejoinPending = false;
-      this.publish(events, rejoin);
+      this.publish(batch, rejoin);
     }
   }
 
-  private publish(events: ChangeEvent[], rejoin: boolean): void {
-    const encoded = encodeBatch(this.nodeId, events, rejoin);
+  private publish(batch: EventBatch, rejoin: boolean): void {
+    const encoded = encodeBatchArrays(this.nodeId, batch.keys, batch.records, rejoin);
     const payload = this.secret === undefined ? encoded : signPayload(encoded, this.secret);
     const done = this.pubsub.publish(this.topic, payload, { qos: 1 }).then(
       () => {
-        this.counters.published += events.length;
+        this.counters.published += batch.keys.length;
         this.counters.publishedBatches++;
-        this.recent.remember(events);
+        this.recent.remember(batch);
       },
       (err: unknown) => {
         if (this.pubsub.connected) {
           // Connected yet refused (e.g. a packet too large for the broker): retrying would loop.
-          this.logger.error({ err, events: events.length }, 'replication publish failed: events dropped, anti-entropy will repair them');
-          this.outbox.countDropped(events.length);
+          this.logger.error({ err, events: batch.keys.length }, 'replication publish failed: events dropped, anti-entropy will repair them');
+          this.outbox.countDropped(batch.keys.length);
         } else {
-          this.outbox.requeue(events);
+          this.outbox.requeue(batch);
           if (rejoin) this.rejoinPending = true;
         }
       },
