@@ -65,19 +65,32 @@ export class Store {
     this.remote = localTree(this.tree, (k) => this.digestOf(k));
   }
 
-  /** Opens the engine and loads its records (the tree is built once, in O(n)). Call once, before use. */
+  /**
+   * Opens the engine and loads its records (the tree is built once, in O(n)). Call once, before use.
+   * Uses the engine's bulk {@link StorageEngine.loadEach} when it has one (no promise per record).
+   */
   async load(): Promise<{ records: number; ms: number }> {
     const start = performance.now();
     await this.engine.open();
     let count = 0;
     let maxTs = 0;
-    for await (const [key, r] of this.engine.load()) {
-      const current = this.records.get(key);
-      if (current === undefined || compareVersions(r, current) > 0) {
-        this.commit(key, makeStored(r.value, r.ts, this.nodes.intern(r.node), r.deleted), 'load');
+    const engine = this.engine;
+    if (engine.loadEach !== undefined) {
+      // Each key comes once: into an empty store (the usual case) there is nothing to compare
+      // with, so the lookup per record is skipped. (A duplicate from a faulty engine still fails
+      // loudly: the tree refuses to insert a key twice.)
+      const unseen = this.records.size === 0;
+      await engine.loadEach((key, value, ts, node, deleted) => {
+        this.loadRecord(key, makeStored(value, ts, this.nodes.intern(node), deleted), unseen);
+        if (ts > maxTs) maxTs = ts;
+        count++;
+      });
+    } else {
+      for await (const [key, r] of engine.load()) {
+        this.loadRecord(key, makeStored(r.value, r.ts, this.nodes.intern(r.node), r.deleted), false);
+        if (r.ts > maxTs) maxTs = r.ts;
+        count++;
       }
-      if (r.ts > maxTs) maxTs = r.ts;
-      count++;
     }
     if (count > 0) this.clock.observe(maxTs);
     return { records: count, ms: performance.now() - start };
@@ -271,6 +284,15 @@ export class Store {
     await this.engine.close();
   }
 
+  /**
+   * Takes one loaded record if it wins over any held for `key` (an engine holds one per key; the
+   * check keeps a load idempotent). `unseen`: the store is known to hold no record of `key`.
+   */
+  private loadRecord(key: string, r: StoredVersion, unseen: boolean): void {
+    const current = unseen ? undefined : this.records.get(key);
+    if (current === undefined || compareVersions(r, current) > 0) this.commit(key, r, 'load', current);
+  }
+
   private writeLocal(key: string, value: string, deleted: boolean): VersionedRecord {
     const current = this.records.get(key);
     if (!deleted) this.budget.ensureRoom(this.budget.growth(key, current, value));
@@ -286,8 +308,13 @@ export class Store {
     return makeStored(value, ts, this.nodeId, deleted);
   }
 
-  /** The one place a record changes (see the comment at the top of this file). */
-  private commit(key: string, next: StoredVersion | undefined, cause: Cause, prev = this.records.get(key)): void {
+  /**
+   * The one place a record changes (see the comment at the top of this file). `held`: the record
+   * held for `key` (undefined: none), or null (the default) to look it up — so a caller that passes
+   * an explicit undefined saves the second Map lookup a default parameter would make.
+   */
+  private commit(key: string, next: StoredVersion | undefined, cause: Cause, held: StoredVersion | undefined | null = null): void {
+    const prev = held === null ? this.records.get(key) : held;
     if (prev === undefined && next === undefined) return;
     // One digest per change: the new version's is computed and cached on it, the old one's read back.
     let newDigest: Uint8Array | null = null;

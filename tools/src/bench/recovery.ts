@@ -3,8 +3,10 @@
  * the memory it then holds. Fills a data_dir with `--keys` records (through a Store on the lmdb
  * engine), then starts the built node (`apps/node/dist/main.js`, else the sources through tsx) on it and measures, from the
  * spawn: the `storage loaded` time the node logs (open + load + tree build), the `listening`
- * line, and the first answered `GET`; then the process RSS. The same start on an empty data_dir
- * is measured too, so the process's own boot (Node + tsx compiling the sources) can be told apart.
+ * line, and the first answered `GET`; then the process RSS, split into anonymous memory (the heap)
+ * and file-backed pages (LMDB's memory map, which the load reads through: clean page cache the
+ * kernel can drop, not heap). The same start on an empty data_dir is measured too, so the
+ * process's own boot (Node and module loading) can be told apart.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -33,6 +35,10 @@ interface StartFigures {
   readonly listeningMs: number;
   readonly servingMs: number;
   readonly rssMb: number;
+  /** Of the RSS: anonymous memory (the JS heap and native allocations). */
+  readonly anonMb: number;
+  /** Of the RSS: file-backed pages (the LMDB map the load read through, and the node binary). */
+  readonly fileMb: number;
   readonly hwmMb: number;
 }
 
@@ -71,7 +77,7 @@ function get(port: number, key: string): Promise<string> {
   });
 }
 
-function memoryMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+function memoryMb(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon' | 'RssFile'): number {
   const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
@@ -119,6 +125,8 @@ async function startAndMeasure(dataDir: string, probeKey: string): Promise<Start
       listeningMs,
       servingMs,
       rssMb: memoryMb(pid, 'VmRSS'),
+      anonMb: memoryMb(pid, 'RssAnon'),
+      fileMb: memoryMb(pid, 'RssFile'),
       hwmMb: memoryMb(pid, 'VmHWM'),
     };
   } finally {
@@ -146,13 +154,13 @@ export async function benchRecovery(argv: string[]): Promise<string> {
     const bytes = statSync(join(full, LMDB_FILE_NAME)).size;
     const loaded = await startAndMeasure(full, `key:${keys - 1}`);
     const row = (label: string, f: StartFigures): string =>
-      `| ${label} | ${f.records.toLocaleString('en-US')} | ${f.loadedMs.toFixed(0)} | ${f.listeningMs.toFixed(0)} | ${f.servingMs.toFixed(0)} | ${f.rssMb.toFixed(0)} | ${f.hwmMb.toFixed(0)} |\n`;
+      `| ${label} | ${f.records.toLocaleString('en-US')} | ${f.loadedMs.toFixed(0)} | ${f.listeningMs.toFixed(0)} | ${f.servingMs.toFixed(0)} | ${f.rssMb.toFixed(0)} | ${f.anonMb.toFixed(0)} | ${f.fileMb.toFixed(0)} | ${f.hwmMb.toFixed(0)} |\n`;
     let out = `Restart of an lmdb node: ${keys.toLocaleString('en-US')} keys of ${value.length}-byte values, file ${(bytes / 2 ** 20).toFixed(0)} MiB (filled in ${(fillMs / 1000).toFixed(1)} s)\n\n`;
-    out += '| data_dir | records loaded | storage loaded (ms, node log) | listening (ms from spawn) | first GET answered (ms from spawn) | RSS (MiB) | peak RSS (MiB) |\n';
-    out += '| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n';
+    out += '| data_dir | records loaded | storage loaded (ms, node log) | listening (ms from spawn) | first GET answered (ms from spawn) | RSS (MiB) | of which anonymous (heap) | of which file-backed (LMDB map, binary) | peak RSS (MiB) |\n';
+    out += '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n';
     out += row('empty', empty);
     out += row(`${keys.toLocaleString('en-US')} keys`, loaded);
-    out += `\nServing ${(loaded.servingMs / 1000).toFixed(2)} s after spawn, of which ${(empty.servingMs / 1000).toFixed(2)} s is the process's own boot (Node + tsx, empty data_dir): the ${keys.toLocaleString('en-US')} keys add ${((loaded.servingMs - empty.servingMs) / 1000).toFixed(2)} s.\n`;
+    out += `\nServing ${(loaded.servingMs / 1000).toFixed(2)} s after spawn, of which ${(empty.servingMs / 1000).toFixed(2)} s is the process's own boot (Node and module loading, empty data_dir): the ${keys.toLocaleString('en-US')} keys add ${((loaded.servingMs - empty.servingMs) / 1000).toFixed(2)} s.\n`;
     if (values.keep) out += `\ndata_dir kept: ${full}\n`;
     return out;
   } finally {

@@ -9,10 +9,11 @@ import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { open } from 'lmdb';
 import type { RootDatabase } from 'lmdb';
-import type { StorageEngine } from '../engine.js';
+import type { LoadSink, StorageEngine } from '../engine.js';
 import { StorageError, StorageErrorCode } from '../errors.js';
+import { makeRecord } from '../record.js';
 import type { VersionedRecord } from '../record.js';
-import { decodeRecord, encodeRecord } from './record-codec.js';
+import { RecordDecoder, corruptRecord, encodeRecord } from './record-codec.js';
 import { WriteBehind } from './write-behind.js';
 import type { WriteBatch } from './write-behind.js';
 
@@ -40,12 +41,18 @@ export interface LmdbEngineOptions {
 /** The file name of the lmdb engine inside a data_dir (and inside each backup folder). */
 export const LMDB_FILE_NAME = 'merklekv.mdb';
 
+/**
+ * What the database stores (a record, encoded by {@link lmdbRecordEncoder}) and reads back: the
+ * decoder holding the fields read (itself shaped like a record), or why the bytes are not a record.
+ */
+type RecordValue = VersionedRecord | string;
+
 /** A {@link StorageEngine} over one LMDB file. */
 export class LmdbEngine implements StorageEngine {
   readonly name = 'lmdb';
   readonly path: string;
   readonly sync: SyncMode;
-  private db: RootDatabase<Buffer, string> | undefined;
+  private db: RootDatabase<RecordValue, string> | undefined;
   private readonly queue: WriteBehind;
 
   constructor(opts: LmdbEngineOptions) {
@@ -59,10 +66,10 @@ export class LmdbEngine implements StorageEngine {
     assertLmdbFile(this.path);
     try {
       mkdirSync(dirname(this.path), { recursive: true });
-      this.db = open<Buffer, string>({
+      this.db = open<RecordValue, string>({
         path: this.path,
         noSubdir: true,
-        encoding: 'binary',
+        encoder: lmdbRecordEncoder(),
         noSync: this.sync === 'none',
         // Whole batches are handed over at once; strict order keeps a clear() before later puts.
         strictAsyncOrder: true,
@@ -73,9 +80,17 @@ export class LmdbEngine implements StorageEngine {
   }
 
   async *load(): AsyncIterable<readonly [string, VersionedRecord]> {
-    const db = this.database();
-    for (const { key, value } of db.getRange({ snapshot: true })) {
-      yield [key, decodeRecord(key, value)] as const;
+    for (const { key, value } of this.database().getRange({ snapshot: true })) {
+      const d = checked(key, value);
+      yield [key, makeRecord(d.value, d.ts, d.node, d.deleted)] as const;
+    }
+  }
+
+  /** {@link load} in one synchronous pass over the range (lmdb-js reads synchronously), with no object per record. */
+  async loadEach(sink: LoadSink): Promise<void> {
+    for (const { key, value } of this.database().getRange({ snapshot: true })) {
+      const d = checked(key, value);
+      sink(key, d.value, d.ts, d.node, d.deleted);
     }
   }
 
@@ -128,16 +143,41 @@ export class LmdbEngine implements StorageEngine {
     let last: Promise<unknown> = Promise.resolve();
     if (batch.clear) last = db.clearAsync();
     for (const [key, record] of batch.ops) {
-      last = record === null ? db.remove(key) : db.put(key, encodeRecord(record));
+      last = record === null ? db.remove(key) : db.put(key, record);
     }
     // LMDB applies its write queue in order: the last instruction settling means all did.
     return last.then(() => undefined);
   }
 
-  private database(): RootDatabase<Buffer, string> {
+  private database(): RootDatabase<RecordValue, string> {
     if (this.db === undefined) throw new StorageError(StorageErrorCode.ENGINE_FAILED, `lmdb engine ${this.path} is not open`);
     return this.db;
   }
+}
+
+/**
+ * The value encoder lmdb-js is opened with: the binary record format of record-codec.ts (the
+ * on-disk format is the one the engine always wrote). With its own decoder (and no
+ * `needsStableBuffer`), lmdb-js hands `decode` its shared read buffer and the value's length
+ * instead of copying each value into a new Buffer first. `decode` returns the one
+ * {@link RecordDecoder} holding the fields just read (valid until the next read), or, for a value
+ * that is not a record, the reason, which {@link checked} turns into the error naming the key.
+ * Nothing but `load`/`loadEach` reads values, so no caller keeps a decoded value past the next one.
+ */
+function lmdbRecordEncoder(): { encode(r: VersionedRecord): Buffer; decode(b: Uint8Array, end?: unknown): RecordDecoder | string } {
+  const decoder = new RecordDecoder();
+  return {
+    encode: encodeRecord,
+    // `end` is the value's length on range reads (a `get` would pass its options object instead).
+    // Large values may come as a Uint8Array over LMDB's map: viewed as a Buffer, not copied.
+    decode: (b, end) => decoder.decode(Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength), typeof end === 'number' ? end : b.length) ?? decoder,
+  };
+}
+
+/** @throws StorageError CORRUPT_RECORD if `value` is the reason a stored value is not a record */
+function checked(key: string, value: RecordValue): VersionedRecord {
+  if (typeof value === 'string') throw corruptRecord(key, value);
+  return value;
 }
 
 /** Where lmdb-js's LMDB writes its meta page magic (0xBEEFC0DE) in the first page. */

@@ -44,19 +44,71 @@ export function encodeRecord(r: VersionedRecord): Buffer {
  */
 export function decodeRecord(key: string, buf: Uint8Array): VersionedRecord {
   const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (b.length < HEADER || ((b[0] as number) & FORMAT_MASK) !== FORMAT) throw corrupt(key, 'unknown format');
-  const flags = b[0] as number;
-  const ts = b.readDoubleLE(1);
-  const nodeBytes = b.readUInt16LE(9);
-  if (HEADER + nodeBytes > b.length || !Number.isSafeInteger(ts) || ts < 0 || nodeBytes === 0) throw corrupt(key, 'bad header');
-  const node = b.toString('utf8', HEADER, HEADER + nodeBytes);
-  const deleted = (flags & DELETED) !== 0;
-  if (deleted && b.length > HEADER + nodeBytes) throw corrupt(key, 'a tombstone carries a value');
-  const value = deleted ? '' : b.toString('utf8', HEADER + nodeBytes);
-  return makeRecord(value, ts, node, deleted);
+  const why = shared.decode(b, b.length);
+  if (why !== undefined) throw corruptRecord(key, why);
+  return makeRecord(shared.value, shared.ts, shared.node, shared.deleted);
 }
 
-function corrupt(key: string, why: string): StorageError {
+/** Buffer's own UTF-8 slicer (what `toString('utf8', …)` ends in, without its argument checks), if this runtime has it. */
+type Utf8Slicer = (this: Buffer, start: number, end: number) => string;
+const nativeUtf8Slice = (Buffer.prototype as unknown as { utf8Slice?: Utf8Slicer }).utf8Slice;
+const utf8Slice: (b: Buffer, start: number, end: number) => string =
+  typeof nativeUtf8Slice === 'function' ? (b, start, end) => nativeUtf8Slice.call(b, start, end) : (b, start, end) => b.toString('utf8', start, end);
+
+/**
+ * The binary decoder of the load path. It makes no object per record: {@link decode} leaves the
+ * fields of the record in the decoder itself (valid until the next call), so a bulk load builds
+ * the one object it keeps (the store's record) and nothing else. lmdb-js hands it its shared read
+ * buffer, so no Buffer is made per record either. A record's node id is one of a handful of
+ * strings: the decoder keeps the last one it read with its bytes and returns that same string
+ * while the bytes match, so a run of records by one node decodes its id once.
+ */
+export class RecordDecoder {
+  /** The value of the record last decoded ('' for a tombstone). */
+  value = '';
+  /** Its ts. */
+  ts = 0;
+  /** Its node id. */
+  node = '';
+  /** True if it is a tombstone. */
+  deleted = false;
+  private nodeBytes: Uint8Array = new Uint8Array(0);
+
+  /**
+   * Decodes the record in `b[0..end)` into this decoder's fields.
+   * @returns undefined, or why the bytes are not a record (the caller names the key in its error)
+   */
+  decode(b: Buffer, end: number): string | undefined {
+    if (end < HEADER || ((b[0] as number) & FORMAT_MASK) !== FORMAT) return 'unknown format';
+    const flags = b[0] as number;
+    const ts = b.readDoubleLE(1);
+    const nodeBytes = (b[9] as number) | ((b[10] as number) << 8);
+    if (HEADER + nodeBytes > end || !Number.isSafeInteger(ts) || ts < 0 || nodeBytes === 0) return 'bad header';
+    const deleted = (flags & DELETED) !== 0;
+    if (deleted && end > HEADER + nodeBytes) return 'a tombstone carries a value';
+    this.node = this.nodeAt(b, nodeBytes);
+    this.value = deleted ? '' : utf8Slice(b, HEADER + nodeBytes, end);
+    this.ts = ts;
+    this.deleted = deleted;
+    return undefined;
+  }
+
+  private nodeAt(b: Buffer, length: number): string {
+    const known = this.nodeBytes;
+    let same = known.length === length;
+    for (let i = 0; same && i < length; i++) same = known[i] === b[HEADER + i];
+    if (!same) {
+      this.nodeBytes = Uint8Array.prototype.slice.call(b, HEADER, HEADER + length);
+      return utf8Slice(b, HEADER, HEADER + length);
+    }
+    return this.node;
+  }
+}
+
+const shared = new RecordDecoder();
+
+/** The CORRUPT_RECORD error for the record stored under `key` (`why`: what is wrong with its bytes). */
+export function corruptRecord(key: string, why: string): StorageError {
   return new StorageError(StorageErrorCode.CORRUPT_RECORD, `stored record of '${key}' cannot be decoded: ${why}`);
 }
 
@@ -77,17 +129,17 @@ export function decodeRecordText(key: string, text: string): VersionedRecord {
   const kind = text.charCodeAt(0);
   const comma = text.indexOf(',', 1);
   const colon = comma < 0 ? -1 : text.indexOf(':', comma + 1);
-  if ((kind !== 0x56 && kind !== 0x44) || colon < 0) throw corrupt(key, 'unknown format');
+  if ((kind !== 0x56 && kind !== 0x44) || colon < 0) throw corruptRecord(key, 'unknown format');
   const tsText = text.slice(1, comma);
   const lenText = text.slice(comma + 1, colon);
   const ts = Number(tsText);
   const nodeLength = Number(lenText);
   if (!/^\d+$/.test(tsText) || !Number.isSafeInteger(ts) || !/^\d+$/.test(lenText) || nodeLength < 1 || colon + 1 + nodeLength > text.length) {
-    throw corrupt(key, 'bad header');
+    throw corruptRecord(key, 'bad header');
   }
   const node = text.slice(colon + 1, colon + 1 + nodeLength);
   const value = text.slice(colon + 1 + nodeLength);
   const deleted = kind === 0x44;
-  if (deleted && value !== '') throw corrupt(key, 'a tombstone carries a value');
+  if (deleted && value !== '') throw corruptRecord(key, 'a tombstone carries a value');
   return makeRecord(value, ts, node, deleted);
 }
