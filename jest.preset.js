@@ -13,6 +13,7 @@ export function jestConfig(projectDir, overrides = {}) {
     displayName: projectDir,
     testEnvironment: 'node',
     testMatch: ['<rootDir>/src/**/*.test.ts'],
+    reporters: ['default', join(root, 'jest-summary-reporter.js')],
     extensionsToTreatAsEsm: ['.ts'],
     transform: {
       '^.+\\.ts$': [
