@@ -26,6 +26,20 @@ describe('encodeValue', () => {
     expect(encodeValue(value)).toBe(wire);
   });
 
+  it('property: quotes exactly the values a character-by-character check finds ambiguous', () => {
+    const control = (c: number): boolean => c < 0x20 || c === 0x7f;
+    const ambiguous = (v: string, token: boolean): boolean =>
+      v === '' || /^["\t ]|[\t ]$/.test(v) || v === '(null)' || v.startsWith('END') || v.startsWith('ERROR') ||
+      [...v].some((ch) => control(ch.charCodeAt(0)) || (token && ch === ' '));
+    const values = fc.oneof(anyString, fc.string({ unit: fc.constantFrom('a', ' ', '\t', '\x00', '\x1f', '\x7f', '\x80', 'E', 'N', 'D', '(', '"') }));
+    fc.assert(
+      fc.property(values, (v) => {
+        expect(encodeValue(v) !== v).toBe(ambiguous(v, false));
+        expect(encodeValueToken(v) !== v).toBe(ambiguous(v, true));
+      }),
+    );
+  });
+
   it('quotes a value with a space only in token form', () => {
     expect(encodeValue('a b')).toBe('a b');
     expect(encodeValueToken('a b')).toBe('"a b"');

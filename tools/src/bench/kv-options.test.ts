@@ -38,6 +38,7 @@ describe('parseKvOptions', () => {
     expect(() => parseKvOptions(['--connections', '0'])).toThrow(/--connections must be an integer ≥ 1, got '0'/);
     expect(() => parseKvOptions(['--pipeline', '1,x'])).toThrow(/--pipeline/);
     expect(() => parseKvOptions(['--servers', 'memcached'])).toThrow(/'memcached'/);
+    expect(parseKvOptions(['--servers', 'merklekv,redis,baseline']).servers).toEqual(['merklekv', 'redis', 'baseline']);
     expect(() => parseKvOptions(['--host', 'h'])).toThrow(/--host needs --port/);
     expect(() => parseKvOptions(['--duration', '-1'])).toThrow(/--duration/);
     expect(() => parseKvOptions(['--frobnicate'])).toThrow(BenchError);

@@ -4,7 +4,9 @@ import { BenchError, BenchErrorCode } from './errors.js';
 import type { NodeLaunchMode } from './servers.js';
 
 /** Which servers a run measures. */
-export type ServerName = 'merklekv' | 'redis';
+export type ServerName = 'merklekv' | 'redis' | 'baseline';
+
+const SERVER_NAMES: readonly ServerName[] = ['merklekv', 'redis', 'baseline'];
 
 /** One GET/SET mix: a label and the fraction of GETs. */
 export interface Mix {
@@ -52,7 +54,7 @@ export interface KvOptions {
 export const KV_USAGE = `Usage: bench kv [options]
 
 Drives a MerkleKV node and a redis-server (both started here on loopback,
-unless given) with the same workload and compares throughput, latency and
+unless given), and optionally a bare Node.js reference server, with the same workload and compares throughput, latency and
 server CPU time per operation.
 
   --connections N     concurrent connections                 (50)
@@ -62,7 +64,8 @@ server CPU time per operation.
   --value-size N      SET value bytes                        (100)
   --requests N        request cap per scenario per server    (200000)
   --duration S        time cap per scenario per server, s    (10)
-  --servers LIST      merklekv,redis                         (both)
+  --servers LIST      merklekv,redis,baseline                (merklekv,redis)
+                      baseline: a bare Node.js Map server (Node's floor)
   --host H --port P   use a running MerkleKV node; --pid PID for its CPU
   --redis-host H --redis-port P [--redis-pid PID]   use a running Redis
   --node MODE         auto | built (apps/node/dist) | tsx    (auto)
@@ -142,8 +145,9 @@ export function parseKvOptions(argv: readonly string[]): KvOptions {
   const v = parsed.values;
   const pipelines = list(v.pipeline, '1,16').map((p) => int('pipeline', p, 1, 1));
   const servers = list(v.servers, 'merklekv,redis').map((s): ServerName => {
-    if (s !== 'merklekv' && s !== 'redis') throw bad(`--servers items are merklekv or redis, got '${s}'`);
-    return s;
+    const name = SERVER_NAMES.find((n) => n === s);
+    if (name === undefined) throw bad(`--servers items are merklekv, redis or baseline, got '${s}'`);
+    return name;
   });
   const nodeMode = v.node ?? 'auto';
   if (nodeMode !== 'auto' && nodeMode !== 'built' && nodeMode !== 'tsx') throw bad(`--node must be auto, built or tsx, got '${nodeMode}'`);

@@ -11,7 +11,7 @@ import { processTreeCpuSeconds } from './cpu-time.js';
 import { KV_USAGE, parseKvOptions, type KvOptions, type ServerName } from './kv-options.js';
 import { runLoad, sendAll } from './load-runner.js';
 import { formatKvMarkdown, scenarioName, type KvReport, type ScenarioResult, type ServerMeasurement } from './report.js';
-import { externalServer, startMerkleKv, startRedis, type ServerHandle } from './servers.js';
+import { externalServer, startBaseline, startMerkleKv, startRedis, type ServerHandle } from './servers.js';
 import { buildBatches, buildPreload, type WireProtocol } from './workload.js';
 
 /** The workspace root (tools/src/bench → ../../..). */
@@ -20,13 +20,14 @@ const workspaceRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..
 /** Distinct pre-encoded batches per scenario; connections cycle through them. */
 const BATCH_POOL = 4096;
 
-const protocolOf: Record<ServerName, WireProtocol> = { merklekv: 'merklekv', redis: 'resp' };
+const protocolOf: Record<ServerName, WireProtocol> = { merklekv: 'merklekv', redis: 'resp', baseline: 'merklekv' };
 
 function log(message: string): void {
   process.stderr.write(`[bench kv] ${message}\n`);
 }
 
 async function startServer(name: ServerName, o: KvOptions): Promise<ServerHandle> {
+  if (name === 'baseline') return startBaseline(workspaceRoot);
   if (name === 'redis') {
     return o.redisPort !== undefined ? externalServer('Redis', o.redisHost ?? '127.0.0.1', o.redisPort, o.redisPid) : startRedis();
   }
@@ -112,7 +113,7 @@ export async function benchKv(argv: string[]): Promise<string> {
           results[server] = m;
           log(`${name} — ${s.label}: ${summaryLine(m)}`);
         }
-        scenarios.push({ name, pipeline, getRatio: mix.getRatio, merklekv: results.merklekv, redis: results.redis });
+        scenarios.push({ name, pipeline, getRatio: mix.getRatio, merklekv: results.merklekv, redis: results.redis, baseline: results.baseline });
       }
     }
 
@@ -123,6 +124,7 @@ export async function benchKv(argv: string[]): Promise<string> {
         cpus: availableParallelism(),
         merklekv: servers.get('merklekv')?.launch.replace(process.execPath, 'node').replace(/--config \S+/, '--config bench.toml').replace(workspaceRoot + '/', ''),
         redis: servers.get('redis')?.launch,
+        baseline: servers.get('baseline')?.launch.replace(process.execPath, 'node').replace(workspaceRoot + '/', ''),
       },
       scenarios,
     };

@@ -47,4 +47,32 @@ describe('report', () => {
     expect(md).toMatch(/MerkleKV answered 3 requests with an error/);
     expect(md).toMatch(/10,000 keys, 100-byte values, 50 connections/);
   });
+
+  it('adds the baseline CPU and its ratio to Redis when a scenario measured it', () => {
+    const report: KvReport = {
+      settings: { connections: 50, keySpace: 10_000, valueSize: 100, requests: 200_000, durationMs: 10_000 },
+      environment: { node: 'v20.0.0', cpus: 2, merklekv: 'node main.js', redis: 'redis-server', baseline: 'node baseline-server.ts' },
+      scenarios: [
+        {
+          name: 'SET, 50 conns, pipeline 16', pipeline: 16, getRatio: 0,
+          merklekv: measurement(200_000, 1, 0.6, 1, 2), redis: measurement(200_000, 1, 0.2, 1, 2), baseline: measurement(200_000, 1, 0.4, 1, 2, 2),
+        },
+      ],
+    };
+    const md = formatKvMarkdown(report);
+    expect(md).toMatch(/\| CPU\/op ratio \| Baseline CPU µs\/op \| Baseline\/Redis CPU \|/);
+    const row = md.split('\n').find((l) => l.startsWith('| SET'));
+    expect(row).toBe('| SET, 50 conns, pipeline 16 | 200,000 | 200,000 | 1.00 | 1.00 / 2.00 | 1.00 / 2.00 | 3.00 | 1.00 | 3.00× | 2.00 | 2.00× |');
+    expect(md).toMatch(/Baseline answered 2 requests with an error/);
+    expect(md).toMatch(/`node baseline-server.ts`/);
+  });
+
+  it('leaves the baseline columns out when no scenario measured it', () => {
+    const report: KvReport = {
+      settings: { connections: 1, keySpace: 1, valueSize: 1, requests: 1, durationMs: 1000 },
+      environment: { node: 'v20.0.0', cpus: 2, merklekv: undefined, redis: undefined },
+      scenarios: [{ name: 'GET, 1 conns, unpipelined', pipeline: 1, getRatio: 1, merklekv: measurement(10, 1, 0, 1, 1), redis: undefined }],
+    };
+    expect(formatKvMarkdown(report)).not.toMatch(/Baseline/);
+  });
 });

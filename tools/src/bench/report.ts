@@ -16,6 +16,8 @@ export interface ScenarioResult {
   readonly getRatio: number;
   readonly merklekv: ServerMeasurement | undefined;
   readonly redis: ServerMeasurement | undefined;
+  /** The bare Node.js reference server (`--servers ...,baseline`), when measured. */
+  readonly baseline?: ServerMeasurement | undefined;
 }
 
 /** Everything `bench kv` measured, with the settings that produced it. */
@@ -32,6 +34,7 @@ export interface KvReport {
     readonly cpus: number;
     readonly merklekv: string | undefined;
     readonly redis: string | undefined;
+    readonly baseline?: string | undefined;
   };
   readonly scenarios: readonly ScenarioResult[];
 }
@@ -75,16 +78,22 @@ export function scenarioName(mixLabel: string, connections: number, pipeline: nu
   return `${mixLabel}, ${connections} conns, ${pipeline === 1 ? 'unpipelined' : `pipeline ${pipeline}`}`;
 }
 
-/** Renders the report as a markdown section: settings, table, notes. */
+/**
+ * Renders the report as a markdown section: settings, table, notes. When any
+ * scenario measured the baseline server, the table gains its CPU per op and
+ * its ratio to Redis: the floor MerkleKV's ratio is read against.
+ */
 export function formatKvMarkdown(report: KvReport): string {
   const s = report.settings;
+  const withBaseline = report.scenarios.some((sc) => sc.baseline !== undefined);
   const lines = [
     `Workload: ${s.keySpace.toLocaleString('en-US')} keys, ${s.valueSize}-byte values, ${s.connections} connections; ` +
       `each scenario runs ${s.requests.toLocaleString('en-US')} requests or ${s.durationMs / 1000} s per server, whichever ends first. ` +
       `Node ${report.environment.node}, ${report.environment.cpus} CPUs (load generator and server share them).`,
     '',
-    '| Scenario | MerkleKV ops/s | Redis ops/s | ops/s ratio | MerkleKV p50 / p99 ms | Redis p50 / p99 ms | MerkleKV CPU µs/op | Redis CPU µs/op | CPU/op ratio |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| Scenario | MerkleKV ops/s | Redis ops/s | ops/s ratio | MerkleKV p50 / p99 ms | Redis p50 / p99 ms | MerkleKV CPU µs/op | Redis CPU µs/op | CPU/op ratio |' +
+      (withBaseline ? ' Baseline CPU µs/op | Baseline/Redis CPU |' : ''),
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |' + (withBaseline ? ' ---: | ---: |' : ''),
   ];
   const notes: string[] = [];
   for (const sc of report.scenarios) {
@@ -92,13 +101,16 @@ export function formatKvMarkdown(report: KvReport): string {
     const rd = sc.redis;
     const mkCpu = cpuMicrosPerOp(mk);
     const rdCpu = cpuMicrosPerOp(rd);
+    const blCpu = cpuMicrosPerOp(sc.baseline);
     lines.push(
       `| ${sc.name} | ${fmtInt(mk?.load.opsPerSec)} | ${fmtInt(rd?.load.opsPerSec)} | ${fmtNum(ratio(mk?.load.opsPerSec, rd?.load.opsPerSec), 2)} | ` +
-        `${latency(mk)} | ${latency(rd)} | ${fmtNum(mkCpu, 2)} | ${fmtNum(rdCpu, 2)} | ${fmtRatio(ratio(mkCpu, rdCpu))} |`,
+        `${latency(mk)} | ${latency(rd)} | ${fmtNum(mkCpu, 2)} | ${fmtNum(rdCpu, 2)} | ${fmtRatio(ratio(mkCpu, rdCpu))} |` +
+        (withBaseline ? ` ${fmtNum(blCpu, 2)} | ${fmtRatio(ratio(blCpu, rdCpu))} |` : ''),
     );
     for (const [label, m] of [
       ['MerkleKV', mk],
       ['Redis', rd],
+      ['Baseline', sc.baseline],
     ] as const) {
       if (m !== undefined && m.load.errors > 0) notes.push(`${sc.name}: ${label} answered ${m.load.errors} requests with an error.`);
       if (m !== undefined && sc.getRatio > 0 && m.load.nils > 0) notes.push(`${sc.name}: ${label} answered ${m.load.nils} GETs with nil.`);
@@ -111,6 +123,12 @@ export function formatKvMarkdown(report: KvReport): string {
   );
   if (report.environment.merklekv) lines.push(`MerkleKV: \`${report.environment.merklekv}\`.`);
   if (report.environment.redis) lines.push(`Redis: \`${report.environment.redis}\`.`);
+  if (withBaseline) {
+    lines.push(
+      'Baseline: a bare Node.js server (tools/src/bench/baseline-server.ts: lines split with Buffer.indexOf, a Map, one write per chunk), ' +
+        'the floor a Node.js server reaches here' + (report.environment.baseline ? `: \`${report.environment.baseline}\`.` : '.'),
+    );
+  }
   for (const n of notes) lines.push(`- ${n}`);
   return `${lines.join('\n')}\n`;
 }

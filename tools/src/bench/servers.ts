@@ -195,6 +195,22 @@ export async function startMerkleKv(root: string, mode: NodeLaunchMode, extraNod
   return { ...handle, stale };
 }
 
+/**
+ * Starts the reference Node.js server (baseline-server.ts) on a free loopback
+ * port, as its own process through `node --import tsx`, so its CPU is measured
+ * like the node's.
+ * @throws BenchError `SERVER_START_FAILED`
+ */
+export async function startBaseline(root: string): Promise<ServerHandle> {
+  const port = await freePort();
+  const script = join(root, 'tools/src/bench/baseline-server.ts');
+  return startChild('Baseline', process.execPath, ['--import', 'tsx', script, String(port)], port, {
+    cwd: root,
+    env: { ...process.env, TSX_TSCONFIG_PATH: join(root, 'tsconfig.base.json') },
+    startTimeoutMs: 30_000,
+  });
+}
+
 /** A server the bench did not start (`--host/--port`). */
 export async function externalServer(label: string, host: string, port: number, pid: number | undefined): Promise<ServerHandle> {
   await waitForPing(host, port, 5000);

@@ -29,6 +29,9 @@ export interface LatencySink {
 /** Time one command in this many, on average. */
 const LATENCY_SAMPLE = 16;
 
+/** Commands until the next timed one: uniform in [1, 2 × LATENCY_SAMPLE - 1], so LATENCY_SAMPLE on average. */
+const sampleGap = (): number => 1 + Math.floor(Math.random() * (2 * LATENCY_SAMPLE - 1));
+
 const errorReply = (err: unknown): string => `ERROR: ${err instanceof Error ? err.message : String(err)}\r\n`;
 
 /**
@@ -37,27 +40,34 @@ const errorReply = (err: unknown): string => `ERROR: ${err instanceof Error ? er
  */
 export function createDispatcher(ctx: NodeContext, latency?: LatencySink): (item: DecodedItem) => Reply {
   if (ctx.durableWrites) return awaitDurability(ctx, createDispatcher({ ...ctx, durableWrites: false }, latency));
-  const { calls, errors } = ctx.counters;
+  const counters = ctx.counters;
+  const { calls, errors } = counters;
+  // One command in LATENCY_SAMPLE on average is timed, at random gaps (a fixed stride
+  // would alias with a client's repeating pattern): the histogram stays representative
+  // while most commands cost no clock reads and no random draw. Negative: never.
+  let untilSample = latency === undefined ? -1 : sampleGap();
   return (item) => {
-    // One command in LATENCY_SAMPLE, drawn at random (a fixed stride would
-    // alias with a client's repeating pattern), is timed: the histogram stays
-    // representative while most commands cost no clock reads.
-    if (latency !== undefined && Math.random() < 1 / LATENCY_SAMPLE && item.type !== 'error') {
-      const started = performance.now();
-      const reply = run(item);
-      const observe = () => latency.observe({ command: item.type }, (performance.now() - started) / 1000);
-      if (typeof reply === 'string') observe();
-      else void reply.finally(observe);
-      return reply;
+    if (item.type === 'error') {
+      counters.protocolErrors++;
+      return `ERROR: ${item.message}\r\n`;
+    }
+    if (untilSample > 0 && --untilSample === 0) {
+      untilSample = sampleGap();
+      return timed(item, latency as LatencySink);
     }
     return run(item);
   };
 
-  function run(item: DecodedItem): Reply {
-    if (item.type === 'error') {
-      ctx.counters.protocolErrors++;
-      return `ERROR: ${item.message}\r\n`;
-    }
+  function timed(item: Command, sink: LatencySink): Reply {
+    const started = performance.now();
+    const reply = run(item);
+    const observe = () => sink.observe({ command: item.type }, (performance.now() - started) / 1000);
+    if (typeof reply === 'string') observe();
+    else void reply.finally(observe);
+    return reply;
+  }
+
+  function run(item: Command): Reply {
     const type = item.type;
     calls[type] = (calls[type] ?? 0) + 1;
     try {
