@@ -7,13 +7,14 @@
  * digest), the memory estimate, the scan index, the engine and the subscribers together, so no
  * path can leave the tree behind the data.
  *
- * Write cost. A change hashes once: the new version's digest is computed in `commit` and cached
- * on the record (four int32 fields, record.ts), the old one is read back from the record it
- * replaces, and an overwrite goes through `MerkleTree.replace`, which skips the presence check
- * (the tree holds a key exactly when the Map does). With the MurmurHash3 digest (merkle's
- * version-digest.ts) that took a SET of a 100-byte value from two SHA-256 digests (~26% of a
- * node's CPU under a SET load) to one ~0.3 µs hash; see docs/BENCHMARKS.md for the node's figures.
- * The cached digest costs 32 B per record.
+ * Write cost. The tree is brought up to date when it is read, not on every write: `commit`
+ * notes, the first time a key changes after the tree was last read, the version the tree holds
+ * for it (`pending`), and reading the tree (`tree`, `digestOf`, `leafEntries`, `remoteTree`)
+ * first folds every pending key in — one version digest (MurmurHash3, cached on the record) and
+ * one tree update per key. So a write costs a Map lookup, and a key written many times between
+ * two reads of the tree (anti-entropy reads it every interval) is hashed once. Pending keys are
+ * also folded in once PENDING_LIMIT of them accumulate, which bounds the work a read can find
+ * waiting and the memory the notes take. The cached digest costs 32 B per record.
  */
 import { DEFAULT_SHAPE, DIGEST_BYTES, MerkleTree, localTree, toHex, versionDigestInto } from '@merklekv/merkle';
 import type { LeafEntry, RemoteTree, TreePath } from '@merklekv/merkle';
@@ -34,9 +35,13 @@ import type { ChangeEvent, ChangeOrigin, ClockSkewEvent, ScanPage, StoreOptions 
 type Cause = ChangeOrigin | 'load' | 'gc';
 
 /** The versioned key-value store of one node. */
+/** Keys whose tree entry may wait to be folded in before it is brought up to date anyway. */
+const PENDING_LIMIT = 65_536;
+
 export class Store {
-  /** The Merkle tree over every record, tombstones included. */
-  readonly tree: MerkleTree;
+  readonly #tree: MerkleTree;
+  /** Keys changed since the tree was last brought up to date → the version the tree holds (undefined: none). */
+  private readonly pending = new Map<string, StoredVersion | undefined>();
   readonly nodeId: string;
   readonly clock: HybridClock;
   readonly engine: StorageEngine;
@@ -60,9 +65,20 @@ export class Store {
     this.clock = opts.clock ?? new HybridClock();
     this.engine = opts.engine ?? new MemoryEngine();
     this.budget = new MemoryBudget(opts.memoryLimitBytes ?? Number.POSITIVE_INFINITY);
-    this.tree = new MerkleTree(opts.shape ?? DEFAULT_SHAPE);
+    this.#tree = new MerkleTree(opts.shape ?? DEFAULT_SHAPE);
     this.onClockSkew = opts.onClockSkew;
-    this.remote = localTree(this.tree, (k) => this.digestOf(k));
+    const local = localTree(this.#tree, (k) => this.digestOf(k));
+    this.remote = {
+      root: () => (this.foldPending(), local.root()),
+      children: (path) => (this.foldPending(), local.children(path)),
+      leaf: (path) => (this.foldPending(), local.leaf(path)),
+    };
+  }
+
+  /** The Merkle tree over every record, tombstones included, up to date. */
+  get tree(): MerkleTree {
+    this.foldPending();
+    return this.#tree;
   }
 
   /**
@@ -76,22 +92,20 @@ export class Store {
     let maxTs = 0;
     const engine = this.engine;
     if (engine.loadEach !== undefined) {
-      // Each key comes once: into an empty store (the usual case) there is nothing to compare
-      // with, so the lookup per record is skipped. (A duplicate from a faulty engine still fails
-      // loudly: the tree refuses to insert a key twice.)
-      const unseen = this.records.size === 0;
       await engine.loadEach((key, value, ts, node, deleted) => {
-        this.loadRecord(key, makeStored(value, ts, this.nodes.intern(node), deleted), unseen);
+        this.loadRecord(key, makeStored(value, ts, this.nodes.intern(node), deleted));
         if (ts > maxTs) maxTs = ts;
         count++;
       });
     } else {
       for await (const [key, r] of engine.load()) {
-        this.loadRecord(key, makeStored(r.value, r.ts, this.nodes.intern(r.node), r.deleted), false);
+        this.loadRecord(key, makeStored(r.value, r.ts, this.nodes.intern(r.node), r.deleted));
         if (r.ts > maxTs) maxTs = r.ts;
         count++;
       }
     }
+    // The tree is built once, here, rather than left for the first read.
+    this.foldPending();
     if (count > 0) this.clock.observe(maxTs);
     return { records: count, ms: performance.now() - start };
   }
@@ -248,6 +262,7 @@ export class Store {
 
   /** The digest of the version held for `key` (what the tree holds for it). */
   digestOf(key: string): Uint8Array | undefined {
+    this.foldPending();
     const r = this.records.get(key);
     return r === undefined ? undefined : r.digestInto(new Uint8Array(DIGEST_BYTES));
   }
@@ -284,12 +299,9 @@ export class Store {
     await this.engine.close();
   }
 
-  /**
-   * Takes one loaded record if it wins over any held for `key` (an engine holds one per key; the
-   * check keeps a load idempotent). `unseen`: the store is known to hold no record of `key`.
-   */
-  private loadRecord(key: string, r: StoredVersion, unseen: boolean): void {
-    const current = unseen ? undefined : this.records.get(key);
+  /** Takes one loaded record if it wins over any held for `key` (so a load is idempotent). */
+  private loadRecord(key: string, r: StoredVersion): void {
+    const current = this.records.get(key);
     if (current === undefined || compareVersions(r, current) > 0) this.commit(key, r, 'load', current);
   }
 
@@ -316,15 +328,8 @@ export class Store {
   private commit(key: string, next: StoredVersion | undefined, cause: Cause, held: StoredVersion | undefined | null = null): void {
     const prev = held === null ? this.records.get(key) : held;
     if (prev === undefined && next === undefined) return;
-    // One digest per change: the new version's is computed and cached on it, the old one's read back.
-    let newDigest: Uint8Array | null = null;
-    if (next !== undefined) {
-      newDigest = versionDigestInto(this.newDigest, key, next.value, next.ts, next.node, next.deleted);
-      next.setDigest(newDigest);
-    }
-    // The tree holds `key` exactly when the Map does, so an overwrite skips the tree's presence check.
-    if (prev !== undefined && newDigest !== null) this.tree.replace(key, prev.digestInto(this.oldDigest), newDigest);
-    else this.tree.update(key, prev === undefined ? null : prev.digestInto(this.oldDigest), newDigest);
+    // The tree catches up when it is read (see the top of this file): note what it holds now.
+    if (!this.pending.has(key)) this.pending.set(key, prev);
     if (next === undefined) {
       this.records.delete(key);
       this.index.keyRemoved();
@@ -334,10 +339,35 @@ export class Store {
     }
     this.budget.change(key, prev, next);
     this.liveCount += (isLive(next) ? 1 : 0) - (isLive(prev) ? 1 : 0);
+    this.notePending();
     if (cause === 'load') return;
     if (next === undefined) this.engine.remove(key);
     else this.engine.put(key, next);
     if (cause === 'gc' || next === undefined || this.listeners.size === 0) return;
     for (const listener of this.listeners) listener({ key, record: next, origin: cause });
+  }
+
+  /** Once a commit is over: fold pending keys in when too many wait. */
+  private notePending(): void {
+    if (this.pending.size >= PENDING_LIMIT) this.foldPending();
+  }
+
+  /** Brings the tree up to date: each pending key's old digest out, its current one in. */
+  private foldPending(): void {
+    if (this.pending.size === 0) return;
+    const tree = this.#tree;
+    for (const [key, inTree] of this.pending) {
+      const now = this.records.get(key);
+      if (now === inTree) continue;
+      let newDigest: Uint8Array | null = null;
+      if (now !== undefined) {
+        newDigest = versionDigestInto(this.newDigest, key, now.value, now.ts, now.node, now.deleted);
+        now.setDigest(newDigest);
+      }
+      // The tree holds `key` exactly when `inTree` is defined, so an overwrite skips its presence check.
+      if (inTree !== undefined && newDigest !== null) tree.replace(key, inTree.digestInto(this.oldDigest), newDigest);
+      else tree.update(key, inTree === undefined ? null : inTree.digestInto(this.oldDigest), newDigest);
+    }
+    this.pending.clear();
   }
 }
