@@ -83,12 +83,7 @@ export async function startCluster(
     sections.push(() => ['Replication', { broker: brokerUrl, ...snakeCase(running.stats()) }]);
     stops.push(() => running.stop());
     discovery = new PeerDiscovery({
-      // Announcements made while the broker is away are dropped: the node
-      // announces itself again each time the connection comes up.
-      pubsub: {
-        publish: async (topic, payload, opts) => (connection.connected ? connection.publish(topic, payload, opts) : undefined),
-        subscribe: (filter, onMessage) => connection.subscribe(filter, onMessage),
-      },
+      pubsub: connection,
       topicPrefix: mqtt.topic_prefix,
       nodeId: config.node_id,
       address: `${advertisedHost(address.host)}:${address.port}`,
@@ -100,9 +95,6 @@ export async function startCluster(
     });
     await discovery.start();
     const found = discovery;
-    connection.onConnectionChange((up) => {
-      if (up) found.announce().catch((err: unknown) => logger.warn({ err }, 'peer announcement failed'));
-    });
     stops.push(() => found.stop({ leave: true }));
   }
 

@@ -86,6 +86,39 @@ describe('PeerDiscovery', () => {
     expect(n1.peers()).toEqual([]);
   });
 
+  it('starts while the connection is down and announces itself once it comes up', async () => {
+    const broker = new MemoryBroker();
+    const timers = new FakeTimers();
+    const n1 = node(broker, timers, 'node-1', 7001);
+    await n1.start();
+    const client = broker.client('node-2', discoveryWill(PREFIX, 'node-2'));
+    const listeners = new Set<(up: boolean) => void>();
+    let connected = false;
+    const pubsub = {
+      get connected() {
+        return connected;
+      },
+      publish: (topic: string, payload: Buffer, opts: { retain: boolean; qos?: 0 | 1 }) => client.publish(topic, payload, opts),
+      subscribe: (filter: string, onMessage: (topic: string, payload: Buffer) => void) => client.subscribe(filter, onMessage),
+      onConnectionChange(listener: (up: boolean) => void) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    const n2 = new PeerDiscovery({ pubsub, topicPrefix: PREFIX, nodeId: 'node-2', address: '127.0.0.1:7002', intervalMs: 60_000, timers });
+    const before = broker.published;
+    await n2.start();
+    expect(broker.published).toBe(before);
+    expect(n1.peers()).toEqual([]);
+
+    connected = true;
+    for (const listener of listeners) listener(true);
+    await settle();
+    expect(n1.peers()).toEqual(['127.0.0.1:7002']);
+    await n2.stop();
+    expect(listeners.size).toBe(0);
+  });
+
   it('builds the last will: an empty retained payload on the node topic', () => {
     expect(discoveryWill('p', 'n1')).toEqual({ topic: 'p/nodes/n1', payload: Buffer.alloc(0), retain: true, qos: 1 });
   });

@@ -19,6 +19,10 @@ import type { Timers } from './timers.js';
 export interface DiscoveryPubSub {
   publish(topic: string, payload: Buffer, opts: { retain: boolean; qos?: 0 | 1 }): Promise<void>;
   subscribe(filter: string, onMessage: (topic: string, payload: Buffer) => void): Promise<void>;
+  /** When present and false, announcements wait for the connection instead of failing. */
+  readonly connected?: boolean;
+  /** When present, the node announces itself each time the connection comes up. */
+  onConnectionChange?(listener: (connected: boolean) => void): () => void;
 }
 
 /** What a node announces. */
@@ -68,6 +72,7 @@ export class PeerDiscovery {
   private readonly logger: Logger;
   private timer: unknown;
   private running = false;
+  private unwatch: (() => void) | undefined;
 
   constructor(private readonly opts: PeerDiscoveryOptions) {
     if (!(opts.intervalMs > 0)) {
@@ -84,14 +89,20 @@ export class PeerDiscovery {
     this.logger = opts.logger ?? silentLogger;
   }
 
-  /** Subscribes, announces, and re-announces every interval. */
+  /**
+   * Subscribes, announces, and re-announces every interval and whenever the
+   * connection comes back. A broker that is away at start only delays the
+   * announcement.
+   */
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    await this.opts.pubsub.subscribe(`${this.opts.topicPrefix}/nodes/+`, (topic, payload) =>
-      this.receive(topic, payload),
-    );
-    await this.announce();
+    const { pubsub } = this.opts;
+    await pubsub.subscribe(`${this.opts.topicPrefix}/nodes/+`, (topic, payload) => this.receive(topic, payload));
+    this.unwatch = pubsub.onConnectionChange?.((up) => {
+      if (up && this.running) void this.tryAnnounce();
+    });
+    await this.tryAnnounce();
     this.schedule();
   }
 
@@ -103,7 +114,9 @@ export class PeerDiscovery {
     this.running = false;
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
-    if (opts.leave === true) {
+    this.unwatch?.();
+    this.unwatch = undefined;
+    if (opts.leave === true && this.opts.pubsub.connected !== false) {
       const will = discoveryWill(this.opts.topicPrefix, this.opts.nodeId);
       await this.opts.pubsub.publish(will.topic, will.payload, { retain: true, qos: 1 });
     }
@@ -117,6 +130,16 @@ export class PeerDiscovery {
       Buffer.from(JSON.stringify(body)),
       { retain: true, qos: 1 },
     );
+  }
+
+  /** Announces when connected; a failure is logged (the next interval or reconnection tries again). */
+  private async tryAnnounce(): Promise<void> {
+    if (this.opts.pubsub.connected === false) return;
+    try {
+      await this.announce();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'peer discovery: announcement failed');
+    }
   }
 
   /** The addresses of the other live nodes, sorted. */
@@ -134,10 +157,7 @@ export class PeerDiscovery {
     this.timer = this.timers.setTimeout(() => {
       this.timer = undefined;
       if (!this.running) return;
-      this.announce().catch((error: unknown) => {
-        // A broker outage: the next interval tries again.
-        this.logger.warn({ err: error }, 'peer discovery: announcement failed');
-      });
+      void this.tryAnnounce();
       this.schedule();
     }, this.opts.intervalMs);
   }
