@@ -22,7 +22,7 @@
  *
  * Without concurrent writes both roots are equal afterwards.
  */
-import { diff } from '@merklekv/merkle';
+import { diff, toHex } from '@merklekv/merkle';
 import type { LeafEntry, RemoteTree, TreePath } from '@merklekv/merkle';
 import { compareVersions } from '@merklekv/storage';
 import type { Store, VersionedRecord } from '@merklekv/storage';
@@ -142,7 +142,7 @@ export function decide(
 
 function digestHex(store: SessionStore, key: string): string | undefined {
   const digest = store.digestOf(key);
-  return digest === undefined ? undefined : Buffer.from(digest).toString('hex');
+  return digest === undefined ? undefined : toHex(digest);
 }
 
 /** The local tree, remembering the digest of every key its leaves showed. */

@@ -1,11 +1,10 @@
 import { encodeVersion, type WireVersion } from '@merklekv/protocol';
+import { toHex } from '@merklekv/merkle';
 import type { VersionedRecord } from '@merklekv/storage';
 import { CRLF, type Handler } from './context.js';
 
 /** LEAF replies are paged so that one reply stays bounded whatever a bucket holds. */
 const LEAF_PAGE = 1000;
-
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
 export const hash: Handler<'HASH'> = (_command, { store }) =>
   `${store.tree.rootHex()} ${store.recordCount} ${store.tree.shape.id}${CRLF}`;
@@ -13,7 +12,7 @@ export const hash: Handler<'HASH'> = (_command, { store }) =>
 export const tree: Handler<'TREE'> = ({ path }, { store }) => {
   if (path.length >= store.tree.shape.depth) throw new RangeError(`TREE path ${path.join('.')} is a leaf; use LEAF`);
   assertPath(path, store.tree.shape.fanout);
-  return store.tree.childHashes(path).map(hex).join(' ') + CRLF;
+  return store.tree.childHashes(path).map(toHex).join(' ') + CRLF;
 };
 
 export const leaf: Handler<'LEAF'> = ({ path, cursor }, { store }) => {
