@@ -35,9 +35,9 @@ export class MemoryBudget {
     return this.used;
   }
 
-  /** The bytes replacing `current` (undefined: a new key) by a record holding `value` adds. */
-  growth(key: string, current: VersionedRecord | undefined, value: string): number {
-    return current === undefined ? ENTRY_OVERHEAD_BYTES + key.length + value.length : value.length - current.value.length;
+  /** The bytes replacing the value `current` (undefined: a new key) by `value` adds. */
+  growth(key: string, current: string | undefined, value: string): number {
+    return current === undefined ? ENTRY_OVERHEAD_BYTES + key.length + value.length : value.length - current.length;
   }
 
   /** @throws StorageError STORAGE_FULL if `delta` more bytes would pass the limit (shrinking always passes). */
@@ -45,8 +45,8 @@ export class MemoryBudget {
     if (delta > 0 && this.used + delta > this.limit) throw storageFull();
   }
 
-  /** Accounts for `key`'s record changing from `prev` to `next` (undefined = absent). */
-  change(key: string, prev: VersionedRecord | undefined, next: VersionedRecord | undefined): void {
-    this.used += (next === undefined ? 0 : recordBytes(key, next)) - (prev === undefined ? 0 : recordBytes(key, prev));
+  /** Accounts for `key`'s value changing from `prev` to `next` (undefined = no record). */
+  change(key: string, prev: string | undefined, next: string | undefined): void {
+    this.used += (next === undefined ? 0 : ENTRY_OVERHEAD_BYTES + key.length + next.length) - (prev === undefined ? 0 : ENTRY_OVERHEAD_BYTES + key.length + prev.length);
   }
 }

@@ -15,18 +15,13 @@
  * Targets (DESIGN.md): p50 <= 1 ms and p99 <= 5 ms at 10k writes/s; on/off >= 0.7.
  * The report is returned as markdown; progress goes to stderr.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Store } from '@merklekv/storage';
 import { createMqttPubSub, Replicator, type PubSub } from '@merklekv/replication';
 import { percentile } from './latency.js';
 import { nodeWriteRun } from './replication-node.js';
-import { freePort } from './servers.js';
+import { startMosquitto } from './mosquitto.js';
 
 interface Options {
   readonly rates: number[];
@@ -68,36 +63,6 @@ async function until(what: string, check: () => boolean, timeoutMs: number): Pro
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-}
-
-async function startMosquitto(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'bench-mosquitto-'));
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nmax_inflight_messages 0\nmax_queued_messages 0\n`);
-  const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-  const up = async (): Promise<boolean> =>
-    new Promise((resolve) => {
-      const s = connect({ port, host: '127.0.0.1' });
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-  const deadline = Date.now() + 5000;
-  while (!(await up())) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('mosquitto did not start (is it installed?)');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode === null && child.pid !== undefined) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        process.kill(child.pid, 'SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 async function startNode(url: string, id: string, prefix: string, replicate: boolean): Promise<Node> {
