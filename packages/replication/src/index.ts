@@ -10,7 +10,7 @@ export type { MessageHandler, PublishOptions, PubSub } from './pubsub.js';
 export { MemoryBus, MemoryPubSub } from './memory-bus.js';
 export type { BusMessage } from './memory-bus.js';
 export { createMqttPubSub } from './mqtt-pubsub.js';
-export type { MqttPubSubOptions, MqttTlsOptions, MqttWill } from './mqtt-pubsub.js';
+export type { MqttConnection, MqttPubSubOptions, MqttTlsOptions, MqttWill } from './mqtt-pubsub.js';
 export { normalizeBrokerUrl } from './broker-url.js';
 export { exponentialBackoff } from './backoff.js';
 export type { ExponentialBackoffOptions } from './backoff.js';
