@@ -5,10 +5,11 @@
  * {@link ENTRY_OVERHEAD_BYTES}: the record object and its ts (a heap number), two string headers,
  * the Map entry, the key's slot in its tree bucket and in the sorted scan snapshot.
  *
- * Measured on Node 20 x64 (no pointer compression): 1M keys of 11 characters with 32-character
- * values take about 242 bytes per key of heap (records carry their cached 16-byte digest), tree
- * and scan snapshot included (the tree's fixed ~2 MiB of hash arrays aside); the estimate charges
- * 200 + 11 + 32 = 243.
+ * Measured on Node 20 x64 (no pointer compression): 1M keys of 12 characters with 32-character
+ * values (as the protocol parser makes them: a value is a slice of its request line) take about
+ * 215 bytes per key of heap with the record slab (record-slab.ts), tree and scan snapshot included
+ * (the tree's fixed ~2 MiB of hash arrays aside); the estimate charges 200 + 12 + 32 = 244, a
+ * little above (it was 242 with an object per record, so limits keep their meaning).
  *
  * Node ids are interned, so they are not charged per record.
  */

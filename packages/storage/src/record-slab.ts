@@ -28,8 +28,8 @@ const INITIAL_CAPACITY = 1024;
 
 /** Column storage for records; see the comment at the top of this file. */
 export class RecordSlab {
-  values: string[] = [];
-  nodes: string[] = [];
+  readonly values: string[] = [];
+  readonly nodes: string[] = [];
   ts = new Float64Array(INITIAL_CAPACITY);
   flags = new Uint8Array(INITIAL_CAPACITY);
   /** Four int32 lanes per slot, little-endian bytes of the 16-byte digest. */
@@ -55,18 +55,6 @@ export class RecordSlab {
     this.nodes[slot] = '';
     this.flags[slot] = 0;
     this.free.push(slot);
-  }
-
-  /** Drops every record. */
-  clear(): void {
-    this.values = [];
-    this.nodes = [];
-    this.capacity = INITIAL_CAPACITY;
-    this.ts = new Float64Array(INITIAL_CAPACITY);
-    this.flags = new Uint8Array(INITIAL_CAPACITY);
-    this.digests = new Int32Array(INITIAL_CAPACITY * 4);
-    this.next = 0;
-    this.free.length = 0;
   }
 
   /** Stores `digest[0..16)` as the digest of `slot`. */
