@@ -28,6 +28,7 @@ import { addInt64, parseInt64 } from './integer.js';
 import { Interner } from './intern.js';
 import { MemoryEngine } from './memory-engine.js';
 import { MemoryBudget } from './memory-estimate.js';
+import { ownCopy } from './own-copy.js';
 import { assertValidVersion, makeRecord } from './record.js';
 import type { VersionedRecord } from './record.js';
 import { DELETED, RecordSlab } from './record-slab.js';
@@ -318,7 +319,8 @@ export class Store {
   private writeAt(key: string, slot: number | undefined, value: string, deleted: boolean): VersionedRecord {
     const now = this.clock.now();
     const held = slot === undefined ? -1 : (this.slab.ts[slot] as number);
-    const record = makeRecord(value, held >= now ? held + 1 : now, this.nodeId, deleted);
+    // Its own copy: a value parsed from a request would otherwise keep the whole request line alive.
+    const record = makeRecord(deleted ? '' : ownCopy(value), held >= now ? held + 1 : now, this.nodeId, deleted);
     this.commit(key, slot, record, 'local');
     return record;
   }
