@@ -21,8 +21,8 @@ afterAll(cleanupClusters);
 describe('a node with a list of two brokers', () => {
   it('continues on the second when the first dies under load, losing no acknowledged write', async () => {
     await withCluster({ name: 'broker-failover', nodes: 3, broker: 'bridged', topology: 'static', sites: [['a', 'b'], ['b', 'a'], ['b']] }, async (cluster) => {
-      const onA = `mqtt://127.0.0.1:${cluster.brokerLinkTo(1, 'a').port}`;
-      const onB = `mqtt://127.0.0.1:${cluster.brokerLinkTo(1, 'b').port}`;
+      const onA = `tcp://127.0.0.1:${cluster.brokerLinkTo(1, 'a').port}`;
+      const onB = `tcp://127.0.0.1:${cluster.brokerLinkTo(1, 'b').port}`;
       const brokerOf = async (): Promise<string | undefined> => (await cluster.node(1).stats())['replication_broker'];
       expect(await brokerOf()).toBe(onA);
 

@@ -3,7 +3,9 @@ import { ReplicationError, ReplicationErrorCode } from './errors.js';
 
 /** One broker of a failover list, split the way mqtt.js's `servers` option wants it. */
 export interface BrokerServer {
-  /** The normalized URL ({@link normalizeBrokerUrl}), as logged and shown in INFO. */
+  /** The address as configured (trimmed), as logged and shown in INFO. */
+  readonly address: string;
+  /** The normalized URL ({@link normalizeBrokerUrl}). */
   readonly url: string;
   /** Host name or address, without IPv6 brackets. */
   readonly host: string;
@@ -26,7 +28,7 @@ export function brokerServers(address: string | readonly string[]): BrokerServer
   if (list.length === 0) {
     throw new ReplicationError(ReplicationErrorCode.INVALID_BROKER_URL, 'the broker list is empty: give at least one broker address');
   }
-  const servers = list.map((a) => parse(normalizeBrokerUrl(a)));
+  const servers = list.map((a) => parse(a.trim(), normalizeBrokerUrl(a)));
   const seen = new Set<string>();
   for (const s of servers) {
     if (seen.has(s.url)) throw new ReplicationError(ReplicationErrorCode.INVALID_BROKER_URL, `broker '${s.url}' appears twice in the broker list`);
@@ -42,10 +44,10 @@ export function brokerServers(address: string | readonly string[]): BrokerServer
   return servers;
 }
 
-function parse(url: string): BrokerServer {
+function parse(address: string, url: string): BrokerServer {
   const parsed = new URL(url);
   const protocol = parsed.protocol.slice(0, -1) as BrokerServer['protocol'];
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = parsed.port === '' ? DEFAULT_PORTS[protocol] : Number(parsed.port);
-  return { url, host, port, protocol };
+  return { address, url, host, port, protocol };
 }

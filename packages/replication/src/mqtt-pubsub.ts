@@ -71,7 +71,7 @@ export interface MqttPubSubOptions {
 
 /** A {@link PubSub} over MQTT that also tells which broker it is on. */
 export interface MqttConnection extends PubSub {
-  /** The broker (normalized URL) of the current connection, or of the attempt in progress. */
+  /** The broker of the current connection, or of the attempt in progress, as configured. */
   readonly broker: string;
 }
 
@@ -133,7 +133,7 @@ class MqttPubSub implements MqttConnection {
   get broker(): string {
     const { host, port, protocol } = this.client.options;
     const current = this.servers.find((s) => s.host === host && s.port === Number(port ?? s.port) && s.protocol === protocol);
-    return (current ?? (this.servers[0] as BrokerServer)).url;
+    return (current ?? (this.servers[0] as BrokerServer)).address;
   }
 
   publish(topic: string, payload: Buffer, opts: PublishOptions = {}): Promise<void> {

@@ -49,9 +49,9 @@ describe('a node with a list of two brokers', () => {
   });
 
   it('continues on the second broker when the first goes away', async () => {
-    await eventually(async () => (await brokerOf(mover)) === `mqtt://127.0.0.1:${first.port}`);
+    await eventually(async () => (await brokerOf(mover)) === `tcp://127.0.0.1:${first.port}`);
     await first.close();
-    await eventually(async () => (await brokerOf(mover)) === `mqtt://127.0.0.1:${second.port}`);
+    await eventually(async () => (await brokerOf(mover)) === `tcp://127.0.0.1:${second.port}`);
     mover.store.set('failover:k', 'after the move');
     await eventually(() => peer.store.get('failover:k') === 'after the move');
     peer.store.set('failover:back', 'from the peer');
