@@ -87,6 +87,8 @@ export function createMqttPubSub(opts: MqttPubSubOptions): MqttConnection {
 class MqttPubSub implements MqttConnection {
   private readonly client: MqttClient;
   private readonly servers: readonly BrokerServer[];
+  /** True when the TLS server name was given (`tls.servername`): it then applies to every broker. */
+  private readonly pinnedServername: boolean;
   private readonly logger: Logger;
   private readonly backoff: (attempt: number) => number;
   private readonly closeTimeoutMs: number;
@@ -100,6 +102,7 @@ class MqttPubSub implements MqttConnection {
 
   constructor(opts: MqttPubSubOptions) {
     this.servers = brokerServers(opts.brokerUrl);
+    this.pinnedServername = opts.tls?.servername !== undefined;
     const url = (this.servers[0] as BrokerServer).url;
     this.logger = opts.logger ?? silentLogger;
     this.backoff = opts.reconnectBackoff ?? exponentialBackoff();
@@ -215,6 +218,9 @@ class MqttPubSub implements MqttConnection {
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       if (this.closing) return;
+      // mqtt.js keeps the TLS server name of the first broker it dialled in the options its stream
+      // builder reads (client.options); the next broker may be another host: let it set its own.
+      if (this.servers.length > 1 && !this.pinnedServername) delete (this.client.options as { servername?: string }).servername;
       // Keep the stores: QoS 1 messages in flight are resent after the CONNACK.
       this.client.reconnect({ incomingStore: this.client.incomingStore, outgoingStore: this.client.outgoingStore });
     }, delay);
