@@ -8,7 +8,7 @@
 import { jest } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
-import { BridgedPair } from './__tests__/bridged-mosquitto.js';
+import { BridgedPair, startHubAndSpokes } from './__tests__/bridged-mosquitto.js';
 import { Store } from '@merklekv/storage';
 import { snapshot, stopCluster, type ClusterNode } from './__tests__/cluster.js';
 import { TcpProxy } from './__tests__/tcp-proxy.js';
@@ -192,6 +192,61 @@ describe('replication across the shipped mosquitto bridge', () => {
       for (const w of live) await w.endAsync();
       await announcer.close();
       await link.close().catch(() => undefined);
+    }
+  });
+
+  it('is loop-safe: every message arrives exactly once on each side, and a hub relays between its spokes', async () => {
+    const count = async (url: string, topic: string, got: string[]): Promise<MqttClient> => {
+      const c = await mqtt.connectAsync(url, { clientId: `count-${Math.random().toString(16).slice(2)}` });
+      c.on('message', (_t, p) => got.push(p.toString()));
+      await c.subscribeAsync(topic, { qos: 1 });
+      return c;
+    };
+    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 500)); // a loop would multiply messages well within this
+    const expectOnce = (got: readonly string[], sent: readonly string[]): void => expect([...got].sort()).toEqual([...sent].sort());
+
+    const prefix = `merkle-kv/loop-${process.pid}`;
+    await waitBridged(pair.a.url, pair.b.url, `${prefix}/probe`);
+    const onA: string[] = [];
+    const onB: string[] = [];
+    const clients = [await count(pair.a.url, `${prefix}/updates`, onA), await count(pair.b.url, `${prefix}/updates`, onB)];
+    const hubAndSpokes = await startHubAndSpokes();
+    try {
+      const sent: string[] = [];
+      for (const [i, url] of [pair.a.url, pair.b.url, pair.a.url, pair.b.url].entries()) {
+        const pub = await mqtt.connectAsync(url, { clientId: `loop-pub-${i}` });
+        for (let j = 0; j < 25; j++) {
+          const body = `m${i}-${j}`;
+          sent.push(body);
+          await pub.publishAsync(`${prefix}/updates`, body, { qos: 1 });
+        }
+        await pub.endAsync();
+      }
+      await waitFor('every message on both sides', () => onA.length >= sent.length && onB.length >= sent.length);
+      await settle();
+      expectOnce(onA, sent);
+      expectOnce(onB, sent);
+
+      // Hub and spokes: a message from one spoke reaches the hub and the other spoke, once each.
+      const { hub, spokes } = hubAndSpokes;
+      await waitBridged(spokes[0].url, spokes[1].url, `${prefix}/probe`);
+      const seen: Record<'hub' | 'b' | 'c', string[]> = { hub: [], b: [], c: [] };
+      clients.push(await count(hub.url, `${prefix}/updates`, seen.hub), await count(spokes[0].url, `${prefix}/updates`, seen.b), await count(spokes[1].url, `${prefix}/updates`, seen.c));
+      const relayed: string[] = [];
+      for (const [i, url] of [spokes[0].url, spokes[1].url, hub.url].entries()) {
+        const pub = await mqtt.connectAsync(url, { clientId: `spoke-pub-${i}` });
+        for (let j = 0; j < 20; j++) {
+          relayed.push(`s${i}-${j}`);
+          await pub.publishAsync(`${prefix}/updates`, `s${i}-${j}`, { qos: 1 });
+        }
+        await pub.endAsync();
+      }
+      await waitFor('every message on the hub and both spokes', () => Object.values(seen).every((got) => got.length >= relayed.length));
+      await settle();
+      for (const got of Object.values(seen)) expectOnce(got, relayed);
+    } finally {
+      for (const c of clients) await c.endAsync();
+      await hubAndSpokes.stop();
     }
   });
 });

@@ -25,6 +25,28 @@ export function templateBridgeConfigs(portA: number, portB: number, bridgeTo: nu
   };
 }
 
+/**
+ * A hub (site-a.conf) and two spokes (site-b.conf each, the second with its own
+ * `remote_clientid`, as DEPLOYMENT.md says), every spoke bridging to the hub.
+ */
+export async function startHubAndSpokes(): Promise<{ hub: Mosquitto; spokes: [Mosquitto, Mosquitto]; stop(): Promise<void> }> {
+  const hubPort = await freePort();
+  const hub = await Mosquitto.start({ port: hubPort, config: templateBridgeConfigs(hubPort, 0, hubPort).a });
+  const spokes: Mosquitto[] = [];
+  for (const id of ['b', 'c']) {
+    const port = await freePort();
+    const config = templateBridgeConfigs(hubPort, port, hubPort).b.replace(/^remote_clientid merklekv-bridge-site-b$/m, `remote_clientid merklekv-bridge-site-${id}`);
+    spokes.push(await Mosquitto.start({ port, config }));
+  }
+  return {
+    hub,
+    spokes: spokes as [Mosquitto, Mosquitto],
+    async stop() {
+      for (const m of [...spokes, hub]) await m.stop();
+    },
+  };
+}
+
 /** Two mosquitto brokers bridged by the shipped configuration, the bridge going through a cuttable proxy. */
 export class BridgedPair {
   private constructor(
