@@ -41,7 +41,10 @@ describe('two bridged brokers, two nodes on each', () => {
       expect(checked.atRiskWrites).toBe(0);
       const acked = history.operations.filter((o) => o.outcome === 'ok');
       expect(acked.length).toBeGreaterThan(200);
-      expect(converged.count).toBe(acked.length);
+      // Every key is unique: one record per acknowledged write, plus any write whose reply was lost.
+      const unknown = history.operations.filter((o) => o.outcome === 'unknown').length;
+      expect(converged.count).toBeGreaterThanOrEqual(acked.length);
+      expect(converged.count).toBeLessThanOrEqual(acked.length + unknown);
 
       // The writes travelled over MQTT, across the bridge too: each node applied from the broker
       // nearly every write of the three others (anti-entropy would have had to repair the rest).

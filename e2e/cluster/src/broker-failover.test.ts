@@ -41,7 +41,10 @@ describe('a node with a list of two brokers', () => {
       const checked = await verifyHistory(cluster, history);
       expect(checked.atRiskWrites).toBe(0);
       const acked = history.operations.filter((o) => o.outcome === 'ok');
-      expect(converged.count).toBe(acked.length);
+      // Every key is unique: one record per acknowledged write, plus any write whose reply was lost.
+      const unknown = history.operations.filter((o) => o.outcome === 'unknown').length;
+      expect(converged.count).toBeGreaterThanOrEqual(acked.length);
+      expect(converged.count).toBeLessThanOrEqual(acked.length + unknown);
       // node-1 kept accepting writes after the kill, and they reached the others over the second broker.
       const node1After = acked.filter((o) => o.node === 'node-1' && o.invokeMs > killedAt + movedMs).length;
       expect(node1After).toBeGreaterThan(50);
