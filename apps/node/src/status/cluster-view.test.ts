@@ -94,6 +94,26 @@ describe('ClusterMonitor', () => {
     expect(view.summary).toMatchObject({ inSync: 1, diverged: 2 });
   });
 
+  it('keeps the name a peer last answered with while it is unreachable', async () => {
+    let up = true;
+    const now = { t: 1000 };
+    const { source } = fakeSource({
+      now,
+      probe: async (address) =>
+        up
+          ? { up: true, at: now.t, ms: 1, facts: peerFacts({ 'Server Information': { node_id: `id-${address.slice(-4)}` } }, { root: 'aaaa', count: 1, shape: 's' }) }
+          : { up: false, at: now.t, ms: 1, error: 'read ECONNRESET' },
+    });
+    const monitor = new ClusterMonitor(source, { cacheMs: 0 });
+    await monitor.view();
+    up = false;
+    const view = await monitor.view();
+    expect(view.nodes.slice(1).map((n) => [n.nodeId, n.up, n.error])).toEqual([
+      ['id-7002', false, 'read ECONNRESET'],
+      ['id-7003', false, 'read ECONNRESET'],
+    ]);
+  });
+
   it('takes an anti-entropy session that found nothing to repair as a match', async () => {
     const now = { t: 20_000 };
     const sessions: PeerSyncStatus[] = [{ address: '127.0.0.1:7003', at: 19_000, ok: true, report: report({ inSync: false, differing: 2, converged: 2 }) }];

@@ -50,6 +50,7 @@ export interface NodeView {
   readonly self: boolean;
   readonly address: string;
   readonly sources: readonly ('self' | PeerSource)[];
+  /** As the node answered; for an unreachable peer, as it last answered. */
   readonly nodeId?: string;
   /** Answered the probe (always true for self). */
   readonly up: boolean;
@@ -99,6 +100,8 @@ export class ClusterMonitor {
   private cached: { at: number; view: ClusterView } | undefined;
   private building: Promise<ClusterView> | undefined;
   private lastProbes = new Map<string, PeerProbe>();
+  /** The node id each peer address last answered with: an unreachable peer keeps its name. */
+  private readonly names = new Map<string, string>();
 
   constructor(
     private readonly source: ClusterViewSource,
@@ -130,7 +133,9 @@ export class ClusterMonitor {
     const own = source.root();
     const ae = source.antiEntropy();
     const sessions = new Map(ae.peers.map((s) => [s.address, s]));
-    this.divergence.retain(new Set(peers.map((p) => p.address)));
+    const known = new Set(peers.map((p) => p.address));
+    this.divergence.retain(known);
+    for (const address of this.names.keys()) if (!known.has(address)) this.names.delete(address);
     this.lastProbes = new Map(peers.map((p, i) => [p.address, probes[i] as PeerProbe]));
 
     const rows: NodeView[] = [this.selfRow(own)];
@@ -153,10 +158,12 @@ export class ClusterMonitor {
           : {}),
       };
       if (!probe.up) {
-        rows.push({ ...base, error: probe.error });
+        const name = this.names.get(peer.address);
+        rows.push({ ...base, ...(name !== undefined ? { nodeId: name } : {}), error: probe.error });
         return;
       }
       const f = probe.facts;
+      if (f.nodeId !== undefined) this.names.set(peer.address, f.nodeId);
       rows.push({
         ...base,
         ...(f.nodeId !== undefined ? { nodeId: f.nodeId } : {}),

@@ -1,0 +1,99 @@
+/**
+ * The status page in a real browser (Debian's chromium, driven by
+ * playwright-core) against a real 3-node cluster (built nodes, mosquitto,
+ * fault proxies on every link, static topology): node-1's page shows three
+ * nodes in sync; node-3 is cut off (broker and peer links) and the page flags
+ * it unreachable within one refresh plus the probe's deadline; writes go on
+ * meanwhile; after healing, node-3 catches up and the page shows it back in
+ * sync. Screenshots go to the test's log folder.
+ */
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, jest } from '@jest/globals';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './harness/browser.js';
+import { report } from './harness/report.js';
+import { cleanupClusters, withCluster } from './harness/scenario.js';
+
+jest.setTimeout(180_000);
+
+let browser: Browser | undefined;
+afterEach(cleanupClusters);
+afterAll(async () => {
+  await browser?.close();
+  await cleanupClusters();
+});
+
+/** The page's refresh interval (`refreshSeconds` in /cluster). */
+const REFRESH_MS = 2000;
+/**
+ * A cut peer is flagged at the first refresh after the cut whose view is
+ * built anew: one refresh interval, plus the view's 1 s cache, plus the
+ * probe's 1.5 s deadline (a cut proxy resets at once, so that is the worst
+ * case), plus 1 s for page rendering on a loaded 2-core machine.
+ */
+const FLAG_BOUND_MS = REFRESH_MS + 1000 + 1500 + 1000;
+
+/** Each row's node id and state, in page order. */
+async function rows(page: Page): Promise<Array<[string, string]>> {
+  return page.$$eval('#rows tr', (trs) => trs.map((tr) => [(tr as HTMLElement).dataset['nodeId'] ?? '?', (tr as HTMLElement).dataset['state'] ?? '?'] as [string, string]));
+}
+
+/** Waits until the page shows exactly `expected` (node id → state), bounded. */
+async function waitForRows(page: Page, expected: Record<string, string>, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  await page.waitForFunction(
+    (want: Record<string, string>) => {
+      const trs = [...document.querySelectorAll('#rows tr')] as HTMLElement[];
+      const got = Object.fromEntries(trs.map((tr) => [tr.dataset['nodeId'] ?? tr.dataset['address'], tr.dataset['state']]));
+      return JSON.stringify(Object.entries(got).sort()) === JSON.stringify(Object.entries(want).sort());
+    },
+    expected,
+    { timeout: timeoutMs, polling: 100 },
+  );
+  return Date.now() - started;
+}
+
+describe('the status page in a browser', () => {
+  it('shows three nodes in sync, flags a node cut off, and shows it back in sync after healing', async () => {
+    await withCluster({ name: 'status-page', nodes: 3, broker: 'mosquitto', topology: 'static', intervalSeconds: 1, admin: true }, async (cluster) => {
+      const n1 = cluster.node(1).client();
+      for (let i = 0; i < 200; i++) expect(await n1.set(`page:${i}`, `v${i}`)).toBe('OK');
+      await cluster.waitConverged();
+
+      browser = await launchChromium();
+      const page = await browser.newPage({ viewport: { width: 1180, height: 330 } });
+      const errors: string[] = [];
+      page.on('pageerror', (err) => errors.push(err.message));
+      await page.goto(`http://127.0.0.1:${String(cluster.node(1).spec.adminPort)}/`);
+
+      // 1. Three nodes, in sync.
+      const inSync = { 'node-1': 'self', 'node-2': 'in-sync', 'node-3': 'in-sync' };
+      await waitForRows(page, inSync, 15_000);
+      expect(await page.textContent('#summary')).toBe('3 of 3 in sync');
+      const keys = await page.$$eval('#rows tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent));
+      expect(keys).toEqual(['200', '200', '200']);
+      await page.screenshot({ path: join(cluster.dir, 'status-in-sync.png') });
+
+      // 2. Cut node-3 off: it is flagged within the bound.
+      cluster.isolate(3);
+      const flaggedMs = await waitForRows(page, { ...inSync, 'node-3': 'unreachable' }, FLAG_BOUND_MS);
+      expect(await page.textContent('#summary')).toBe('1 of 3 unreachable');
+      const reason = await page.textContent('tr[data-node-id="node-3"] .err');
+      expect(reason).toMatch(/ECONNRESET|ECONNREFUSED|closed|socket|no answer/i);
+      // Writes node-3 misses while it is cut off.
+      for (let i = 0; i < 50; i++) expect(await n1.set(`cut:${i}`, `w${i}`)).toBe('OK');
+      await page.screenshot({ path: join(cluster.dir, 'status-node-3-cut.png') });
+
+      // 3. Heal: node-3 catches up and the page shows it in sync again.
+      cluster.healAll();
+      const healedMs = await waitForRows(page, inSync, 30_000);
+      await cluster.waitConverged();
+      await waitForRows(page, inSync, 10_000);
+      const keysAfter = await page.$$eval('#rows tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent));
+      expect(keysAfter).toEqual(['250', '250', '250']);
+      await page.screenshot({ path: join(cluster.dir, 'status-healed.png') });
+      expect(errors).toEqual([]);
+      report('status-page', { flagged_ms: flaggedMs, flag_bound_ms: FLAG_BOUND_MS, back_in_sync_ms: healedMs, screenshots: cluster.dir });
+    });
+  });
+});
