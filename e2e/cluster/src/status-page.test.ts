@@ -13,6 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './harness/browser.js';
 import { report } from './harness/report.js';
 import { cleanupClusters, withCluster } from './harness/scenario.js';
+import { sleep } from './harness/wait.js';
 
 jest.setTimeout(180_000);
 
@@ -33,24 +34,28 @@ const REFRESH_MS = 2000;
  */
 const FLAG_BOUND_MS = REFRESH_MS + 1000 + 1500 + 1000;
 
-/** Each row's node id and state, in page order. */
-async function rows(page: Page): Promise<Array<[string, string]>> {
-  return page.$$eval('#rows tr', (trs) => trs.map((tr) => [(tr as HTMLElement).dataset['nodeId'] ?? '?', (tr as HTMLElement).dataset['state'] ?? '?'] as [string, string]));
+/** Each row's node id and state, as the page shows them now. */
+async function rows(page: Page): Promise<Record<string, string>> {
+  const trs = page.locator('#rows tr');
+  const out: Record<string, string> = {};
+  for (let i = 0, n = await trs.count(); i < n; i++) {
+    const tr = trs.nth(i);
+    out[(await tr.getAttribute('data-node-id')) ?? '?'] = (await tr.getAttribute('data-state')) ?? '?';
+  }
+  return out;
 }
 
-/** Waits until the page shows exactly `expected` (node id → state), bounded. */
+/** Polls the page until it shows exactly `expected` (node id → state); returns how long that took. */
 async function waitForRows(page: Page, expected: Record<string, string>, timeoutMs: number): Promise<number> {
   const started = Date.now();
-  await page.waitForFunction(
-    (want: Record<string, string>) => {
-      const trs = [...document.querySelectorAll('#rows tr')] as HTMLElement[];
-      const got = Object.fromEntries(trs.map((tr) => [tr.dataset['nodeId'] ?? tr.dataset['address'], tr.dataset['state']]));
-      return JSON.stringify(Object.entries(got).sort()) === JSON.stringify(Object.entries(want).sort());
-    },
-    expected,
-    { timeout: timeoutMs, polling: 100 },
-  );
-  return Date.now() - started;
+  const want = JSON.stringify(Object.entries(expected).sort());
+  let seen: Record<string, string> = {};
+  while (Date.now() - started < timeoutMs) {
+    seen = await rows(page).catch(() => ({}));
+    if (JSON.stringify(Object.entries(seen).sort()) === want) return Date.now() - started;
+    await sleep(50);
+  }
+  throw new Error(`the page did not show ${want} within ${timeoutMs} ms; it shows ${JSON.stringify(seen)}`);
 }
 
 describe('the status page in a browser', () => {
@@ -70,7 +75,7 @@ describe('the status page in a browser', () => {
       const inSync = { 'node-1': 'self', 'node-2': 'in-sync', 'node-3': 'in-sync' };
       await waitForRows(page, inSync, 15_000);
       expect(await page.textContent('#summary')).toBe('3 of 3 in sync');
-      const keys = await page.$$eval('#rows tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent));
+      const keys = await page.locator('#rows tr td:nth-child(3)').allTextContents();
       expect(keys).toEqual(['200', '200', '200']);
       await page.screenshot({ path: join(cluster.dir, 'status-in-sync.png') });
 
@@ -89,7 +94,7 @@ describe('the status page in a browser', () => {
       const healedMs = await waitForRows(page, inSync, 30_000);
       await cluster.waitConverged();
       await waitForRows(page, inSync, 10_000);
-      const keysAfter = await page.$$eval('#rows tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent));
+      const keysAfter = await page.locator('#rows tr td:nth-child(3)').allTextContents();
       expect(keysAfter).toEqual(['250', '250', '250']);
       await page.screenshot({ path: join(cluster.dir, 'status-healed.png') });
       expect(errors).toEqual([]);
