@@ -77,7 +77,7 @@ describe('the status page in a browser', () => {
       expect(await page.textContent('#summary')).toBe('3 of 3 in sync');
       const keys = await page.locator('#rows tr td:nth-child(3)').allTextContents();
       expect(keys).toEqual(['200', '200', '200']);
-      await page.screenshot({ path: join(cluster.dir, 'status-in-sync.png') });
+      await page.screenshot({ path: join(cluster.dir, 'status-in-sync.png'), fullPage: true });
 
       // 2. Cut node-3 off: it is flagged within the bound.
       cluster.isolate(3);
@@ -87,7 +87,7 @@ describe('the status page in a browser', () => {
       expect(reason).toMatch(/ECONNRESET|ECONNREFUSED|closed|socket|no answer/i);
       // Writes node-3 misses while it is cut off.
       for (let i = 0; i < 50; i++) expect(await n1.set(`cut:${i}`, `w${i}`)).toBe('OK');
-      await page.screenshot({ path: join(cluster.dir, 'status-node-3-cut.png') });
+      await page.screenshot({ path: join(cluster.dir, 'status-node-3-cut.png'), fullPage: true });
 
       // 3. Heal: node-3 catches up and the page shows it in sync again.
       cluster.healAll();
@@ -96,7 +96,7 @@ describe('the status page in a browser', () => {
       await waitForRows(page, inSync, 10_000);
       const keysAfter = await page.locator('#rows tr td:nth-child(3)').allTextContents();
       expect(keysAfter).toEqual(['250', '250', '250']);
-      await page.screenshot({ path: join(cluster.dir, 'status-healed.png') });
+      await page.screenshot({ path: join(cluster.dir, 'status-healed.png'), fullPage: true });
       expect(errors).toEqual([]);
       report('status-page', { flagged_ms: flaggedMs, flag_bound_ms: FLAG_BOUND_MS, back_in_sync_ms: healedMs, screenshots: cluster.dir });
     });
