@@ -99,10 +99,13 @@ export function registerStatusMetrics(registry: Registry, source: StatusMetricsS
       if (n > 0) this.inc(n);
     },
   });
-  const storageWriteFailures = new Counter({
-    name: 'merklekv_storage_write_failures_total',
-    help: 'Storage writes the engine failed (the replica in memory is ahead of the disk)',
-    registers: [registry],
-  });
+  // The storage failure handling may register this series itself: use its counter then.
+  const storageWriteFailures =
+    (registry.getSingleMetric('merklekv_storage_write_failures_total') as Counter | undefined) ??
+    new Counter({
+      name: 'merklekv_storage_write_failures_total',
+      help: 'Storage writes the engine failed (the replica in memory is ahead of the disk)',
+      registers: [registry],
+    });
   return { storageWriteFailures };
 }
