@@ -69,7 +69,7 @@ export async function probePeer(address: string, opts: ProbeOptions): Promise<Pe
     return { up: true, at, ms: at - started, facts: peerFacts(info, hash) };
   } catch (error) {
     const at = clock();
-    return { up: false, at, ms: at - started, error: error instanceof Error ? error.message : String(error) };
+    return { up: false, at, ms: at - started, error: describe(error) };
   } finally {
     clearTimeout(timer);
     client?.destroy();
@@ -100,6 +100,14 @@ export function peerFacts(info: InfoSections, hash: TreeRoot): PeerFacts {
             replicationOutPerSec: numberOf(activity['replication_out_per_sec']),
           },
   };
+}
+
+/** The error's message, with its cause's code (ECONNREFUSED, ...) when the message does not say it. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  const why = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
+  return why === undefined || error.message.includes(why) ? error.message : `${error.message}: ${why}`;
 }
 
 function numberOf(text: string | undefined): number | undefined {
