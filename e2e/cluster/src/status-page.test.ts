@@ -3,9 +3,11 @@
  * playwright-core) against a real 3-node cluster (built nodes, mosquitto,
  * fault proxies on every link, static topology): node-1's page shows three
  * nodes in sync; node-3 is cut off (broker and peer links) and the page flags
- * it unreachable within one refresh plus the probe's deadline; writes go on
- * meanwhile; after healing, node-3 catches up and the page shows it back in
- * sync. Screenshots go to the test's log folder.
+ * it unreachable within one refresh plus 1.5 s; writes go on meanwhile; after
+ * healing, node-3 catches up and the page shows it back in sync. Then, on a
+ * second cluster, node-3 loses only its broker and falls behind while still
+ * reachable: the page flags it diverged, counting the seconds. Screenshots go
+ * to the tests' log folders.
  */
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, jest } from '@jest/globals';
@@ -100,6 +102,41 @@ describe('the status page in a browser', () => {
       await page.screenshot({ path: join(cluster.dir, 'status-healed.png'), fullPage: true });
       expect(errors).toEqual([]);
       report('status-page', { flagged_ms: flaggedMs, flag_bound_ms: FLAG_BOUND_MS, back_in_sync_ms: healedMs, screenshots: cluster.dir });
+    });
+  });
+
+  it('flags a reachable node whose root differs, with for how long, until it catches up', async () => {
+    // Anti-entropy every 30 s (±20%, and once at start): for the few seconds
+    // below only MQTT can carry writes, so cutting node-3's broker link leaves
+    // it reachable (node-1 probes it through its peer link) but behind.
+    await withCluster({ name: 'status-page-diverged', nodes: 3, broker: 'mosquitto', topology: 'static', intervalSeconds: 30, admin: true }, async (cluster) => {
+      const n1 = cluster.node(1).client();
+      for (let i = 0; i < 20; i++) expect(await n1.set(`d:${i}`, `v${i}`)).toBe('OK');
+      await cluster.waitConverged();
+      browser ??= await launchChromium();
+      const page = await browser.newPage({ viewport: { width: 1180, height: 330 } });
+      await page.goto(`http://127.0.0.1:${String(cluster.node(1).spec.adminPort)}/`);
+      const inSync = { 'node-1': 'self', 'node-2': 'in-sync', 'node-3': 'in-sync' };
+      await waitForRows(page, inSync, 15_000);
+
+      cluster.event('cut node-3 from the broker');
+      cluster.brokerLink(3)?.cut();
+      for (let i = 0; i < 20; i++) expect(await n1.set(`behind:${i}`, `w${i}`)).toBe('OK');
+      const flaggedMs = await waitForRows(page, { ...inSync, 'node-3': 'diverged' }, FLAG_BOUND_MS);
+      expect(await page.textContent('#summary')).toBe('1 of 3 diverged');
+      // The divergence clock runs: "diverged Ns" with N counting up.
+      const pill = page.locator('tr[data-node-id="node-3"] td:nth-child(2) .pill');
+      const deadline = Date.now() + 10_000;
+      while (!/^diverged [3-9]s$/.test((await pill.textContent()) ?? '') && Date.now() < deadline) await sleep(200);
+      expect(await pill.textContent()).toMatch(/^diverged [3-9]s$/);
+      expect(await page.textContent('tr[data-node-id="node-3"] td:nth-child(4)')).toContain('≠ ours');
+      await page.screenshot({ path: join(cluster.dir, 'status-node-3-diverged.png'), fullPage: true });
+
+      cluster.healAll();
+      const healedMs = await waitForRows(page, inSync, 30_000);
+      await cluster.waitConverged();
+      expect(await page.locator('#rows tr td:nth-child(3)').allTextContents()).toEqual(['40', '40', '40']);
+      report('status-page-diverged', { flagged_ms: flaggedMs, flag_bound_ms: FLAG_BOUND_MS, back_in_sync_ms: healedMs });
     });
   });
 });
