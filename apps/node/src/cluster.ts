@@ -1,4 +1,4 @@
-import { AntiEntropy, connectTcpPeer, PeerDiscovery, TombstoneCollector, discoveryWill, type AntiEntropyStats } from '@merklekv/anti-entropy';
+import { AntiEntropy, connectTcpPeer, PeerDiscovery, TombstoneCollector, discoveryWill, type AntiEntropyStats, type TcpPeerOptions } from '@merklekv/anti-entropy';
 import { createMqttPubSub, Replicator, startEmbeddedBroker, type EmbeddedBroker, type MqttConnection, type ReplicationStats } from '@merklekv/replication';
 import type { Store } from '@merklekv/storage';
 import { mqttTls, peerConnectOptions } from './cluster-security.js';
@@ -14,6 +14,12 @@ export interface Cluster {
   syncNow(peer: string): Promise<SyncFigures>;
   /** True when replication is on and the broker connection is up (or replication is off). */
   ready(): boolean;
+  /** This node's client address as peers dial it. */
+  readonly selfAddress: string;
+  /** The peers anti-entropy works with, and where each comes from (the status page). */
+  knownPeers(): ReadonlyArray<{ readonly address: string; readonly sources: ReadonlyArray<'peer_list' | 'discovery'> }>;
+  /** How this node authenticates to its peers (cluster secret, TLS). */
+  readonly peerOptions: Pick<TcpPeerOptions, 'peerSecret' | 'tls'>;
   stop(): Promise<void>;
 }
 
@@ -166,6 +172,16 @@ export async function startCluster(
     antiEntropyStats: () => antiEntropy.stats(),
     syncNow: (peer) => antiEntropy.syncNow(peer),
     ready: () => pubsub?.connected ?? true,
+    selfAddress: self,
+    knownPeers: () => {
+      const listed = new Set(live().anti_entropy.peer_list);
+      const found = new Set(discovery?.peers() ?? []);
+      return peers().map((address) => ({
+        address,
+        sources: [...(listed.has(address) ? ['peer_list' as const] : []), ...(found.has(address) ? ['discovery' as const] : [])],
+      }));
+    },
+    peerOptions,
     stop: async () => {
       for (const stop of stops) {
         try {

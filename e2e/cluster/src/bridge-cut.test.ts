@@ -1,5 +1,5 @@
 /**
- * Scenario 10: two bridged sites (the shipped deploy/mosquitto files), two
+ * Scenario 11: two bridged sites (the shipped deploy/mosquitto files), two
  * nodes on each. The link between the sites goes down: the bridge and every
  * cross-site peer link are cut, while clients keep writing on all four nodes.
  * Each side keeps serving and replicating within itself. The writes pile up

@@ -1,5 +1,5 @@
 /**
- * Scenario 9: two mosquitto brokers bridged by the shipped configuration
+ * Scenario 10: two mosquitto brokers bridged by the shipped configuration
  * (deploy/mosquitto/site-a.conf, site-b.conf; ports changed only), two nodes
  * on each. Writes on both sides reach every node over the bridge, the roots
  * converge, discovery (retained announcements) sees all four nodes on both

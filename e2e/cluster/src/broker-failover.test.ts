@@ -1,5 +1,5 @@
 /**
- * Scenario 11: broker failover. Two bridged brokers (the shipped
+ * Scenario 12: broker failover. Two bridged brokers (the shipped
  * deploy/mosquitto files); node-1 is given both, site a's first
  * (`broker_address = [a, b]`), node-2 both with site b's first, node-3 site
  * b's only. Under write load on every node, site a's broker is killed with

@@ -45,6 +45,8 @@ export interface ClusterOptions {
    * anti-entropy can carry writes to and from them. @default []
    */
   readonly brokerCutFromStart?: readonly number[];
+  /** Give every node an admin listener on a free port (`node.spec.adminPort`). @default false */
+  readonly admin?: boolean;
 }
 
 /** The outcome of {@link Cluster.waitConverged}. */
@@ -327,6 +329,7 @@ export class Cluster {
         discoverySeconds: opts.discoverySeconds ?? (opts.topology === 'static' ? 600 : 1),
         keepAlive: 5,
         logLevel: 'info',
+        ...(opts.admin === true ? { adminPort: await freePort() } : {}),
       },
       this.dir,
     );

@@ -14,6 +14,8 @@ export interface NodeConfigSpec {
   /** MQTT keep-alive in seconds. */
   readonly keepAlive: number;
   readonly logLevel: 'debug' | 'info' | 'warn';
+  /** The admin HTTP listener's port (status page, /cluster, /metrics); none when absent. */
+  readonly adminPort?: number;
 }
 
 const str = (s: string): string => JSON.stringify(s);
@@ -48,6 +50,7 @@ export function renderNodeToml(spec: NodeConfigSpec): string {
     `level = ${str(spec.logLevel)}`,
     'format = "json"',
     '',
+    ...(spec.adminPort !== undefined ? ['[admin]', 'bind_address = "127.0.0.1"', `port = ${spec.adminPort}`, ''] : []),
   ];
   return lines.join('\n');
 }
