@@ -11,6 +11,8 @@ export { MemoryBus, MemoryPubSub } from './memory-bus.js';
 export type { BusMessage } from './memory-bus.js';
 export { createMqttPubSub } from './mqtt-pubsub.js';
 export type { MqttConnection, MqttPubSubOptions, MqttTlsOptions, MqttWill } from './mqtt-pubsub.js';
+export { brokerServers } from './broker-servers.js';
+export type { BrokerServer } from './broker-servers.js';
 export { normalizeBrokerUrl } from './broker-url.js';
 export { exponentialBackoff } from './backoff.js';
 export type { ExponentialBackoffOptions } from './backoff.js';

@@ -17,11 +17,16 @@
  *   aedes does, with "unacceptable protocol version") is asked again at once in
  *   MQTT 3.1.1, and stays so for the life of this client; there, own messages
  *   come back and the replicator drops them by their first bytes.
+ * - Failover: given several brokers (bridged, or members of one cluster), it
+ *   connects to the first that answers and, whenever a connection fails or is
+ *   lost, tries the next one in the list (mqtt.js `servers`, wrapping around).
+ *   The replicator sees an ordinary reconnect: subscriptions are renewed and
+ *   its recent events replayed.
  */
 import mqtt from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { exponentialBackoff } from './backoff.js';
-import { normalizeBrokerUrl } from './broker-url.js';
+import { brokerServers, type BrokerServer } from './broker-servers.js';
 import { ReplicationError, ReplicationErrorCode } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { MessageHandler, PublishOptions, PubSub } from './pubsub.js';
@@ -47,8 +52,11 @@ export interface MqttWill {
 
 /** Options of {@link createMqttPubSub}; SPEC.md's `[mqtt]` section maps one to one. */
 export interface MqttPubSubOptions {
-  /** `mqtt.broker_address`: tcp://, mqtt://, mqtts://, ws://, wss:// (see {@link normalizeBrokerUrl}). */
-  readonly brokerUrl: string;
+  /**
+   * `mqtt.broker_address`: tcp://, mqtt://, mqtts://, ws://, wss:// (see {@link normalizeBrokerUrl}),
+   * or a list of them to fail over between, tried in order.
+   */
+  readonly brokerUrl: string | readonly string[];
   /** `mqtt.client_id` (SPEC default: the node id). */
   readonly clientId: string;
   readonly username?: string;
@@ -76,23 +84,28 @@ export interface MqttPubSubOptions {
 /** CONNACK codes for "this broker does not speak that protocol version": MQTT 3.1.1's and MQTT 5's. */
 const UNSUPPORTED_VERSION = new Set([1, 0x84]);
 
+/** A {@link PubSub} over MQTT that also tells which broker it is on and the protocol version it settled on. */
+export interface MqttConnection extends PubSub {
+  /** The broker of the current connection, or of the attempt in progress, as configured. */
+  readonly broker: string;
+  /** 5, or 4 (MQTT 3.1.1) once a broker refused MQTT 5. */
+  readonly protocolVersion: number;
+}
+
 /**
  * Connects to an MQTT broker (mqtt.js; MQTT 5, or 3.1.1 when the broker refuses 5) and returns it as a {@link PubSub}.
  * Never throws on connection problems: it keeps reconnecting until closed.
- * @throws ReplicationError `INVALID_BROKER_URL` for an unusable address.
+ * @throws ReplicationError `INVALID_BROKER_URL` for an unusable address or an empty list.
  */
 export function createMqttPubSub(opts: MqttPubSubOptions): MqttConnection {
   return new MqttPubSub(opts);
 }
 
-/** The {@link PubSub} of an MQTT broker, with the protocol version it settled on. */
-export interface MqttConnection extends PubSub {
-  /** 5, or 4 (MQTT 3.1.1) once the broker refused MQTT 5. */
-  readonly protocolVersion: number;
-}
-
 class MqttPubSub implements MqttConnection {
   private readonly client: MqttClient;
+  private readonly servers: readonly BrokerServer[];
+  /** True when the TLS server name was given (`tls.servername`): it then applies to every broker. */
+  private readonly pinnedServername: boolean;
   private readonly logger: Logger;
   private readonly backoff: (attempt: number) => number;
   private readonly closeTimeoutMs: number;
@@ -107,7 +120,9 @@ class MqttPubSub implements MqttConnection {
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(opts: MqttPubSubOptions) {
-    const url = normalizeBrokerUrl(opts.brokerUrl);
+    this.servers = brokerServers(opts.brokerUrl);
+    this.pinnedServername = opts.tls?.servername !== undefined;
+    const url = (this.servers[0] as BrokerServer).url;
     this.logger = opts.logger ?? silentLogger;
     this.backoff = opts.reconnectBackoff ?? exponentialBackoff();
     this.closeTimeoutMs = opts.closeTimeoutMs ?? 1000;
@@ -125,11 +140,13 @@ class MqttPubSub implements MqttConnection {
       // MQTT 3.1.1 keeps a non-clean session until the client cleans it; MQTT 5 needs an expiry for that (0 ends it at disconnect).
       ...(opts.cleanSession === false ? { properties: { sessionExpiryInterval: 0xffff_ffff } } : {}),
       ...(opts.tls ?? {}),
+      // mqtt.js builds every connection from the next entry of `servers`, wrapping around.
+      ...(this.servers.length > 1 ? { servers: this.servers.map(({ host, port, protocol }) => ({ host, port, protocol })) } : {}),
     };
     this.client = mqtt.connect(url, options);
     this.client.on('connect', () => void this.onConnect());
     this.client.on('close', () => this.onClose());
-    this.client.on('error', (err) => this.onError(err, url));
+    this.client.on('error', (err) => this.onError(err));
     this.client.on('message', (topic, payload) => this.dispatch(topic, payload));
   }
 
@@ -140,6 +157,12 @@ class MqttPubSub implements MqttConnection {
 
   get connected(): boolean {
     return this.ready && this.client.connected;
+  }
+
+  get broker(): string {
+    const { host, port, protocol } = this.client.options;
+    const current = this.servers.find((s) => s.host === host && s.port === Number(port ?? s.port) && s.protocol === protocol);
+    return (current ?? (this.servers[0] as BrokerServer)).address;
   }
 
   publish(topic: string, payload: Buffer, opts: PublishOptions = {}): Promise<void> {
@@ -197,7 +220,7 @@ class MqttPubSub implements MqttConnection {
       return;
     }
     if (generation !== this.generation || this.closing || !this.client.connected) return;
-    this.logger.info({ clientId: this.client.options.clientId }, 'mqtt connected');
+    this.logger.info({ clientId: this.client.options.clientId, broker: this.broker }, 'mqtt connected');
     this.setReady(true);
   }
 
@@ -214,14 +237,14 @@ class MqttPubSub implements MqttConnection {
   }
 
   /** A broker that refuses MQTT 5 is asked again in 3.1.1 at once; other errors are logged (the close that follows reconnects). */
-  private onError(err: Error & { code?: unknown }, url: string): void {
+  private onError(err: Error & { code?: unknown }): void {
     if (this.client.options.protocolVersion === 5 && typeof err.code === 'number' && UNSUPPORTED_VERSION.has(err.code)) {
-      this.logger.info({ broker: url }, 'the broker does not speak MQTT 5: using MQTT 3.1.1 (own batches come back and are dropped)');
+      this.logger.info({ broker: this.broker }, 'the broker does not speak MQTT 5: using MQTT 3.1.1 (own batches come back and are dropped)');
       this.client.options.protocolVersion = 4;
       this.downgraded = true;
       return;
     }
-    this.logger.warn({ err, broker: url }, 'mqtt connection error');
+    this.logger.warn({ err, broker: this.broker }, 'mqtt connection error');
   }
 
   private onClose(): void {
@@ -230,7 +253,7 @@ class MqttPubSub implements MqttConnection {
     if (this.downgraded) {
       // Refused for its protocol version only: ask again at once, in 3.1.1.
       this.downgraded = false;
-      if (!this.closing) this.client.reconnect({ incomingStore: this.client.incomingStore, outgoingStore: this.client.outgoingStore });
+      if (!this.closing) this.reconnectNow();
       return;
     }
     if (this.closing || this.reconnectTimer !== undefined) return;
@@ -240,9 +263,16 @@ class MqttPubSub implements MqttConnection {
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       if (this.closing) return;
-      // Keep the stores: QoS 1 messages in flight are resent after the CONNACK.
-      this.client.reconnect({ incomingStore: this.client.incomingStore, outgoingStore: this.client.outgoingStore });
+      this.reconnectNow();
     }, delay);
+  }
+
+  private reconnectNow(): void {
+    // mqtt.js keeps the TLS server name of the first broker it dialled in the options its stream
+    // builder reads (client.options); the next broker may be another host: let it set its own.
+    if (this.servers.length > 1 && !this.pinnedServername) delete (this.client.options as { servername?: string }).servername;
+    // Keep the stores: QoS 1 messages in flight are resent after the CONNACK.
+    this.client.reconnect({ incomingStore: this.client.incomingStore, outgoingStore: this.client.outgoingStore });
   }
 
   private setReady(ready: boolean): void {
