@@ -26,6 +26,7 @@ export function jestConfig(projectDir, overrides = {}) {
     },
     moduleNameMapper: {
       '^@merklekv/(protocol|client|merkle|storage|replication|anti-entropy)$': join(root, 'packages/$1/src/index.ts'),
+      '^@merklekv/test-support$': join(root, 'tools/test-support/src/index.ts'),
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },
     ...overrides,

@@ -1,0 +1,17 @@
+export { REPO_ROOT, NODE_BUILT_MAIN, NODE_SOURCE_MAIN } from './paths.js';
+export { sleep, settle, waitFor, withTimeout, WaitTimeoutError } from './wait.js';
+export type { WaitOptions } from './wait.js';
+export { freePort, portOpen, waitForPort } from './ports.js';
+export type { WaitForPortOptions } from './ports.js';
+export { ManagedProcess, killAllChildren } from './managed-process.js';
+export type { ManagedProcessOptions } from './managed-process.js';
+export { NodeProcess, NodeStartError, nodeToml, startNode, writeConfig } from './node.js';
+export type { NodeConfigOptions, NodeLaunchOptions, NodeReadyOptions, StartNodeOptions } from './node.js';
+export { Mosquitto, MOSQUITTO_BIN, mosquittoInstalled } from './mosquitto.js';
+export type { MosquittoOptions } from './mosquitto.js';
+export { startRedis } from './redis.js';
+export type { RedisServer } from './redis.js';
+export { FaultProxy } from './fault-proxy.js';
+export type { FaultProxyOptions, LinkState } from './fault-proxy.js';
+export { LineClient, nc } from './line-client.js';
+export { FakeClock } from './fake-clock.js';
