@@ -17,3 +17,7 @@ export type { RedisEngineOptions } from './engines/redis-engine.js';
 export { createBackup, listBackups, pruneBackups, snapshotRecords } from './engines/backup.js';
 export type { BackupOptions, BackupResult, SnapshotWriter } from './engines/backup.js';
 export { decodeRecord, decodeRecordText, encodeRecord, encodeRecordText } from './engines/record-codec.js';
+export { systemTimers } from './timers.js';
+export type { Timers } from './timers.js';
+export { silentLogger } from './logger.js';
+export type { Logger } from './logger.js';

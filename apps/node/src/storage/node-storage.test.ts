@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type { LmdbEngine } from '@merklekv/storage';
 import { LineClient, startTestNode } from '../__tests__/harness.js';
 import type { RunningNode } from '../node.js';
-import { startRedisServer } from './__tests__/redis-server.js';
-import type { RedisServer } from './__tests__/redis-server.js';
+import { startRedis } from '@merklekv/test-support';
+import type { RedisServer } from '@merklekv/test-support';
 
 const root = mkdtempSync(join(tmpdir(), 'merklekv-node-storage-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -102,7 +102,7 @@ describe('a node on the lmdb engine', () => {
 describe('a node on the redis engine (real redis-server)', () => {
   let server: RedisServer;
   beforeAll(async () => {
-    server = await startRedisServer();
+    server = await startRedis();
   }, 20_000);
   afterAll(async () => server?.stop());
 

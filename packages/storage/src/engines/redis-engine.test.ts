@@ -5,8 +5,8 @@ import { describeEngineContract } from '../__tests__/engine-contract.js';
 import { StorageError } from '../errors.js';
 import { Store } from '../store.js';
 import { RedisEngine } from './redis-engine.js';
-import { startRedisServer } from './__tests__/redis-server.js';
-import type { RedisServer } from './__tests__/redis-server.js';
+import { startRedis } from '@merklekv/test-support';
+import type { RedisServer } from '@merklekv/test-support';
 
 // Unit level: ioredis-mock, one client shared by every engine (the engine does not own it).
 const mock = new RedisMock();
@@ -46,7 +46,7 @@ describe('with a real redis-server', () => {
   let server: RedisServer;
   let admin: Redis;
   beforeAll(async () => {
-    server = await startRedisServer();
+    server = await startRedis();
     admin = new Redis(server.url);
   }, 20_000);
   afterAll(async () => {

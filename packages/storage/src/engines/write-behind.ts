@@ -8,6 +8,8 @@
  */
 import { StorageError, StorageErrorCode } from '../errors.js';
 import type { VersionedRecord } from '../record.js';
+import { systemTimers } from '../timers.js';
+import type { Timers } from '../timers.js';
 
 /** One batch of changes: `clear` (forget every key first), then `ops` (null = remove the key). */
 export interface WriteBatch {
@@ -23,18 +25,24 @@ export interface WriteBehindOptions {
   readonly apply: (batch: WriteBatch) => Promise<void>;
   /** The engine's name, for error messages. */
   readonly engine: string;
+  /** The window's timer. @default systemTimers (unref'd) */
+  readonly timers?: Timers;
 }
 
 /** A coalescing write-behind queue with a bounded delay. */
 export class WriteBehind {
   private ops = new Map<string, VersionedRecord | null>();
   private clearPending = false;
-  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  private timer: { readonly handle: unknown } | { readonly immediate: NodeJS.Immediate } | undefined;
   private readonly inflight = new Set<Promise<void>>();
   private failure: StorageError | undefined;
   private batches = 0;
 
-  constructor(private readonly opts: WriteBehindOptions) {}
+  private readonly timers: Timers;
+
+  constructor(private readonly opts: WriteBehindOptions) {
+    this.timers = opts.timers ?? systemTimers;
+  }
 
   /** Changes waiting to be handed to the engine. */
   get pending(): number {
@@ -85,17 +93,16 @@ export class WriteBehind {
   private schedule(): void {
     if (this.timer !== undefined) return;
     if (this.opts.windowMs <= 0) {
-      this.timer = setImmediate(() => this.handOver());
+      this.timer = { immediate: setImmediate(() => this.handOver()) };
     } else {
-      this.timer = setTimeout(() => this.handOver(), this.opts.windowMs);
-      this.timer.unref();
+      this.timer = { handle: this.timers.setTimeout(() => this.handOver(), this.opts.windowMs) };
     }
   }
 
   private cancelTimer(): void {
     if (this.timer === undefined) return;
-    clearTimeout(this.timer as NodeJS.Timeout);
-    clearImmediate(this.timer as NodeJS.Immediate);
+    if ('immediate' in this.timer) clearImmediate(this.timer.immediate);
+    else this.timers.clearTimeout(this.timer.handle);
     this.timer = undefined;
   }
 
