@@ -1,5 +1,5 @@
-/** Options of {@link exponentialBackoff}. */
-export interface ExponentialBackoffOptions {
+/** Options of {@link reconnectDelays}. */
+export interface ReconnectDelayOptions {
   /** Delay before the first retry. @default 100 */
   readonly initialMs?: number;
   /** Upper bound of any delay. @default 10000 */
@@ -16,7 +16,7 @@ export interface ExponentialBackoffOptions {
  * A reconnect policy `attempt → ms` (attempt counts from 1): `initialMs × factor^(attempt-1)`,
  * capped at `maxMs`, spread by `jitter`, never negative and never above `maxMs`.
  */
-export function exponentialBackoff(opts: ExponentialBackoffOptions = {}): (attempt: number) => number {
+export function reconnectDelays(opts: ReconnectDelayOptions = {}): (attempt: number) => number {
   const initialMs = opts.initialMs ?? 100;
   const maxMs = opts.maxMs ?? 10_000;
   const factor = opts.factor ?? 2;

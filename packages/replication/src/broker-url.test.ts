@@ -1,4 +1,4 @@
-import { exponentialBackoff } from './backoff.js';
+import { reconnectDelays } from './backoff.js';
 import { normalizeBrokerUrl } from './broker-url.js';
 import { ReplicationErrorCode } from './errors.js';
 import { topicMatches } from './topic-match.js';
@@ -24,16 +24,16 @@ describe('normalizeBrokerUrl', () => {
   });
 });
 
-describe('exponentialBackoff', () => {
+describe('reconnectDelays', () => {
   it('doubles from the initial delay up to the cap without jitter', () => {
-    const backoff = exponentialBackoff({ initialMs: 100, maxMs: 1000, jitter: 0 });
+    const backoff = reconnectDelays({ initialMs: 100, maxMs: 1000, jitter: 0 });
     expect([1, 2, 3, 4, 5, 6, 50].map(backoff)).toEqual([100, 200, 400, 800, 1000, 1000, 1000]);
   });
 
   it('spreads delays by the jitter and never leaves [0, maxMs]', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 100 }), fc.double({ min: 0, max: 0.999, noNaN: true }), (attempt, r) => {
-        const ms = exponentialBackoff({ initialMs: 100, maxMs: 5000, jitter: 0.5, random: () => r })(attempt);
+        const ms = reconnectDelays({ initialMs: 100, maxMs: 5000, jitter: 0.5, random: () => r })(attempt);
         const base = Math.min(5000, 100 * 2 ** (attempt - 1));
         expect(ms).toBeGreaterThanOrEqual(Math.floor(base * 0.5));
         expect(ms).toBeLessThanOrEqual(5000);

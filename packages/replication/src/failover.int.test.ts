@@ -8,7 +8,7 @@ import { jest } from '@jest/globals';
 import { Store } from '@merklekv/storage';
 import { freePort, Mosquitto } from './__tests__/mosquitto.js';
 import { waitFor } from './__tests__/wait-for.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '@merklekv/storage';
 import { createMqttPubSub } from './mqtt-pubsub.js';
 import { Replicator } from './replicator.js';
 

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { compareVersions, type VersionedRecord } from '@merklekv/storage';
-import { ManualScheduler, settle } from './__tests__/manual-scheduler.js';
+import { FakeClock, settle } from '@merklekv/test-support';
 import { dump, startReplica } from './__tests__/replica.js';
 import type { ChangeEvent } from './change-event.js';
 import { encodeBatch } from './event-codec.js';
@@ -37,7 +37,7 @@ const scenarioArb = fc
 
 async function replay(batches: ChangeEvent[][], order: number[]) {
   const bus = new MemoryBus();
-  const replica = await startReplica(bus, 'replica', new ManualScheduler());
+  const replica = await startReplica(bus, 'replica', new FakeClock(1_000_000));
   const sender = bus.connect('sender');
   for (const i of order) {
     const batch = batches[i] ?? [];

@@ -25,10 +25,10 @@
  */
 import mqtt from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
-import { exponentialBackoff } from './backoff.js';
+import { reconnectDelays } from './backoff.js';
 import { brokerServers, type BrokerServer } from './broker-servers.js';
 import { ReplicationError, ReplicationErrorCode } from './errors.js';
-import { silentLogger, type Logger } from './logger.js';
+import { silentLogger, type Logger } from '@merklekv/storage';
 import type { MessageHandler, PublishOptions, PubSub } from './pubsub.js';
 import { topicMatches } from './topic-match.js';
 
@@ -67,7 +67,7 @@ export interface MqttPubSubOptions {
   readonly cleanSession?: boolean;
   readonly will?: MqttWill;
   readonly tls?: MqttTlsOptions;
-  /** Milliseconds before reconnect attempt `attempt` (from 1). @default exponentialBackoff() (100 ms doubling, 10 s cap, ±20%) */
+  /** Milliseconds before reconnect attempt `attempt` (from 1). @default reconnectDelays() (100 ms doubling, 10 s cap, ±20%) */
   readonly reconnectBackoff?: (attempt: number) => number;
   /**
    * MQTT protocol version to start with: 5 (with `noLocal` subscriptions, falling back to 3.1.1
@@ -124,7 +124,7 @@ class MqttPubSub implements MqttConnection {
     this.pinnedServername = opts.tls?.servername !== undefined;
     const url = (this.servers[0] as BrokerServer).url;
     this.logger = opts.logger ?? silentLogger;
-    this.backoff = opts.reconnectBackoff ?? exponentialBackoff();
+    this.backoff = opts.reconnectBackoff ?? reconnectDelays();
     this.closeTimeoutMs = opts.closeTimeoutMs ?? 1000;
     const options: IClientOptions = {
       clientId: opts.clientId,

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ManualScheduler, settle } from './__tests__/manual-scheduler.js';
+import { FakeClock, settle } from '@merklekv/test-support';
 import { startReplica } from './__tests__/replica.js';
 import { encodeBatch } from './event-codec.js';
 import { ReplicationErrorCode } from './errors.js';
@@ -44,7 +44,7 @@ describe('signPayload / verifyPayload', () => {
 describe('Replicator with a cluster secret', () => {
   it('replicates signed batches and rejects (and counts) unsigned and forged ones', async () => {
     const bus = new MemoryBus();
-    const clock = new ManualScheduler();
+    const clock = new FakeClock(1_000_000);
     const a = await startReplica(bus, 'a', clock, { secret: SECRET });
     const b = await startReplica(bus, 'b', clock, { secret: SECRET });
     a.store.set('good', '1');

@@ -1,9 +1,9 @@
 import { jest } from '@jest/globals';
-import { ManualScheduler, settle } from './__tests__/manual-scheduler.js';
+import { FakeClock, settle } from '@merklekv/test-support';
 import { dump, startReplica } from './__tests__/replica.js';
 import { encodeBatch } from './event-codec.js';
 import { ReplicationErrorCode } from './errors.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '@merklekv/storage';
 import { MemoryBus } from './memory-bus.js';
 import { Replicator } from './replicator.js';
 import { HeldPubSub } from './__tests__/held-pubsub.js';
@@ -25,11 +25,11 @@ function batchesFrom(bus: MemoryBus, from: string): number[] {
 
 describe('Replicator (in-memory pub/sub)', () => {
   let bus: MemoryBus;
-  let clock: ManualScheduler;
+  let clock: FakeClock;
 
   beforeEach(() => {
     bus = new MemoryBus();
-    clock = new ManualScheduler();
+    clock = new FakeClock(1_000_000);
   });
 
   /** A replica whose publishes stay unacknowledged until released (the pipeline is busy). */
@@ -37,7 +37,7 @@ describe('Replicator (in-memory pub/sub)', () => {
     const store = new Store({ nodeId: 'a' });
     const pubsub = new HeldPubSub(bus.connect('a'));
     pubsub.hold = false;
-    const replicator = new Replicator({ store, nodeId: 'a', topicPrefix: 'test', pubsub, scheduler: clock, ...opts });
+    const replicator = new Replicator({ store, nodeId: 'a', topicPrefix: 'test', pubsub, timers: clock, ...opts });
     await replicator.start();
     await settle(); // the rejoin marker
     pubsub.hold = true;
@@ -64,7 +64,7 @@ describe('Replicator (in-memory pub/sub)', () => {
     await settle();
     expect(a.pubsub.waiting).toBe(3);
     expect(a.replicator.stats()).toMatchObject({ queueDepth: 5, inFlightBatches: 3 });
-    clock.advance(5);
+    clock.tick(5);
     await settle();
     expect(a.pubsub.waiting).toBe(4);
     a.pubsub.release();
@@ -76,13 +76,13 @@ describe('Replicator (in-memory pub/sub)', () => {
   it('while a batch is in flight, publishes a partial batch batchMaxDelayMs after the first change', async () => {
     const a = await busyReplica({ batchMaxEvents: 100, batchMaxDelayMs: 3 });
     a.store.set('x', '1');
-    clock.advance(1);
+    clock.tick(1);
     a.store.set('y', '2');
     a.store.set('x', '3'); // coalesced with the queued x
-    clock.advance(1);
+    clock.tick(1);
     await settle();
     expect(a.pubsub.waiting).toBe(1);
-    clock.advance(1);
+    clock.tick(1);
     await settle();
     expect(a.pubsub.waiting).toBe(2);
     a.pubsub.release();
@@ -116,7 +116,7 @@ describe('Replicator (in-memory pub/sub)', () => {
       ['m1', 'one'],
       ['m2', 'two'],
     ]);
-    clock.advance(10);
+    clock.tick(10);
     await settle();
     const keys = ['s', 'gone', 'n', 't', 'm1', 'm2'];
     expect(dump(b.store, keys)).toEqual(dump(a.store, keys));
@@ -125,7 +125,7 @@ describe('Replicator (in-memory pub/sub)', () => {
     expect(b.store.getVersion('gone')?.deleted).toBe(true);
 
     b.store.flush();
-    clock.advance(10);
+    clock.tick(10);
     await settle();
     expect(a.store.size).toBe(0);
     expect(dump(a.store, keys)).toEqual(dump(b.store, keys));
@@ -136,7 +136,7 @@ describe('Replicator (in-memory pub/sub)', () => {
     const a = await startReplica(bus, 'a', clock);
     const merge = jest.spyOn(a.store, 'merge');
     a.store.set('k', 'v');
-    clock.advance(10);
+    clock.tick(10);
     await settle();
     expect(merge).not.toHaveBeenCalled();
     expect(a.replicator.stats()).toMatchObject({ ownIgnored: 2, received: 0, applied: 0 }); // the rejoin marker and the batch
@@ -147,7 +147,7 @@ describe('Replicator (in-memory pub/sub)', () => {
     const b = await startReplica(bus, 'b', clock);
     const sender = bus.connect('sender');
     const newer = a.store.set('k', 'new');
-    clock.advance(10);
+    clock.tick(10);
     await settle();
     await sender.publish('test/updates', encodeBatch('c', [{ key: 'k', record: { value: 'old', ts: newer.ts - 1, node: 'c', deleted: false } }]));
     await settle();
@@ -185,7 +185,7 @@ describe('Replicator (in-memory pub/sub)', () => {
     const warnings = logger.lines.filter((l) => l.msg === 'replication payload rejected');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.obj).toMatchObject({ code: ReplicationErrorCode.INVALID_PAYLOAD });
-    clock.advance(1000);
+    clock.tick(1000);
     await sender.publish('test/updates', Buffer.from('{}'));
     await settle();
     expect(logger.lines.filter((l) => l.msg === 'replication payload rejected').at(-1)?.obj).toMatchObject({ suppressed: payloads.length - 1 });
@@ -199,7 +199,7 @@ describe('Replicator (in-memory pub/sub)', () => {
     a.pubsub.setConnected(false);
     for (let i = 0; i < 50; i++) a.store.set(`k${i}`, `v${i}`);
     a.store.delete('k0');
-    clock.advance(100);
+    clock.tick(100);
     await settle();
     expect(b.store.recordCount).toBe(0);
     expect(a.replicator.stats()).toMatchObject({ connected: false, queueDepth: 50, dropped: 0 });
@@ -230,12 +230,12 @@ describe('Replicator (in-memory pub/sub)', () => {
     const b = await startReplica(bus, 'b', clock);
     b.pubsub.setConnected(false);
     a.store.set('missed', 'by-b');
-    clock.advance(10);
+    clock.tick(10);
     await settle();
     expect(b.store.get('missed')).toBeUndefined();
     b.pubsub.setConnected(true); // b's first batch carries the rejoin flag
     await settle();
-    clock.advance(20);
+    clock.tick(20);
     await settle();
     expect(b.store.get('missed')).toBe('by-b');
     expect(a.replicator.stats().replayed).toBe(1);
@@ -261,7 +261,7 @@ describe('Replicator (in-memory pub/sub)', () => {
     await settle();
     expect(b.store.get('last')).toBe('words');
     a.store.set('after', 'stop');
-    clock.advance(2000);
+    clock.tick(2000);
     await settle();
     expect(b.store.get('after')).toBeUndefined();
   });

@@ -25,15 +25,13 @@
  * Incoming: payloads are validated (see event-codec.ts); rejects are counted
  * and logged (throttled), never applied; a node's own batches are ignored.
  */
-import { tsMillis, type VersionedRecord } from '@merklekv/storage';
+import { silentLogger, systemTimers, tsMillis, type Logger, type Timers, type VersionedRecord } from '@merklekv/storage';
 import { batchPrefix, decodeBatch, encodeBatchArrays, MAX_PAYLOAD_BYTES } from './event-codec.js';
 import { signPayload, verifyPayload } from './payload-signature.js';
 import { ReplicationError, ReplicationErrorCode } from './errors.js';
-import { silentLogger, type Logger } from './logger.js';
 import { Outbox, RecentEvents, type EventBatch } from './outbox.js';
 import type { PubSub } from './pubsub.js';
 import type { ReplicationStats } from './replication-stats.js';
-import { systemScheduler, type Scheduler } from './scheduler.js';
 
 /** What the replicator needs of a store (a `Store` of @merklekv/storage fits). */
 export interface ReplicaStore {
@@ -78,7 +76,7 @@ export interface ReplicatorOptions {
    */
   readonly secret?: string;
   /** Timers and clock. @default the system's */
-  readonly scheduler?: Scheduler;
+  readonly timers?: Timers;
   readonly logger?: Logger;
 }
 
@@ -98,7 +96,7 @@ export class Replicator {
   private readonly rejoinReplayDelayMs: number;
   private readonly maxPayloadBytes: number;
   private readonly stopTimeoutMs: number;
-  private readonly scheduler: Scheduler;
+  private readonly timers: Timers;
   private readonly secret: string | undefined;
   private readonly logger: Logger;
   private readonly outbox: Outbox;
@@ -132,7 +130,7 @@ export class Replicator {
     this.stopTimeoutMs = positiveInt('stopTimeoutMs', opts.stopTimeoutMs ?? 2000, 0);
     this.outbox = new Outbox(positiveInt('queueLimit', opts.queueLimit ?? 100_000, 1));
     this.recent = new RecentEvents(positiveInt('replayLimit', opts.replayLimit ?? 10_000, 0));
-    this.scheduler = opts.scheduler ?? systemScheduler;
+    this.timers = opts.timers ?? systemTimers;
     this.secret = opts.secret;
     this.logger = opts.logger ?? silentLogger;
     if (opts.nodeId === '') throw new ReplicationError(ReplicationErrorCode.INVALID_OPTION, 'nodeId must not be empty');
@@ -161,14 +159,14 @@ export class Replicator {
     if (!this.started) return;
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     this.unsubscribers = [];
-    this.scheduler.clearTimeout(this.replayTimer);
+    this.timers.clearTimeout(this.replayTimer);
     this.replayTimer = undefined;
-    const deadline = this.scheduler.now() + this.stopTimeoutMs;
-    while ((this.outbox.size > 0 || this.inFlight.size > 0) && this.online && this.scheduler.now() < deadline) {
+    const deadline = this.timers.now() + this.stopTimeoutMs;
+    while ((this.outbox.size > 0 || this.inFlight.size > 0) && this.online && this.timers.now() < deadline) {
       this.flush();
-      await Promise.race([Promise.allSettled([...this.inFlight]), this.sleep(Math.max(1, deadline - this.scheduler.now()))]);
+      await Promise.race([Promise.allSettled([...this.inFlight]), this.sleep(Math.max(1, deadline - this.timers.now()))]);
     }
-    this.scheduler.clearTimeout(this.flushTimer);
+    this.timers.clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     this.started = false;
     this.online = false;
@@ -216,7 +214,7 @@ export class Replicator {
   private onDisconnected(): void {
     if (!this.online) return;
     this.online = false;
-    this.scheduler.clearTimeout(this.flushTimer);
+    this.timers.clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     this.logger.warn({ queueDepth: this.outbox.size }, 'replication disconnected: queueing changes');
   }
@@ -233,7 +231,7 @@ export class Replicator {
         });
       }
     } else if (this.flushTimer === undefined) {
-      this.flushTimer = this.scheduler.setTimeout(() => {
+      this.flushTimer = this.timers.setTimeout(() => {
         this.flushTimer = undefined;
         this.flush();
       }, this.batchMaxDelayMs);
@@ -241,7 +239,7 @@ export class Replicator {
   }
 
   private flush(): void {
-    this.scheduler.clearTimeout(this.flushTimer);
+    this.timers.clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     while (this.online && this.pubsub.connected && this.inFlight.size < this.maxInFlight && (this.outbox.size > 0 || this.rejoinPending)) {
       const batch = this.outbox.take(this.batchMaxEvents, this.batchMaxBytes);
@@ -299,7 +297,7 @@ export class Replicator {
     this.counters.receivedBatches++;
     this.counters.received += batch.events.length;
     if (batch.rejoin) this.scheduleReplay();
-    const nowMs = this.scheduler.now();
+    const nowMs = this.timers.now();
     let newest = Number.NEGATIVE_INFINITY;
     for (const { key, record } of batch.events) {
       const written = tsMillis(record.ts);
@@ -319,7 +317,7 @@ export class Replicator {
 
   private scheduleReplay(): void {
     if (this.replayTimer !== undefined) return;
-    this.replayTimer = this.scheduler.setTimeout(() => {
+    this.replayTimer = this.timers.setTimeout(() => {
       this.replayTimer = undefined;
       this.replayRecent();
       if (this.online) this.flush();
@@ -331,11 +329,11 @@ export class Replicator {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.scheduler.setTimeout(resolve, ms));
+    return new Promise((resolve) => this.timers.setTimeout(resolve, ms));
   }
 
   private logThrottled(level: 'warn' | 'error', kind: string, obj: object, msg: string): void {
-    const now = this.scheduler.now();
+    const now = this.timers.now();
     const last = this.lastLog.get(kind);
     if (last !== undefined && now - last.at < LOG_THROTTLE_MS) {
       last.suppressed++;

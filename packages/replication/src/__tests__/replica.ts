@@ -1,9 +1,9 @@
 import { Store } from '@merklekv/storage';
 import type { MemoryBus } from '../memory-bus.js';
 import type { MemoryPubSub } from '../memory-bus.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '@merklekv/storage';
 import { Replicator, type ReplicatorOptions } from '../replicator.js';
-import type { Scheduler } from '../scheduler.js';
+import type { Timers } from '@merklekv/storage';
 
 /** One node of a unit test: a store, its replicator and its pub/sub client on a memory bus. */
 export interface TestReplica {
@@ -16,12 +16,12 @@ export interface TestReplica {
 export async function startReplica(
   bus: MemoryBus,
   nodeId: string,
-  scheduler: Scheduler,
+  timers: Timers,
   opts: Partial<Omit<ReplicatorOptions, 'store' | 'nodeId' | 'pubsub' | 'topicPrefix'>> & { logger?: Logger } = {},
 ): Promise<TestReplica> {
   const store = new Store({ nodeId });
   const pubsub = bus.connect(nodeId);
-  const replicator = new Replicator({ store, nodeId, topicPrefix: 'test', pubsub, scheduler, ...opts });
+  const replicator = new Replicator({ store, nodeId, topicPrefix: 'test', pubsub, timers, ...opts });
   await replicator.start();
   return { store, pubsub, replicator };
 }
