@@ -7,7 +7,7 @@ import { AntiEntropyError } from './errors.js';
 import type { Peer } from './peer.js';
 import { storePeer } from './store-peer.js';
 import { jitteredDelay } from './timers.js';
-import { FakeTimers, settle } from './__tests__/fake-timers.js';
+import { FakeClock, settle } from '@merklekv/test-support';
 import { BASE_TS, makeStore, version, thrownCode } from './__tests__/fixtures.js';
 
 /** Peers over in-process stores whose first query waits until released, to hold sessions open. */
@@ -73,7 +73,7 @@ class Cluster {
 
 function setup(peers: string[], overrides: Partial<AntiEntropyOptions> = {}) {
   const cluster = new Cluster();
-  const timers = new FakeTimers();
+  const timers = new FakeClock();
   const local = makeStore('local');
   const ae = new AntiEntropy({
     store: local,
@@ -232,7 +232,7 @@ describe('AntiEntropy', () => {
       intervalMs: 1000,
       maxConcurrent: 1,
       connect,
-      timers: new FakeTimers(),
+      timers: new FakeClock(),
     });
     ae.triggerAll();
     await settle();

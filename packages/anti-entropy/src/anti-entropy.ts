@@ -8,16 +8,15 @@
  */
 import { formatPeerAddress, parsePeerAddress } from './address.js';
 import { AntiEntropyError } from './errors.js';
-import { silentLogger } from './logger.js';
-import type { Logger } from './logger.js';
 import type { Peer, SyncReport } from './peer.js';
 import { runSession } from './session.js';
 import type { SessionOptions, SessionStore } from './session.js';
 import { SyncStatsRecorder } from './sync-stats.js';
 import type { AntiEntropyStats } from './sync-stats.js';
 import { connectTcpPeer } from './tcp-peer.js';
-import { jitteredDelay, systemTimers } from './timers.js';
-import type { Timers } from './timers.js';
+import { jitteredDelay } from './timers.js';
+import { silentLogger, systemTimers } from '@merklekv/storage';
+import type { Logger, Timers } from '@merklekv/storage';
 
 /** Options of {@link AntiEntropy}. */
 export interface AntiEntropyOptions {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { thrownCode } from './__tests__/fixtures.js';
 import { PeerDiscovery, discoveryTopic, discoveryWill, parseAnnouncement } from './discovery.js';
-import { FakeTimers, settle } from './__tests__/fake-timers.js';
+import { FakeClock, settle } from '@merklekv/test-support';
 import { MemoryBroker } from './__tests__/memory-pubsub.js';
 
 const PREFIX = 'test-kv';
 
-function node(broker: MemoryBroker, timers: FakeTimers, id: string, port: number): PeerDiscovery {
+function node(broker: MemoryBroker, timers: FakeClock, id: string, port: number): PeerDiscovery {
   const pubsub = broker.client(id, discoveryWill(PREFIX, id));
   return new PeerDiscovery({ pubsub, topicPrefix: PREFIX, nodeId: id, address: `127.0.0.1:${port}`, intervalMs: 60_000, timers });
 }
@@ -14,7 +14,7 @@ function node(broker: MemoryBroker, timers: FakeTimers, id: string, port: number
 describe('PeerDiscovery', () => {
   it('finds the other nodes, retained announcements included, and never lists itself', async () => {
     const broker = new MemoryBroker();
-    const timers = new FakeTimers();
+    const timers = new FakeClock();
     const n1 = node(broker, timers, 'node-1', 7001);
     const n2 = node(broker, timers, 'node-2', 7002);
     await n1.start();
@@ -29,7 +29,7 @@ describe('PeerDiscovery', () => {
 
   it('drops a node whose will fires, and a node that leaves gracefully', async () => {
     const broker = new MemoryBroker();
-    const timers = new FakeTimers();
+    const timers = new FakeClock();
     const n1 = node(broker, timers, 'node-1', 7001);
     const n2 = node(broker, timers, 'node-2', 7002);
     const n3 = node(broker, timers, 'node-3', 7003);
@@ -50,7 +50,7 @@ describe('PeerDiscovery', () => {
 
   it('re-announces every interval, and survives a broker outage keeping the known peers', async () => {
     const broker = new MemoryBroker();
-    const timers = new FakeTimers();
+    const timers = new FakeClock();
     const n1 = node(broker, timers, 'node-1', 7001);
     const n2 = node(broker, timers, 'node-2', 7002);
     await n1.start();
@@ -75,7 +75,7 @@ describe('PeerDiscovery', () => {
 
   it('ignores malformed and mismatched announcements', async () => {
     const broker = new MemoryBroker();
-    const timers = new FakeTimers();
+    const timers = new FakeClock();
     const n1 = node(broker, timers, 'node-1', 7001);
     await n1.start();
     const raw = broker.client('intruder');
@@ -88,7 +88,7 @@ describe('PeerDiscovery', () => {
 
   it('starts while the connection is down and announces itself once it comes up', async () => {
     const broker = new MemoryBroker();
-    const timers = new FakeTimers();
+    const timers = new FakeClock();
     const n1 = node(broker, timers, 'node-1', 7001);
     await n1.start();
     const client = broker.client('node-2', discoveryWill(PREFIX, 'node-2'));

@@ -10,10 +10,8 @@
  */
 import { parsePeerAddress } from './address.js';
 import { AntiEntropyError } from './errors.js';
-import { silentLogger } from './logger.js';
-import type { Logger } from './logger.js';
-import { systemTimers } from './timers.js';
-import type { Timers } from './timers.js';
+import { silentLogger, systemTimers } from '@merklekv/storage';
+import type { Logger, Timers } from '@merklekv/storage';
 
 /** The pub/sub operations discovery needs (the replication package's PubSub has them). */
 export interface DiscoveryPubSub {

@@ -15,6 +15,4 @@ export { PeerDiscovery, discoveryTopic, discoveryWill, parseAnnouncement } from 
 export type { DiscoveryPubSub, NodeAnnouncement, PeerDiscoveryOptions } from './discovery.js';
 export { TombstoneCollector } from './tombstone-collector.js';
 export type { TombstoneCollectorOptions } from './tombstone-collector.js';
-export { jitteredDelay, systemTimers } from './timers.js';
-export type { Timers } from './timers.js';
-export type { Logger } from './logger.js';
+export { jitteredDelay } from './timers.js';

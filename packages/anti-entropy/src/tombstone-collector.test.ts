@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { TombstoneCollector } from './tombstone-collector.js';
-import { FakeTimers } from './__tests__/fake-timers.js';
+import { FakeClock } from '@merklekv/test-support';
 import { BASE_TS, makeStore, version, thrownCode } from './__tests__/fixtures.js';
 
 const DAY_TS = 86_400 * 1000 * 1024;
@@ -11,7 +11,7 @@ describe('TombstoneCollector', () => {
     store.merge('old-delete', version('', BASE_TS, 'a', true));
     store.merge('young-delete', version('', BASE_TS + DAY_TS, 'a', true));
     store.merge('old-value', version('v', BASE_TS, 'a'));
-    const timers = new FakeTimers();
+    const timers = new FakeClock();
     let nowTs = BASE_TS + DAY_TS - 1;
     const collector = new TombstoneCollector({ store, intervalMs: 3_600_000, timers, nowTs: () => nowTs });
     collector.start();

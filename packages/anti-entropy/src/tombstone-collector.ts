@@ -7,10 +7,8 @@
  */
 import type { Store } from '@merklekv/storage';
 import { AntiEntropyError } from './errors.js';
-import { silentLogger } from './logger.js';
-import type { Logger } from './logger.js';
-import { systemTimers } from './timers.js';
-import type { Timers } from './timers.js';
+import { silentLogger, systemTimers } from '@merklekv/storage';
+import type { Logger, Timers } from '@merklekv/storage';
 
 /** HLC units per millisecond: a ts is physical ms × 1024 + a logical counter. */
 const TS_PER_MS = 1024;
