@@ -11,8 +11,8 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { BridgedPair, startHubAndSpokes } from './__tests__/bridged-mosquitto.js';
 import { Store } from '@merklekv/storage';
 import { snapshot, stopCluster, type ClusterNode } from './__tests__/cluster.js';
-import { TcpProxy } from './__tests__/tcp-proxy.js';
-import { waitFor } from './__tests__/wait-for.js';
+import { FaultProxy } from '@merklekv/test-support';
+import { waitFor } from '@merklekv/test-support';
 import { createMqttPubSub } from './mqtt-pubsub.js';
 import { Replicator } from './replicator.js';
 
@@ -82,20 +82,20 @@ describe('replication across the shipped mosquitto bridge', () => {
     try {
       await waitFor('both nodes connected', () => nodes.every((n) => n.pubsub.connected));
       const keys: string[] = [];
-      const bridgeConnections = pair.bridge.connections;
+      const bridgeConnections = pair.bridge.forwarded;
       for (let i = 0; i < 400; i++) {
         const node = nodes[i % 2] as ClusterNode;
         const key = `k:${i % 150}`; // both sides write the same keys: LWW decides
         if (i % 9 === 0) node.store.delete(key);
         else node.store.set(key, `${node.id}@${i % 2 === 0 ? 'A' : 'B'}:${i}`);
         keys.push(key);
-        if (i === 200) pair.bridge.cut(); // the bridge reconnects and re-sends what was in flight
+        if (i === 200) pair.bridge.drop(); // the bridge reconnects and re-sends what was in flight
         if (i % 20 === 0) await new Promise((r) => setTimeout(r, 5));
       }
       const [a, b] = [siteA, siteB];
       await waitFor('both sides hold the same records', () => JSON.stringify(snapshot(a, keys)) === JSON.stringify(snapshot(b, keys)), 20_000);
       // The bridge was cut mid-stream and came back (a second connection through its proxy).
-      expect(pair.bridge.connections).toBeGreaterThanOrEqual(bridgeConnections + 1);
+      expect(pair.bridge.forwarded).toBeGreaterThanOrEqual(bridgeConnections + 1);
       expect(a.store.tree.rootHex()).toBe(b.store.tree.rootHex());
       expect(duplicated).toBeGreaterThan(0);
       for (const n of nodes) {
@@ -142,7 +142,7 @@ describe('replication across the shipped mosquitto bridge', () => {
     const topic = `${prefix}/nodes/n1`;
     await waitBridged(pair.a.url, pair.b.url, `${prefix}/probe`);
     // The announcing node reaches site A through a proxy, so it can vanish without a DISCONNECT.
-    const link = await TcpProxy.start(pair.a.port);
+    const link = await FaultProxy.start({ targetPort: pair.a.port });
     const announcer = createMqttPubSub({
       brokerUrl: `tcp://127.0.0.1:${link.port}`,
       clientId: `announcer-${process.pid}`,
@@ -183,7 +183,7 @@ describe('replication across the shipped mosquitto bridge', () => {
         await w.subscribeAsync(`${prefix}/nodes/+`, { qos: 1 });
         live.push(w);
       }
-      link.cut();
+      link.drop();
       await link.close();
       await waitFor('the will cleared the announcement on both sides', () => cleared.includes('A') && cleared.includes('B'));
       expect(await retainedOn(pair.a.url)).toEqual([]);

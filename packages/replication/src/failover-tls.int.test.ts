@@ -8,8 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, Mosquitto } from './__tests__/mosquitto.js';
-import { waitFor } from './__tests__/wait-for.js';
+import { freePort, Mosquitto } from '@merklekv/test-support';
+import { waitFor } from '@merklekv/test-support';
 import { createMqttPubSub } from './mqtt-pubsub.js';
 
 jest.setTimeout(40_000);

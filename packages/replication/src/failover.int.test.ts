@@ -6,8 +6,8 @@
  */
 import { jest } from '@jest/globals';
 import { Store } from '@merklekv/storage';
-import { freePort, Mosquitto } from './__tests__/mosquitto.js';
-import { waitFor } from './__tests__/wait-for.js';
+import { freePort, Mosquitto } from '@merklekv/test-support';
+import { waitFor } from '@merklekv/test-support';
 import type { Logger } from '@merklekv/storage';
 import { createMqttPubSub } from './mqtt-pubsub.js';
 import { Replicator } from './replicator.js';

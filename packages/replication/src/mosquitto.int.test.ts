@@ -4,12 +4,10 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { compareVersions, type VersionedRecord } from '@merklekv/storage';
+import { compareVersions, silentLogger, type VersionedRecord } from '@merklekv/storage';
 import { clusterSuite } from './__tests__/cluster-suite.js';
 import { snapshot, startCluster, stopCluster } from './__tests__/cluster.js';
-import { Mosquitto } from './__tests__/mosquitto.js';
-import { TcpProxy } from './__tests__/tcp-proxy.js';
-import { waitFor } from './__tests__/wait-for.js';
+import { FaultProxy, Mosquitto, waitFor } from '@merklekv/test-support';
 import { createMqttPubSub } from './mqtt-pubsub.js';
 
 jest.setTimeout(30_000);
@@ -101,7 +99,12 @@ describe('createMqttPubSub options against mosquitto', () => {
     chmodSync(passwd, 0o644);
     const strict = await Mosquitto.start({ anonymous: false, extraConfig: `password_file ${passwd}\n` });
     const good = createMqttPubSub({ brokerUrl: strict.url, clientId: 'auth-ok', username: 'alice', password: 's3cret', reconnectBackoff: () => 50 });
-    const bad = createMqttPubSub({ brokerUrl: strict.url, clientId: 'auth-bad', username: 'alice', password: 'wrong', reconnectBackoff: () => 50 });
+    // The refusal is observed as events: each refused attempt is logged by the client, and it never reports a connection.
+    const refusals: unknown[] = [];
+    const badLogger = { ...silentLogger, warn: (obj: object, msg?: string) => void (msg === 'mqtt connection error' && refusals.push(obj)) };
+    const bad = createMqttPubSub({ brokerUrl: strict.url, clientId: 'auth-bad', username: 'alice', password: 'wrong', reconnectBackoff: () => 50, logger: badLogger });
+    const badChanges: boolean[] = [];
+    bad.onConnectionChange((c) => badChanges.push(c));
     // A second authenticated client reads: MQTT 5's noLocal keeps a client's own messages from it.
     const reader = createMqttPubSub({ brokerUrl: strict.url, clientId: 'auth-reader', username: 'alice', password: 's3cret', reconnectBackoff: () => 50 });
     try {
@@ -110,7 +113,9 @@ describe('createMqttPubSub options against mosquitto', () => {
       await waitFor('authenticated clients connected', () => good.connected && reader.connected);
       await good.publish('auth/t', Buffer.from('hi'));
       await waitFor('message received by the other authenticated client', () => got.includes('hi'));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await waitFor('the wrong password refused twice (a retry refused too)', () => refusals.length >= 2);
+      expect(String((refusals[0] as { err?: Error }).err?.message)).toMatch(/not authori[sz]ed|bad user name or password/i);
+      expect(badChanges).not.toContain(true);
       expect(bad.connected).toBe(false);
     } finally {
       await good.close();
@@ -123,7 +128,7 @@ describe('createMqttPubSub options against mosquitto', () => {
 
   it('publishes the last will when the connection dies, not on a graceful close; reconnects with keep_alive', async () => {
     const broker = await Mosquitto.start();
-    const proxy = await TcpProxy.start(broker.port);
+    const proxy = await FaultProxy.start({ targetPort: broker.port });
     const watcher = await mqtt.connectAsync(broker.url, { clientId: 'will-watcher' });
     const wills: string[] = [];
     watcher.on('message', (_t, p) => wills.push(p.toString()));
@@ -144,14 +149,20 @@ describe('createMqttPubSub options against mosquitto', () => {
     pubsub.onConnectionChange((c) => changes.push(c));
     try {
       await waitFor('connected through the proxy', () => pubsub.connected);
-      proxy.cut();
+      proxy.drop();
       await waitFor('will published', () => wills.includes('gone'));
       await waitFor('reconnected', () => pubsub.connected && changes.length >= 3);
       expect(changes.slice(0, 3)).toEqual([true, false, true]);
       expect(backoffCalls[0]).toBe(1);
+      const graceful = (): number => broker.output().split('Client will-holder disconnected.').length - 1;
+      const before = graceful();
       await pubsub.close();
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(wills).toEqual(['gone']);
+      // The broker has handled the graceful DISCONNECT once it logs it; a marker published after
+      // that reaches the watcher after any will the disconnect could have published.
+      await waitFor('the broker logged the graceful disconnect', () => graceful() > before);
+      await watcher.publishAsync('wills/marker', 'marker', { qos: 1 });
+      await waitFor('the marker', () => wills.includes('marker'));
+      expect(wills).toEqual(['gone', 'marker']);
     } finally {
       await pubsub.close();
       await watcher.endAsync();

@@ -1,5 +1,5 @@
 /** Debian's `mosquitto` as a child process on a loopback port, stopped by its PID. */
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManagedProcess } from './managed-process.js';
@@ -26,7 +26,7 @@ export interface MosquittoOptions {
    * the folder is then made writable for mosquitto's own user (persistence).
    */
   readonly config?: string;
-  /** Where `NAME.conf` (and, with `dir` given, `NAME.log`) go; a fresh temporary folder by default. */
+  /** Where `NAME.conf` and `NAME.log` go; a fresh temporary folder by default. */
   readonly dir?: string;
   /** @default 'mosquitto' */
   readonly name?: string;
@@ -41,9 +41,9 @@ export class Mosquitto {
     readonly dir: string,
     private readonly ownsDir: boolean,
     conf: string,
-    logFile: string | undefined,
+    private readonly logFile: string,
   ) {
-    this.process = new ManagedProcess({ command: MOSQUITTO_BIN, args: ['-c', conf], cwd: dir, logFile });
+    this.process = new ManagedProcess({ command: MOSQUITTO_BIN, args: ['-c', conf], cwd: dir });
   }
 
   /** Starts mosquitto and waits until it accepts connections. */
@@ -52,9 +52,10 @@ export class Mosquitto {
     const ownsDir = opts.dir === undefined;
     const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'mkv-mosquitto-'));
     const name = opts.name ?? 'mosquitto';
-    // Started as root, mosquitto drops to its own user: let it write its persistence file.
-    if (opts.config !== undefined && ownsDir) chmodSync(dir, 0o777);
+    // Started as root, mosquitto drops to its own user: let it write its log (and persistence) file.
+    chmodSync(dir, 0o777);
     const conf = join(dir, `${name}.conf`);
+    const logFile = join(dir, `${name}.log`);
     writeFileSync(
       conf,
       opts.config ??
@@ -62,7 +63,8 @@ export class Mosquitto {
           `listener ${port} 127.0.0.1`,
           `allow_anonymous ${String(opts.anonymous ?? true)}`,
           'persistence false',
-          'log_dest stdout',
+          // A log file, not stdout: mosquitto flushes it line by line, so tests can wait on its lines.
+          `log_dest file ${logFile}`,
           'log_type error',
           'log_type warning',
           'log_type notice',
@@ -72,7 +74,7 @@ export class Mosquitto {
           '',
         ].join('\n'),
     );
-    const broker = new Mosquitto(port, dir, ownsDir, conf, ownsDir ? undefined : join(dir, `${name}.log`));
+    const broker = new Mosquitto(port, dir, ownsDir, conf, logFile);
     await broker.launch();
     return broker;
   }
@@ -89,9 +91,15 @@ export class Mosquitto {
     return this.process.pid;
   }
 
-  /** What the broker printed so far. */
+  /** The broker's log so far (with the generated configuration), then anything it printed. */
   output(): string {
-    return this.process.output();
+    let log = '';
+    try {
+      log = readFileSync(this.logFile, 'utf8');
+    } catch {
+      // Not written yet, or a custom configuration that logs elsewhere.
+    }
+    return log + this.process.output();
   }
 
   /** Kills the broker (SIGKILL, by PID) and waits for it to exit. */

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, Mosquitto } from './mosquitto.js';
-import { TcpProxy } from './tcp-proxy.js';
+import { freePort, Mosquitto } from '@merklekv/test-support';
+import { FaultProxy } from '@merklekv/test-support';
 
 /** The shipped bridge configuration (deploy/mosquitto/). */
 export const DEPLOY_MOSQUITTO = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../deploy/mosquitto');
@@ -52,14 +52,14 @@ export class BridgedPair {
   private constructor(
     readonly a: Mosquitto,
     readonly b: Mosquitto,
-    readonly bridge: TcpProxy,
+    readonly bridge: FaultProxy,
   ) {}
 
   static async start(): Promise<BridgedPair> {
     const portA = await freePort();
     const portB = await freePort();
     const a = await Mosquitto.start({ port: portA, config: templateBridgeConfigs(portA, portB, 0).a });
-    const bridge = await TcpProxy.start(portA);
+    const bridge = await FaultProxy.start({ targetPort: portA });
     const b = await Mosquitto.start({ port: portB, config: templateBridgeConfigs(portA, portB, bridge.port).b });
     return new BridgedPair(a, b, bridge);
   }

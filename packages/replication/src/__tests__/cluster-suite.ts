@@ -6,7 +6,7 @@ import mqtt from 'mqtt';
 import { compareVersions, type VersionedRecord } from '@merklekv/storage';
 import { encodeBatch } from '../event-codec.js';
 import { snapshot, startCluster, stopCluster, type ClusterNode } from './cluster.js';
-import { waitFor } from './wait-for.js';
+import { waitFor } from '@merklekv/test-support';
 
 let prefixSeq = 0;
 
