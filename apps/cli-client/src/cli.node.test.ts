@@ -61,6 +61,27 @@ describe('every command', () => {
     expect(ok(await cli('exists', 's', 'n', 'nope'))).toBe('2\n');
   });
 
+  it('setex/psetex, expire forms, ttl/pttl, persist', async () => {
+    expect(ok(await cli('setex', 'sess', '100', 'token', 'words'))).toBe('OK\n');
+    expect(ok(await cli('get', 'sess'))).toBe('token words\n');
+    // Each call is a new process (~0.5 s): the rounded seconds may have moved on.
+    expect(Number(ok(await cli('ttl', 'sess')))).toBeGreaterThanOrEqual(95);
+    expect(ok(await cli('psetex', 'lock', '60000', 'me'))).toBe('OK\n');
+    expect(Number(ok(await cli('pttl', 'lock')))).toBeGreaterThan(50_000);
+    expect(ok(await cli('expire', 'sess', '30'))).toBe('1\n');
+    expect(ok(await cli('pexpire', 'sess', '40000'))).toBe('1\n');
+    expect(ok(await cli('expireat', 'sess', String(Math.floor(Date.now() / 1000) + 300)))).toBe('1\n');
+    expect(ok(await cli('pexpireat', 'sess', String(Date.now() + 200_000)))).toBe('1\n');
+    expect(Number(ok(await cli('ttl', 'sess')))).toBeGreaterThanOrEqual(195);
+    expect(ok(await cli('persist', 'sess'))).toBe('1\n');
+    expect(ok(await cli('ttl', 'sess'))).toBe('-1\n');
+    expect(ok(await cli('ttl', 'nope'))).toBe('-2\n');
+    expect(ok(await cli('expire', 'nope', '5'))).toBe('0\n');
+    const bad = await cli('setex', 'k', '0', 'v');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/time must be a positive integer, got '0'/);
+  });
+
   it('mset, mget, scan, dbsize', async () => {
     expect(ok(await cli('mset', 'm:1', 'one', 'm:2', 'two words', 'm:3', ''))).toBe('OK\n');
     expect(ok(await cli('mget', 'm:1', 'm:2', 'm:3', 'm:4'))).toBe('1) one\n2) two words\n3) ""\n4) (null)\n');

@@ -39,6 +39,15 @@ function integerArg(name: string, text: string): bigint {
   return BigInt(text);
 }
 
+/** A time argument of the expiry commands: a safe integer (positive for SETEX/PSETEX). */
+function timeArg(text: string, positive: boolean): number {
+  const n = Number(text);
+  if (!INTEGER.test(text) || !Number.isSafeInteger(n) || (positive && n < 1)) {
+    throw usageError(`time must be ${positive ? 'a positive' : 'an'} integer, got '${text}'`);
+  }
+  return n;
+}
+
 function same(text: string): Output {
   return { text, json: text };
 }
@@ -100,6 +109,65 @@ const DATA: readonly CliCommand[] = [
       run: async (c, a) => same(name === 'append' ? await c.append(arg(a, 0), rest(a, 1)) : await c.prepend(arg(a, 0), rest(a, 1))),
     }),
   ),
+  ...(['setex', 'psetex'] as const).map(
+    (name): CliCommand => ({
+      name,
+      args: `key ${name === 'setex' ? 'seconds' : 'ms'} value...`,
+      summary: `Store the value under key, expiring in ${name === 'setex' ? 'seconds' : 'ms milliseconds'} (a positive integer).`,
+      minArgs: 3,
+      check: (a) => void timeArg(a[1] ?? '', true),
+      run: async (c, a) => {
+        const ttl = timeArg(arg(a, 1), true);
+        return same(name === 'setex' ? await c.setex(arg(a, 0), ttl, rest(a, 2)) : await c.psetex(arg(a, 0), ttl, rest(a, 2)));
+      },
+    }),
+  ),
+  ...([
+    ['expire', 'seconds', 'Make key expire in seconds (0 or less deletes it)'],
+    ['pexpire', 'ms', 'Make key expire in ms milliseconds'],
+    ['expireat', 'unix-seconds', 'Make key expire at a unix time in seconds'],
+    ['pexpireat', 'unix-ms', 'Make key expire at a unix time in milliseconds'],
+  ] as const).map(
+    ([name, unit, summary]): CliCommand => ({
+      name,
+      args: `key ${unit}`,
+      summary: `${summary}; 1, or 0 when there is no such key.`,
+      minArgs: 2,
+      maxArgs: 2,
+      check: (a) => void timeArg(a[1] ?? '', false),
+      run: async (c, a) => {
+        const key = arg(a, 0);
+        const t = timeArg(arg(a, 1), false);
+        const done =
+          name === 'expire' ? await c.expire(key, t) : name === 'pexpire' ? await c.pexpire(key, t) : name === 'expireat' ? await c.expireat(key, t) : await c.pexpireat(key, t);
+        return { text: done ? '1' : '0', json: done };
+      },
+    }),
+  ),
+  ...(['ttl', 'pttl'] as const).map(
+    (name): CliCommand => ({
+      name,
+      args: 'key',
+      summary: `${name === 'ttl' ? 'Seconds' : 'Milliseconds'} key has left; -1 without an expiry, -2 when there is no such key.`,
+      minArgs: 1,
+      maxArgs: 1,
+      run: async (c, a) => {
+        const n = name === 'ttl' ? await c.ttl(arg(a, 0)) : await c.pttl(arg(a, 0));
+        return { text: String(n), json: n };
+      },
+    }),
+  ),
+  {
+    name: 'persist',
+    args: 'key',
+    summary: 'Remove the expiry of key; 1, or 0 when it had none or there is no such key.',
+    minArgs: 1,
+    maxArgs: 1,
+    run: async (c, a) => {
+      const done = await c.persist(arg(a, 0));
+      return { text: done ? '1' : '0', json: done };
+    },
+  },
   {
     name: 'exists',
     args: 'key...',

@@ -13,6 +13,8 @@ export interface WireVersionLike {
   readonly node: string;
   readonly deleted: boolean;
   readonly value: string;
+  /** Absolute expiry in ms; absent or 0 = none. */
+  readonly expireAt?: number;
 }
 
 /** The client methods the TCP adapter uses; `@merklekv/client`'s `MerkleKVClient` has them. */
@@ -122,6 +124,7 @@ export function connectTcpPeer(address: string, opts: TcpPeerOptions = {}): Peer
             ts: version.ts,
             node: version.node,
             deleted: version.deleted,
+            expireAt: version.expireAt ?? 0,
           });
         }
       });
@@ -131,7 +134,7 @@ export function connectTcpPeer(address: string, opts: TcpPeerOptions = {}): Peer
       for (let i = 0; i < versions.length; i += putvWindow) {
         const window = versions.slice(i, i + putvWindow);
         await Promise.all(
-          window.map(([key, v]) => client.putv({ key, ts: v.ts, node: v.node, deleted: v.deleted, value: v.value })),
+          window.map(([key, v]) => client.putv({ key, ts: v.ts, node: v.node, deleted: v.deleted, value: v.value, expireAt: v.expireAt ?? 0 })),
         );
       }
     },

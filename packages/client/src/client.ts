@@ -173,6 +173,51 @@ export class MerkleKVClient {
     return this.call(() => specs.echo(message));
   }
 
+  /** Sets `key` to `value` expiring in `seconds` (a positive integer). */
+  setex(key: string, seconds: number, value: string): Promise<'OK'> {
+    return this.call(() => specs.setex(key, seconds, value));
+  }
+
+  /** Sets `key` to `value` expiring in `ms` milliseconds (a positive integer). */
+  psetex(key: string, ms: number, value: string): Promise<'OK'> {
+    return this.call(() => specs.psetex(key, ms, value));
+  }
+
+  /** Makes `key` expire in `seconds` (0 or less deletes it); false if there is no such key. */
+  expire(key: string, seconds: number): Promise<boolean> {
+    return this.call(() => specs.expire(key, seconds));
+  }
+
+  /** Makes `key` expire in `ms` milliseconds; false if there is no such key. */
+  pexpire(key: string, ms: number): Promise<boolean> {
+    return this.call(() => specs.pexpire(key, ms));
+  }
+
+  /** Makes `key` expire at a unix time in seconds; false if there is no such key. */
+  expireat(key: string, unixSeconds: number): Promise<boolean> {
+    return this.call(() => specs.expireat(key, unixSeconds));
+  }
+
+  /** Makes `key` expire at a unix time in ms; false if there is no such key. */
+  pexpireat(key: string, unixMs: number): Promise<boolean> {
+    return this.call(() => specs.pexpireat(key, unixMs));
+  }
+
+  /** Seconds `key` has left (rounded), -1 if it has no expiry, -2 if there is no such key. */
+  ttl(key: string): Promise<number> {
+    return this.call(() => specs.ttl(key));
+  }
+
+  /** Milliseconds `key` has left, -1 if it has no expiry, -2 if there is no such key. */
+  pttl(key: string): Promise<number> {
+    return this.call(() => specs.pttl(key));
+  }
+
+  /** Removes the expiry of `key`; false if it had none or there is no such key. */
+  persist(key: string): Promise<boolean> {
+    return this.call(() => specs.persist(key));
+  }
+
   /** How many of `keys` exist. */
   exists(...keys: string[]): Promise<number> {
     return this.call(() => specs.exists(keys));

@@ -81,6 +81,26 @@ export function parseCount(command: string): (reply: RawReply) => number {
   };
 }
 
+/** A signed integer reply that fits a double exactly (TTL, PTTL: the time left, -1 or -2). */
+export function parseInteger(command: string): (reply: RawReply) => number {
+  return (reply) => {
+    const text = line(command, reply);
+    const n = Number(text);
+    if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(n)) throw new UnexpectedReplyError(command, text);
+    return n;
+  };
+}
+
+/** `1` → true, `0` → false (EXPIRE and its forms, PERSIST). */
+export function parseFlag(command: string): (reply: RawReply) => boolean {
+  return (reply) => {
+    const text = line(command, reply);
+    if (text === '1') return true;
+    if (text === '0') return false;
+    throw new UnexpectedReplyError(command, text);
+  };
+}
+
 /** `DELETED` → true, `NOT_FOUND` → false. */
 export function parseDeleted(reply: RawReply): boolean {
   const text = line('DEL', reply);

@@ -16,6 +16,8 @@ export interface WireVersion {
   readonly deleted: boolean;
   /** The value; empty for a tombstone. */
   readonly value: string;
+  /** Absolute expiry in ms; absent or 0 = none. */
+  readonly expireAt?: number;
 }
 
 export type Command =
@@ -41,6 +43,16 @@ export type Command =
   | { readonly type: 'SCAN'; readonly prefix: string; readonly cursor?: string; readonly count?: number }
   | { readonly type: 'DBSIZE' }
   | { readonly type: 'STATS' }
+  // key expiry (docs/PROTOCOL.md "Key expiry"): `ttl` in seconds or ms, `time` as the command says
+  | { readonly type: 'SETEX'; readonly key: string; readonly ttl: number; readonly value: string }
+  | { readonly type: 'PSETEX'; readonly key: string; readonly ttl: number; readonly value: string }
+  | { readonly type: 'EXPIRE'; readonly key: string; readonly time: number }
+  | { readonly type: 'PEXPIRE'; readonly key: string; readonly time: number }
+  | { readonly type: 'EXPIREAT'; readonly key: string; readonly time: number }
+  | { readonly type: 'PEXPIREAT'; readonly key: string; readonly time: number }
+  | { readonly type: 'TTL'; readonly key: string }
+  | { readonly type: 'PTTL'; readonly key: string }
+  | { readonly type: 'PERSIST'; readonly key: string }
   // Merkle tree queries and repair (anti-entropy)
   | { readonly type: 'HASH' }
   | { readonly type: 'TREE'; readonly path: TreePath }

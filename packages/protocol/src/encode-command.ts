@@ -25,6 +25,13 @@ function amount(type: string, n: bigint): bigint {
   return n;
 }
 
+function expiryTime(type: string, n: number, positive: boolean): number {
+  if (!Number.isSafeInteger(n) || (positive && n < 1)) {
+    throw new ProtocolError('INVALID_ARGUMENT', `${type} time must be ${positive ? 'a positive' : 'an'} integer, got '${n}'`);
+  }
+  return n;
+}
+
 function scanArgs(prefix: string, cursor: string | undefined, count: number | undefined): string {
   if (prefix === '*') {
     throw new ProtocolError('INVALID_ARGUMENT', "SCAN prefix '*' cannot be sent: '*' alone means every key (use the prefix '' for that)");
@@ -46,8 +53,19 @@ function body(cmd: Command): string {
     case 'APPEND':
     case 'PREPEND':
       return `${cmd.type} ${checkKey(cmd.key, `${cmd.type} key`)} ${encodeValue(cmd.value)}`;
+    case 'SETEX':
+    case 'PSETEX':
+      return `${cmd.type} ${checkKey(cmd.key, `${cmd.type} key`)} ${expiryTime(cmd.type, cmd.ttl, true)} ${encodeValue(cmd.value)}`;
+    case 'EXPIRE':
+    case 'PEXPIRE':
+    case 'EXPIREAT':
+    case 'PEXPIREAT':
+      return `${cmd.type} ${checkKey(cmd.key, `${cmd.type} key`)} ${expiryTime(cmd.type, cmd.time, false)}`;
     case 'GET':
     case 'DEL':
+    case 'TTL':
+    case 'PTTL':
+    case 'PERSIST':
       return `${cmd.type} ${checkKey(cmd.key, `${cmd.type} key`)}`;
     case 'INCR':
     case 'DECR':

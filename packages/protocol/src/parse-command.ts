@@ -7,7 +7,7 @@
 import type { Command, CommandType } from './command.js';
 import { ProtocolError } from './errors.js';
 import { checkKey, checkToken, checkUser } from './key.js';
-import { parseInt64, parseScanCount } from './numbers.js';
+import { parseExpiryTime, parseInt64, parseScanCount } from './numbers.js';
 import { show } from './show.js';
 import { readRestValue, readValueToken, skipSpaces, splitTokens, tokenEnd } from './tokenizer.js';
 import { checkPeer } from './peer.js';
@@ -47,7 +47,7 @@ const noArgs =
   };
 
 const oneKey =
-  <T extends 'GET' | 'DEL'>(type: T): Parser =>
+  <T extends 'GET' | 'DEL' | 'TTL' | 'PTTL' | 'PERSIST'>(type: T): Parser =>
   (line, at) => {
     const { key, end } = readKey(type, line, at, 'a key');
     expectEnd(type, line, end);
@@ -62,6 +62,32 @@ const keyAndValue =
     const valueAt = skipSpaces(line, end);
     if (valueAt === line.length) throw missing(type, needs);
     return { type, key, value: readRestValue(line, valueAt, `${type} value`) };
+  };
+
+/** `SETEX key seconds value` / `PSETEX key ms value`: the value is the rest of the line, as for SET. */
+const setex =
+  <T extends 'SETEX' | 'PSETEX'>(type: T): Parser =>
+  (line, at) => {
+    const needs = `a key, a time to live and a value`;
+    const { key, end } = readKey(type, line, at, needs);
+    const ttlAt = skipSpaces(line, end);
+    if (ttlAt === line.length) throw missing(type, needs);
+    const ttlEnd = tokenEnd(line, ttlAt);
+    const ttl = parseExpiryTime(line.slice(ttlAt, ttlEnd), `${type} ${type === 'SETEX' ? 'seconds' : 'milliseconds'}`, true);
+    const valueAt = skipSpaces(line, ttlEnd);
+    if (valueAt === line.length) throw missing(type, needs);
+    return { type, key, ttl, value: readRestValue(line, valueAt, `${type} value`) };
+  };
+
+/** `EXPIRE key seconds` and its ms / absolute-time forms. */
+const expire =
+  <T extends 'EXPIRE' | 'PEXPIRE' | 'EXPIREAT' | 'PEXPIREAT'>(type: T, unit: string): Parser =>
+  (line, at) => {
+    const { key, end } = readKey(type, line, at, `a key and ${unit}`);
+    const [timeText, extra] = splitTokens(line, end);
+    if (timeText === undefined) throw missing(type, `a key and ${unit}`);
+    if (extra !== undefined) throw tooMany(type, extra);
+    return { type, key, time: parseExpiryTime(timeText, `${type} ${unit}`) };
   };
 
 const counter =
@@ -185,6 +211,15 @@ const PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
   ['SCAN', scan],
   ['DBSIZE', noArgs('DBSIZE')],
   ['STATS', noArgs('STATS')],
+  ['SETEX', setex('SETEX')],
+  ['PSETEX', setex('PSETEX')],
+  ['EXPIRE', expire('EXPIRE', 'seconds')],
+  ['PEXPIRE', expire('PEXPIRE', 'milliseconds')],
+  ['EXPIREAT', expire('EXPIREAT', 'unix-seconds')],
+  ['PEXPIREAT', expire('PEXPIREAT', 'unix-milliseconds')],
+  ['TTL', oneKey('TTL')],
+  ['PTTL', oneKey('PTTL')],
+  ['PERSIST', oneKey('PERSIST')],
   ['HASH', noArgs('HASH')],
   ['TREE', tree],
   ['LEAF', leaf],

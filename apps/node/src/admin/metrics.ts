@@ -4,6 +4,7 @@ import type { Store } from '@merklekv/storage';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CommandCounters } from '../commands/context.js';
 import type { ServerCounters } from '../server/tcp-server.js';
+import type { ExpiryStats } from '../storage/expiry-sweeper.js';
 
 /** Everything the metrics read, at scrape time: nothing on the hot path but the latency histogram. */
 export interface MetricsSource {
@@ -12,6 +13,8 @@ export interface MetricsSource {
   readonly server: () => { readonly connections: number; readonly counters: ServerCounters };
   readonly replication: () => ReplicationStats | undefined;
   readonly antiEntropy: () => AntiEntropyStats;
+  /** The active expiry sweep's figures (absent: no sweeper). */
+  readonly expiry?: () => ExpiryStats;
 }
 
 /** Seconds; spans a map lookup to a slow anti-entropy session. */
@@ -57,6 +60,11 @@ export class NodeMetrics {
     gauge(registry, 'merklekv_keys', 'Live keys', () => source.store.size);
     gauge(registry, 'merklekv_records', 'Records held, tombstones included', () => source.store.recordCount);
     gauge(registry, 'merklekv_data_bytes', 'Estimated size of the data held', () => source.store.memoryBytes);
+    gauge(registry, 'merklekv_keys_with_expiry', 'Live keys with an expiry', () => source.store.keysWithExpiry);
+    counter(registry, 'merklekv_expired_keys_total', 'Records turned into expiry tombstones (by the sweep, on access or on arrival)', () => source.store.expiredTotal);
+    counter(registry, 'merklekv_expiry_sweep_seconds_total', 'Time the active expiry sweep spent expiring keys', () => (source.expiry?.().sweepMs ?? 0) / 1000);
+    counter(registry, 'merklekv_expiry_sweep_failures_total', 'Expiry sweep runs that failed (logged; retried at the next interval)', () => source.expiry?.().failures ?? 0);
+    gauge(registry, 'merklekv_expiry_sweep_max_step_seconds', 'Longest single step of the expiry sweep (a client waits at most this long behind it)', () => (source.expiry?.().maxStepMs ?? 0) / 1000);
     gauge(registry, 'merklekv_connections', 'Open client connections', () => source.server().connections);
     counter(registry, 'merklekv_connections_total', 'Client connections accepted', () => source.server().counters.accepted);
     counter(registry, 'merklekv_connections_rejected_total', 'Client connections refused (max_connections)', () => source.server().counters.rejected);

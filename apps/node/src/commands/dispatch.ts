@@ -6,10 +6,12 @@ import { del, dbsize, exists, get, mget, mset, scan, set } from './key-commands.
 import { echo, flush, info, ping, shutdown, stats, version } from './server-commands.js';
 import { getv, hash, leaf, putv, sync, tree } from './tree-commands.js';
 import { append, decr, incr, prepend } from './update-commands.js';
+import { expire, persist, setex, ttl } from './expiry-commands.js';
 
 const handlers: HandlerTable = {
   SET: set, GET: get, DEL: del, EXISTS: exists, MGET: mget, MSET: mset, SCAN: scan, DBSIZE: dbsize,
   INCR: incr, DECR: decr, APPEND: append, PREPEND: prepend,
+  SETEX: setex, PSETEX: setex, EXPIRE: expire, PEXPIRE: expire, EXPIREAT: expire, PEXPIREAT: expire, TTL: ttl, PTTL: ttl, PERSIST: persist,
   VERSION: version, INFO: info, STATS: stats, FLUSH: flush, SHUTDOWN: shutdown, PING: ping, ECHO: echo,
   HASH: hash, TREE: tree, LEAF: leaf, GETV: getv, PUTV: putv, SYNC: sync, BACKUP: backup,
   // AUTH needs the connection: the access gate (access.ts) answers it before dispatch.
@@ -19,7 +21,7 @@ const handlers: HandlerTable = {
 };
 
 /** Commands that change the store: with durableWrites they are answered once durable. */
-const WRITES: ReadonlySet<string> = new Set(['SET', 'DEL', 'INCR', 'DECR', 'APPEND', 'PREPEND', 'MSET', 'FLUSH', 'PUTV', 'SYNC']);
+const WRITES: ReadonlySet<string> = new Set(['SET', 'DEL', 'INCR', 'DECR', 'APPEND', 'PREPEND', 'MSET', 'FLUSH', 'PUTV', 'SYNC', 'SETEX', 'PSETEX', 'EXPIRE', 'PEXPIRE', 'EXPIREAT', 'PEXPIREAT', 'PERSIST']);
 
 /** Receives command execution times, in seconds (a Prometheus histogram). */
 export interface LatencySink {

@@ -49,7 +49,7 @@ export const sync: Handler<'SYNC'> = async ({ peer }, { syncNow }) => {
 };
 
 function toWire(key: string, record: VersionedRecord): WireVersion {
-  return { key, ts: record.ts, node: record.node, deleted: record.deleted, value: record.value };
+  return { key, ts: record.ts, node: record.node, deleted: record.deleted, value: record.value, expireAt: record.expireAt ?? 0 };
 }
 
 function assertPath(path: readonly number[], fanout: number): void {
