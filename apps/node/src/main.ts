@@ -1,20 +1,28 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/index.js';
 import { createLogger } from './logger.js';
+import { watchLauncher } from './launcher/watch-launcher.js';
 import { startNode } from './node.js';
 
-const USAGE = 'usage: merklekv-node [--config FILE]   (no file: 127.0.0.1:7878 with an embedded MQTT broker)';
+const USAGE =
+  'usage: merklekv-node [--config FILE] [--stop-with-launcher]\n' +
+  '  --config FILE          TOML configuration (none: 127.0.0.1:7878 with an embedded MQTT broker)\n' +
+  '  --stop-with-launcher   stop gracefully when a process above this one exits (what `nx serve node` uses)';
 
 /** Exit codes: 0 clean stop, 1 cannot start (bad config, port taken, ...), 2 bad command line. */
 async function main(): Promise<number> {
   let file: string | undefined;
+  let stopWithLauncher = false;
   try {
-    const { values } = parseArgs({ options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
+    const { values } = parseArgs({
+      options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, 'stop-with-launcher': { type: 'boolean' } },
+    });
     if (values.help) {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
     file = values.config;
+    stopWithLauncher = values['stop-with-launcher'] === true;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     return 2;
@@ -42,6 +50,13 @@ async function main(): Promise<number> {
     return 1;
   }
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void node.stop(signal));
+  if (stopWithLauncher) {
+    const unwatch = watchLauncher((detail) => {
+      logger.info({ detail }, 'the launcher has exited: stopping');
+      void node.stop('launcher exited');
+    });
+    void node.stopped.then(unwatch);
+  }
   const running = node;
   process.on('SIGHUP', () => {
     try {

@@ -138,7 +138,7 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
     await store.close();
     throw err;
   }
-  logger.info({ address: address.host, port: address.port, startup_ms: Date.now() - startedAt }, 'listening');
+  logger.info({ address: address.host, port: address.port, pid: process.pid, startup_ms: Date.now() - startedAt }, 'listening');
 
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
