@@ -44,7 +44,13 @@ async function main(): Promise<number> {
   try {
     node = await startNode(config, logger, { loadConfig: () => loadConfig(file, process.env) });
   } catch (err) {
-    logger.fatal({ err }, 'cannot start');
+    // A port in use, a missing file, ...: the one clear line on stderr says it all (and the log file, if any,
+    // gets the same line). A bug keeps its stack.
+    if (isOrdinaryStartFailure(err)) {
+      if (config.logging.file_path !== undefined) logger.error({ reason: (err as Error).message }, 'cannot start');
+    } else {
+      logger.fatal({ err }, 'cannot start');
+    }
     process.stderr.write(`merklekv: cannot start: ${(err as Error).message}\n`);
     logger.flush();
     return 1;
@@ -62,12 +68,20 @@ async function main(): Promise<number> {
     try {
       running.reload();
     } catch (err) {
-      logger.error({ err: err instanceof ConfigError ? err.message : err }, 'reload refused: the running configuration is kept');
+      if (err instanceof ConfigError) logger.error({ reason: err.message }, 'reload refused: the running configuration is kept');
+      else logger.error({ err }, 'reload refused: the running configuration is kept');
     }
   });
   await node.stopped;
   logger.flush();
   return 0;
+}
+
+/** Errors a user causes and can fix (a port in use, a file missing, ...) as opposed to faults in the code. */
+function isOrdinaryStartFailure(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError) return false;
+  return true;
 }
 
 main().then(

@@ -51,7 +51,7 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
     ...(config.storage.memory_limit_mb ? { memoryLimitBytes: config.storage.memory_limit_mb * 1024 * 1024 } : {}),
   });
   const loaded = await store.load();
-  logger.info({ records: loaded.records, ms: loaded.ms }, 'storage loaded');
+  logger.info({ records: loaded.records, ms: Math.round(loaded.ms * 10) / 10 }, 'storage loaded');
   const storage = storagePlan(config);
   const backup = backupRunner(store, storage, config.storage.backup_keep);
   const backups = startBackupScheduler({
@@ -121,7 +121,7 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
         host: config.admin.bind_address,
         port: config.admin.port,
         metrics,
-        ready: () => cluster.ready(),
+        ready: () => listener.listening && cluster.ready(),
         reload: () => reload(),
         logger,
       });

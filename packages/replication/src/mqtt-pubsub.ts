@@ -104,7 +104,12 @@ class MqttPubSub implements PubSub {
     this.client = mqtt.connect(url, options);
     this.client.on('connect', () => void this.onConnect());
     this.client.on('close', () => this.onClose());
-    this.client.on('error', (err) => this.logger.warn({ err, broker: url }, 'mqtt connection error'));
+    // A broker that is down or restarting is an ordinary event: one line, no stack (mqtt.js retries, see onClose);
+    // errors mqtt.js raises while this side is closing (`write after end`) are expected and kept at debug.
+    this.client.on('error', (err) => {
+      if (this.closing) this.logger.debug({ reason: err.message }, 'mqtt error while closing');
+      else this.logger.warn({ broker: opts.brokerUrl, reason: err.message }, 'mqtt connection error: will retry');
+    });
     this.client.on('message', (topic, payload) => this.dispatch(topic, payload));
   }
 
