@@ -61,6 +61,7 @@ export const specs = {
   set: (key: string, value: string) => spec({ type: 'SET', key, value }, parseExact('SET', 'OK')),
   get: (key: string) => spec({ type: 'GET', key }, parseValue('GET')),
   del: (key: string) => spec({ type: 'DEL', key }, parseDeleted),
+  delMany: (keys: readonly [string, ...string[]]) => spec({ type: 'DEL', key: keys[0], keys }, parseCount('DEL')),
   incr: (key: string, by: bigint | number = 1n) => spec({ type: 'INCR', key, amount: toBigInt(by) }, parseBigInt('INCR')),
   decr: (key: string, by: bigint | number = 1n) => spec({ type: 'DECR', key, amount: toBigInt(by) }, parseBigInt('DECR')),
   append: (key: string, value: string) => spec({ type: 'APPEND', key, value }, parseString('APPEND')),

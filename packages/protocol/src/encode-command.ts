@@ -47,8 +47,9 @@ function body(cmd: Command): string {
     case 'PREPEND':
       return `${cmd.type} ${checkKey(cmd.key, `${cmd.type} key`)} ${encodeValue(cmd.value)}`;
     case 'GET':
-    case 'DEL':
       return `${cmd.type} ${checkKey(cmd.key, `${cmd.type} key`)}`;
+    case 'DEL':
+      return `DEL ${(cmd.keys ?? [cmd.key]).map((key) => checkKey(key, 'DEL key')).join(' ')}`;
     case 'INCR':
     case 'DECR':
       return `${cmd.type} ${checkKey(cmd.key, `${cmd.type} key`)} ${amount(cmd.type, cmd.amount)}`;

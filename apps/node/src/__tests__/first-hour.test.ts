@@ -130,3 +130,24 @@ describe('the admin listener', () => {
     }
   }, 30_000);
 });
+
+describe('DEL with several keys', () => {
+  it('DEL k1 k2 ... replies how many were live; DEL k replies as before', async () => {
+    const port = await freePort();
+    const node = spawnNode(writeConfig(standalone(port)), port);
+    try {
+      await waitForPort(port);
+      const client = await LineClient.open(port);
+      client.send('MSET a 1 b 2\r\nDEL a b c a\r\nEXISTS a b\r\nSET d 4\r\nDEL d\r\nDEL d\r\n');
+      expect(await client.line()).toBe('OK');
+      expect(await client.line()).toBe('2');
+      expect(await client.line()).toBe('0');
+      expect(await client.line()).toBe('OK');
+      expect(await client.line()).toBe('DELETED');
+      expect(await client.line()).toBe('NOT_FOUND');
+    } finally {
+      node.kill('SIGTERM');
+      await node.exited;
+    }
+  }, 30_000);
+});
