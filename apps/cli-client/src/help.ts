@@ -71,6 +71,9 @@ function commandList(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.args}`),
     ...BULK.map(([n, a]) => `  ${n.padEnd(width)}${a}`),
     `  ${'help'.padEnd(width)}[command]`,
+    '',
+    'Cluster (one-shot only): cluster --admin HOST:PORT [--watch [--count N]] [--json]',
+    '  Every node a node knows, from GET /cluster on its admin listener ($MERKLEKV_ADMIN); --user/--password for [security].',
   ];
   return lines.join('\n');
 }
