@@ -36,6 +36,9 @@ export function helpText(command?: string): string {
     '  (piped into interactive mode: the worst of its lines).',
     '',
     commandList(),
+    '',
+    'Cluster (one-shot only): cluster --admin HOST:PORT [--watch [--count N]] [--json]',
+    '  Every node a node knows, from GET /cluster on its admin listener ($MERKLEKV_ADMIN); --user/--password for [security].',
   ].join('\n');
 }
 
@@ -71,9 +74,6 @@ function commandList(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.args}`),
     ...BULK.map(([n, a]) => `  ${n.padEnd(width)}${a}`),
     `  ${'help'.padEnd(width)}[command]`,
-    '',
-    'Cluster (one-shot only): cluster --admin HOST:PORT [--watch [--count N]] [--json]',
-    '  Every node a node knows, from GET /cluster on its admin listener ($MERKLEKV_ADMIN); --user/--password for [security].',
   ];
-  return lines.join('\n');
+  return lines.map((line) => line.trimEnd()).join('\n');
 }
