@@ -4,10 +4,10 @@
  * option settable from the environment, and the admin listener's answers.
  */
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../config/index.js';
-import { freePort, LineClient, spawnNode, waitForPort, writeConfig, type NodeProcess } from './harness.js';
+import { freePort, LineClient, spawnNode, startTestNode, waitForPort, writeConfig, type NodeProcess } from './harness.js';
 
 const standalone = (port: number, extra = '') =>
   `node_id = "first-hour"\n[network]\nbind_port = ${port}\n[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = false\n${extra}`;
@@ -148,6 +148,31 @@ describe('DEL with several keys', () => {
     } finally {
       node.kill('SIGTERM');
       await node.exited;
+    }
+  }, 30_000);
+});
+
+describe('/ready', () => {
+  it('answers 503 once the client port has stopped listening (a stopping node)', async () => {
+    const adminPort = await freePort();
+    const node = await startTestNode({ admin: { port: adminPort } }, 'ready-check');
+    // A client that never closes its side keeps the listener's close waiting (up to its grace period).
+    const lingering = connect({ host: '127.0.0.1', port: node.port, allowHalfOpen: true });
+    await new Promise<void>((resolve) => lingering.once('connect', () => resolve()));
+    try {
+      expect((await http(adminPort, 'GET', '/ready')).status).toBe(200);
+      const stopping = node.stop('test');
+      const deadline = Date.now() + 4000;
+      let status = 200;
+      while (status === 200 && Date.now() < deadline) {
+        status = (await http(adminPort, 'GET', '/ready')).status;
+        if (status === 200) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(status).toBe(503);
+      lingering.destroy();
+      await stopping;
+    } finally {
+      lingering.destroy();
     }
   }, 30_000);
 });
