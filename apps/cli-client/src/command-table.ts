@@ -74,11 +74,14 @@ const DATA: readonly CliCommand[] = [
   {
     name: 'del',
     aliases: ['delete'],
-    args: 'key',
-    summary: 'Delete key (DELETED or NOT_FOUND).',
+    args: 'key...',
+    summary: 'Delete key (DELETED or NOT_FOUND); with several keys, print how many were deleted.',
     minArgs: 1,
-    maxArgs: 1,
     run: async (c, a) => {
+      if (a.length > 1) {
+        const n = await c.delMany(...(a as [string, ...string[]]));
+        return { text: String(n), json: n };
+      }
       const deleted = await c.del(arg(a, 0));
       return { text: deleted ? 'DELETED' : 'NOT_FOUND', json: deleted };
     },
@@ -261,7 +264,7 @@ const SERVER: readonly CliCommand[] = [
     maxArgs: 0,
     run: async (c) => {
       const info = await c.info();
-      return { text: formatInfo(info), json: info };
+      return { text: formatInfo(info), json: Object.fromEntries(Object.entries(info).map(([title, fields]) => [title, typedFields(fields)])) };
     },
   },
   {
@@ -272,12 +275,58 @@ const SERVER: readonly CliCommand[] = [
     maxArgs: 0,
     run: async (c) => {
       const stats = await c.stats();
-      return { text: formatPairs(stats), json: stats };
+      return { text: formatPairs(stats), json: typedFields(stats) };
     },
   },
   { name: 'flush', args: '', summary: 'Delete every key, cluster-wide.', minArgs: 0, maxArgs: 0, run: async (c) => same(await c.flush()) },
   { name: 'shutdown', args: '', summary: 'Stop the node gracefully.', minArgs: 0, maxArgs: 0, run: async (c) => same(await c.shutdown()) },
+  {
+    name: 'backup',
+    args: '',
+    summary: "Write a snapshot of the node's replica; print its folder.",
+    minArgs: 0,
+    maxArgs: 0,
+    run: async (c) => {
+      const reply = String(await c.send({ type: 'BACKUP' }));
+      const path = reply.startsWith('OK ') ? reply.slice(3) : reply;
+      return { text: reply, json: { path } };
+    },
+  },
+  {
+    name: 'auth',
+    args: '[user] password',
+    summary: 'Authenticate this session (interactive mode; --user/--password do it on connect).',
+    minArgs: 1,
+    maxArgs: 2,
+    run: async (c, a) => {
+      const command = a.length === 2 ? { type: 'AUTH' as const, user: arg(a, 0), password: arg(a, 1) } : { type: 'AUTH' as const, password: arg(a, 0) };
+      return same(String(await c.send(command)));
+    },
+  },
 ];
+
+/** `name:value` fields with numbers as numbers, `true`/`false` as booleans, everything else as text (for --json). */
+export function typedFields(fields: Readonly<Record<string, string>>): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [name, text] of Object.entries(fields)) {
+    if (/^-?(0|[1-9]\d*)(\.\d+)?$/.test(text) && Number.isFinite(Number(text)) && (text.includes('.') || Number.isSafeInteger(Number(text)))) out[name] = Number(text);
+    else if (text === 'true' || text === 'false') out[name] = text === 'true';
+    else out[name] = text;
+  }
+  return out;
+}
+
+/** `OK rounds=R bytes=B pulled=P pushed=Q ms=M` as `{ rounds, bytes, pulled, pushed, ms }`. */
+export function parseSyncReply(reply: string): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const part of reply.replace(/^OK\s*/, '').split(/\s+/)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const value = part.slice(eq + 1);
+    out[part.slice(0, eq)] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  }
+  return out;
+}
 
 function treePathArg(text: string) {
   try {
@@ -343,7 +392,17 @@ const TREE: readonly CliCommand[] = [
     check: (a) => void putvArgs(a),
     run: async (c, a) => same(await c.putv(putvArgs(a))),
   },
-  { name: 'sync', args: 'host:port', summary: 'Run one anti-entropy session with a peer.', minArgs: 1, maxArgs: 1, run: async (c, a) => same(await c.sync(arg(a, 0))) },
+  {
+    name: 'sync',
+    args: 'host:port',
+    summary: 'Run one anti-entropy session with a peer.',
+    minArgs: 1,
+    maxArgs: 1,
+    run: async (c, a) => {
+      const reply = await c.sync(arg(a, 0));
+      return { text: reply, json: parseSyncReply(reply) };
+    },
+  },
 ];
 
 function putvArgs(a: readonly string[]) {

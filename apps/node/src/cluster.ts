@@ -197,6 +197,9 @@ export async function startCluster(
 /** An error for a port that cannot be bound, naming the option that sets it. */
 export function portError(err: unknown, what: string, option: string): Error {
   const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRNOTAVAIL') {
+    return new Error(`${what}: the address is not one of this machine's; choose another with [network] bind_address`, { cause: err });
+  }
   const why = code === 'EADDRINUSE' ? 'the port is in use (another node or broker?)' : (err as Error).message;
   return new Error(`${what}: ${why}; choose another with ${option}`, { cause: err });
 }

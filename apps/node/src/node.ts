@@ -53,7 +53,7 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
     ...(config.storage.memory_limit_mb ? { memoryLimitBytes: config.storage.memory_limit_mb * 1024 * 1024 } : {}),
   });
   const loaded = await store.load();
-  logger.info({ records: loaded.records, ms: loaded.ms }, 'storage loaded');
+  logger.info({ records: loaded.records, ms: Math.round(loaded.ms * 10) / 10 }, 'storage loaded');
   const storage = storagePlan(config);
   const backup = backupRunner(store, storage, config.storage.backup_keep);
   const backups = startBackupScheduler({
@@ -153,7 +153,7 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
         host: config.admin.bind_address,
         port: config.admin.port,
         metrics,
-        ready: () => cluster.ready(),
+        ready: () => listener.listening && cluster.ready(),
         reload: () => reload(),
         logger,
         status: status.routes,
@@ -173,7 +173,7 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
     await store.close();
     throw err;
   }
-  logger.info({ address: address.host, port: address.port, startup_ms: Date.now() - startedAt }, 'listening');
+  logger.info({ address: address.host, port: address.port, pid: process.pid, startup_ms: Date.now() - startedAt }, 'listening');
 
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));

@@ -193,12 +193,15 @@ export class AntiEntropy {
       peer = this.connect(address);
       const report = await runSession(this.opts.store, peer, { ...this.opts.session, signal: controller.signal });
       this.recorder.succeeded(address, this.clock(), report);
-      this.logger.debug({ peer: address, ...report }, 'anti-entropy session done');
+      if (report.pulled > 0 || report.pushed > 0) this.logger.info({ peer: address, ...report }, 'anti-entropy session repaired keys');
+      else this.logger.debug({ peer: address, ...report }, 'anti-entropy session done');
       return report;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.recorder.failed(address, this.clock(), message, peer?.bytes() ?? 0);
-      this.logger.warn({ peer: address, err: error }, 'anti-entropy session failed');
+      // A peer that is down, restarting or refusing is an ordinary event: one line; a bug keeps its stack.
+      if (isProgrammingError(error)) this.logger.warn({ peer: address, err: error }, 'anti-entropy session failed');
+      else this.logger.warn({ peer: address, reason: message }, 'anti-entropy session failed: will retry next round');
       if (error instanceof AntiEntropyError && (error.code === 'STOPPED' || error.code === 'ABORTED')) throw error;
       throw new AntiEntropyError('SYNC_FAILED', `Anti-entropy with ${address} failed: ${message}`, { cause: error });
     } finally {
@@ -216,4 +219,9 @@ async function closeQuietly(peer: Peer | undefined, logger: Logger, address: str
   } catch (error) {
     logger.debug({ peer: address, err: error }, 'anti-entropy: closing the peer failed');
   }
+}
+
+/** TypeError, RangeError, ...: a fault in this code, logged with its stack (everything else is an ordinary failure). */
+function isProgrammingError(error: unknown): boolean {
+  return error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError || error instanceof SyntaxError;
 }

@@ -123,6 +123,11 @@ export class MerkleKVClient {
     return this.call(() => specs.del(key));
   }
 
+  /** Deletes several keys at once (`DEL k1 k2 ...`); resolves to how many were live. */
+  delMany(...keys: [string, ...string[]]): Promise<number> {
+    return this.call(() => specs.delMany(keys));
+  }
+
   /** Adds `by` (default 1) to the integer at `key` (a missing key counts from 0). */
   incr(key: string, by?: bigint | number): Promise<bigint> {
     return this.call(() => specs.incr(key, by));

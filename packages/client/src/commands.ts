@@ -72,6 +72,7 @@ export const specs = {
   pttl: (key: string) => spec({ type: 'PTTL', key }, parseInteger('PTTL')),
   persist: (key: string) => spec({ type: 'PERSIST', key }, parseFlag('PERSIST')),
   del: (key: string) => spec({ type: 'DEL', key }, parseDeleted),
+  delMany: (keys: readonly [string, ...string[]]) => spec({ type: 'DEL', key: keys[0], keys }, parseCount('DEL')),
   incr: (key: string, by: bigint | number = 1n) => spec({ type: 'INCR', key, amount: toBigInt(by) }, parseBigInt('INCR')),
   decr: (key: string, by: bigint | number = 1n) => spec({ type: 'DECR', key, amount: toBigInt(by) }, parseBigInt('DECR')),
   append: (key: string, value: string) => spec({ type: 'APPEND', key, value }, parseString('APPEND')),

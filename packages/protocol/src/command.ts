@@ -24,7 +24,8 @@ export type Command =
   // SPEC.md's commands
   | { readonly type: 'SET'; readonly key: string; readonly value: string }
   | { readonly type: 'GET'; readonly key: string }
-  | { readonly type: 'DEL'; readonly key: string }
+  /** `DEL key` (replies DELETED / NOT_FOUND); `DEL k1 k2 ...` carries every key in `keys` (replies how many were deleted). */
+  | { readonly type: 'DEL'; readonly key: string; readonly keys?: readonly string[] }
   | { readonly type: 'INCR'; readonly key: string; readonly amount: bigint }
   | { readonly type: 'DECR'; readonly key: string; readonly amount: bigint }
   | { readonly type: 'APPEND'; readonly key: string; readonly value: string }

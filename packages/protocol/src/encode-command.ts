@@ -62,11 +62,12 @@ function body(cmd: Command): string {
     case 'PEXPIREAT':
       return `${cmd.type} ${checkKey(cmd.key, `${cmd.type} key`)} ${expiryTime(cmd.type, cmd.time, false)}`;
     case 'GET':
-    case 'DEL':
     case 'TTL':
     case 'PTTL':
     case 'PERSIST':
       return `${cmd.type} ${checkKey(cmd.key, `${cmd.type} key`)}`;
+    case 'DEL':
+      return `DEL ${(cmd.keys ?? [cmd.key]).map((key) => checkKey(key, 'DEL key')).join(' ')}`;
     case 'INCR':
     case 'DECR':
       return `${cmd.type} ${checkKey(cmd.key, `${cmd.type} key`)} ${amount(cmd.type, cmd.amount)}`;

@@ -47,7 +47,7 @@ const noArgs =
   };
 
 const oneKey =
-  <T extends 'GET' | 'DEL' | 'TTL' | 'PTTL' | 'PERSIST'>(type: T): Parser =>
+  <T extends 'GET' | 'TTL' | 'PTTL' | 'PERSIST'>(type: T): Parser =>
   (line, at) => {
     const { key, end } = readKey(type, line, at, 'a key');
     expectEnd(type, line, end);
@@ -108,6 +108,15 @@ const keyList =
     for (const key of keys) checkKey(key, `${type} key`);
     return { type, keys };
   };
+
+/** `DEL key` as always; `DEL k1 k2 ...` (Redis's form) deletes every key and replies how many were live. */
+const del: Parser = (line, at) => {
+  const keys = splitTokens(line, at);
+  if (keys.length === 0) throw missing('DEL', 'a key');
+  for (const key of keys) checkKey(key, 'DEL key');
+  const [key] = keys as [string, ...string[]];
+  return keys.length === 1 ? { type: 'DEL', key } : { type: 'DEL', key, keys };
+};
 
 const ping: Parser = (line, at) => {
   const start = skipSpaces(line, at);
@@ -192,8 +201,8 @@ const auth: Parser = (line, at) => {
 const PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
   ['SET', keyAndValue('SET')],
   ['GET', oneKey('GET')],
-  ['DEL', oneKey('DEL')],
-  ['DELETE', oneKey('DEL')],
+  ['DEL', del],
+  ['DELETE', del],
   ['INCR', counter('INCR')],
   ['DECR', counter('DECR')],
   ['APPEND', keyAndValue('APPEND')],

@@ -4,7 +4,7 @@ import type { CommandType } from './command.js';
 export const COMMAND_USAGE: Readonly<Record<CommandType, string>> = {
   SET: 'SET key value',
   GET: 'GET key',
-  DEL: 'DEL key',
+  DEL: 'DEL key [key ...]',
   INCR: 'INCR key [amount]',
   DECR: 'DECR key [amount]',
   APPEND: 'APPEND key value',
