@@ -8,7 +8,7 @@ export { Pipeline } from './pipeline.js';
 export type { PipelineResult, Settled } from './pipeline.js';
 export type { Entries } from './commands.js';
 export type { RawReply } from './connection.js';
-export type { InfoSections, LeafEntry, Page, TreeRoot } from './replies.js';
+export type { ChildCount, InfoSections, LeafEntry, Page, TreeRoot } from './replies.js';
 export { exponentialBackoff, noRetry } from './backoff.js';
 export type { ExponentialBackoffOptions, RetryStrategy } from './backoff.js';
 export {
