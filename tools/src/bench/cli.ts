@@ -18,6 +18,7 @@ export const USAGE = `Usage: bench <subcommand> [options]
   replication  replication benchmarks
   storage      Store.set throughput per storage engine (memory, lmdb, redis)
   recovery     restart time and memory of an lmdb node with 1M keys
+  anti-entropy SYNC between two built nodes: round trips, bytes, time (issue 17's table)
   profile      hot spots of a node --cpu-prof profile (bench profile FILE [--top N])
 
 Run \`bench <subcommand> --help\` for its options.
@@ -68,6 +69,8 @@ export async function runCli(argv: readonly string[], dir: URL = new URL('.', im
       return (await import('./storage.js')).benchStorage(rest);
     case 'recovery':
       return (await import('./recovery.js')).benchRecovery(rest);
+    case 'anti-entropy':
+      return (await import('./anti-entropy.js')).benchAntiEntropy(rest);
     default:
       throw new BenchError(BenchErrorCode.UNKNOWN_SUBCOMMAND, `Unknown subcommand '${sub}'.\n\n${USAGE}`);
   }
