@@ -10,6 +10,8 @@
  * `npx nx bench tools -- anti-entropy [--big] [--latency-ms 20] [--skip-latency]`
  *   --big           adds the 1M-key cases (empty node joining 1M keys, then identical 1M replicas)
  *   --latency-ms n  the delay added per direction by the e2e fault proxy (default 20)
+ *   --skip-latency  no delayed runs
+ *   --sweep         instead: the small-subtree threshold and hash width measured in-process (anti-entropy-sweep.ts)
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -177,6 +179,10 @@ async function shared(a: Node, b: Node, n: number): Promise<void> {
 }
 
 export async function benchAntiEntropy(argv: string[]): Promise<string> {
+  if (argv.includes('--sweep')) {
+    const { sweepAntiEntropy } = await import('./anti-entropy-sweep.js');
+    return (await sweepAntiEntropy(200_000, 1000)) + '\n' + (await sweepAntiEntropy(20_000, 1000));
+  }
   const big = argv.includes('--big');
   const skipLatency = argv.includes('--skip-latency');
   const at = argv.indexOf('--latency-ms');
