@@ -264,6 +264,10 @@ describe('runSession, peer protocol 2', () => {
     await ae.syncNow('127.0.0.1:1');
     a.merge('y', version('2', BASE_TS, 'a'));
     await ae.syncNow('127.0.0.1:1');
+    // The last session per peer, as a status page reads it.
+    expect(ae.stats().peers).toEqual([
+      expect.objectContaining({ address: '127.0.0.1:1', ok: true, keysRepaired: 1, roundTrips: expect.any(Number) as number }),
+    ]);
     await ae.stop();
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/peer 127\.0\.0\.1:1 speaks peer protocol 1 only .*upgrade it/);
