@@ -266,7 +266,7 @@ describe('runSession, peer protocol 2', () => {
     await ae.syncNow('127.0.0.1:1');
     // The last session per peer, as a status page reads it.
     expect(ae.stats().peers).toEqual([
-      expect.objectContaining({ address: '127.0.0.1:1', ok: true, keysRepaired: 1, roundTrips: expect.any(Number) as number }),
+      expect.objectContaining({ address: '127.0.0.1:1', ok: true, keysRepaired: 1, roundTrips: expect.any(Number) }),
     ]);
     await ae.stop();
     expect(warnings).toHaveLength(1);
