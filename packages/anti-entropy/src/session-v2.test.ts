@@ -149,6 +149,21 @@ describe('runSession, peer protocol 2', () => {
     expect(a.tree.rootHex()).toBe(b.tree.rootHex());
   });
 
+  it('pushes in rounds of at most window × frameRecords versions', async () => {
+    const a = makeStore('a');
+    const b = makeStore('b');
+    for (let i = 0; i < 1000; i++) a.merge(keyName(i), version(`v${i}`, BASE_TS + i, 'a'));
+    let calls = 0;
+    const inner = storePeer(b);
+    const p2 = inner.protocol2 as NonNullable<Peer['protocol2']>;
+    const peer: Peer = { ...inner, protocol2: { ...p2, putMany: (v) => ((calls += 1), p2.putMany(v)) } };
+    const report = await runSession(a, peer, { frameRecords: 100, window: 2 });
+    expect(report.pushed).toBe(1000);
+    expect(calls).toBe(5);
+    expect(report.roundTrips).toBe(1 + 5);
+    expect(a.tree.rootHex()).toBe(b.tree.rootHex());
+  });
+
   it('switches to bulk when almost every bucket differs', async () => {
     const a = makeStore('a');
     const b = makeStore('b');

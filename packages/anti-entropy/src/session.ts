@@ -20,7 +20,8 @@
  *    and push. A record of a streamed subtree is compared with the local
  *    version right when it arrives, with no await in between, and merged
  *    through LWW. Tombstones travel like values: nothing is resurrected.
- * 5. Push round: PUTVS lines pipelined, then HASH for the confirmation.
+ * 5. Push round: PUTVS lines pipelined, then HASH for the confirmation (past
+ *    `window` × `frameRecords` versions, one more round per such batch).
  * 6. Full-width confirmation: the local root and the peer's last root must be
  *    equal. If they are not, and nothing was skipped, a truncated hash may
  *    have collided: one more pass runs with full-width hashes.
@@ -183,13 +184,19 @@ async function pass2(
     }
   }
 
-  if (toPush.length > 0) {
-    const [, root] = await Promise.all([p2.putMany(toPush), peer.root()]);
+  // Pushes in rounds of at most `window` frames of records (the same flow control as RECORDS);
+  // the confirming HASH rides with the last one.
+  const perRound = window * frameRecords;
+  for (let i = 0; i < toPush.length; i += perRound) {
+    const chunk = toPush.slice(i, i + perRound);
+    const last = i + perRound >= toPush.length;
+    const [, root] = await Promise.all([p2.putMany(chunk), last ? peer.root() : Promise.resolve(undefined)]);
     t.roundTrips += 1;
-    t.pushed += toPush.length;
-    remoteRoot = root;
+    t.pushed += chunk.length;
+    if (root !== undefined) remoteRoot = root;
     checkAbort();
-  } else if (remoteRoot === undefined) {
+  }
+  if (remoteRoot === undefined) {
     remoteRoot = await peer.root();
     t.roundTrips += 1;
   }
