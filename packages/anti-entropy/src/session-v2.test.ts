@@ -4,7 +4,7 @@ import { DEFAULT_SHAPE, makeShape } from '@merklekv/merkle';
 import { HybridClock, Store } from '@merklekv/storage';
 import type { VersionedRecord } from '@merklekv/storage';
 import { AntiEntropy } from './anti-entropy.js';
-import { runSession } from './session.js';
+import { frameUp, runSession } from './session.js';
 import type { SessionOptions } from './session-options.js';
 import { storePeer } from './store-peer.js';
 import type { Peer } from './peer.js';
@@ -287,6 +287,20 @@ describe('runSession, peer protocol 2', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/peer 127\.0\.0\.1:1 speaks peer protocol 1 only .*upgrade it/);
     expect(b.get('y')).toBe('2');
+  });
+
+  it('frames a large subtree by splitting it evenly, and groups small ones up to the frame size', () => {
+    const big = frameUp([{ path: [], localCount: 0, remoteCount: 1_000_000 }], 16_384, DEFAULT_SHAPE);
+    expect(big).toHaveLength(64); // 256 level-2 subtrees of ~3,906 records, 4 per frame
+    expect(big.every((f) => f.length === 4 && f.every((p) => p.length === 2))).toBe(true);
+    const small = frameUp(
+      Array.from({ length: 10 }, (_, i) => ({ path: [i], localCount: 1, remoteCount: 30 })),
+      100,
+      DEFAULT_SHAPE,
+    );
+    expect(small.map((f) => f.length)).toEqual([3, 3, 3, 1]);
+    // A bucket is never split further, however large.
+    expect(frameUp([{ path: [1, 2, 3, 4], localCount: 0, remoteCount: 500 }], 10, DEFAULT_SHAPE)).toEqual([[[1, 2, 3, 4]]]);
   });
 
   it('refuses to compare trees of different shapes', async () => {
