@@ -10,7 +10,7 @@ export interface SessionOptions {
   readonly now?: () => number;
   /** The highest peer protocol to use (1 forces the old walk). @default 2 */
   readonly maxProtocol?: 1 | 2;
-  /** Protocol 2: bytes of each child hash and entry digest on the wire (1..16). @default 4 */
+  /** Protocol 2: bytes of each child hash and entry digest on the wire (1..16). @default 3 */
   readonly hashWidth?: number;
   /** Protocol 2: a node with at most this many keys on the peer is answered with entries, not children. @default 16 */
   readonly smallThreshold?: number;

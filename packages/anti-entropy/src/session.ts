@@ -102,7 +102,7 @@ export async function runSession(store: SessionStore, peer: Peer, opts: SessionO
   }
 
   const shape = store.tree.shape;
-  let width = opts.hashWidth ?? 4;
+  let width = opts.hashWidth ?? 3;
   let roots = { local: mine, remote: theirs };
   let mode: 'tree' | 'bulk' = 'tree';
   for (let pass = 0; ; pass += 1) {

@@ -48,7 +48,7 @@ export interface RecordPath {
 
 /** Options of {@link reconcile}. */
 export interface ReconcileOptions {
-  /** Bytes of each child hash and entry digest asked of the remote side (1..16). @default 4 */
+  /** Bytes of each child hash and entry digest asked of the remote side (1..16). @default 3 (docs/BENCHMARKS.md: the collision arithmetic) */
   readonly width?: number;
   /** A node with at most this many keys on the remote side is answered with entries. @default 16 */
   readonly smallThreshold?: number;
@@ -96,7 +96,7 @@ export async function reconcile(
   roots: { readonly local: RootReply; readonly remote: RootReply },
   options: ReconcileOptions = {},
 ): Promise<ReconcileResult> {
-  const width = checkWidth(options.width ?? 4);
+  const width = checkWidth(options.width ?? 3);
   const threshold = options.smallThreshold ?? 16;
   const bulkFraction = options.bulkFraction ?? 0.75;
   const bulkMinNodes = options.bulkMinNodes ?? 1024;
