@@ -1,7 +1,7 @@
 export { AntiEntropyError, AntiEntropyErrorCode } from './errors.js';
 export { parsePeerAddress, formatPeerAddress } from './address.js';
 export type { PeerAddress } from './address.js';
-export type { Peer, PeerProtocol2, SyncReport } from './peer.js';
+export type { Peer, PeerProtocol2, SyncReport, VersionStamp } from './peer.js';
 export { runSession, decide, frameUp } from './session.js';
 export type { SessionOptions, SessionStore } from './session.js';
 export { storePeer } from './store-peer.js';

@@ -20,8 +20,11 @@ export interface Peer extends RemoteTree {
   readonly protocol2?: PeerProtocol2;
 }
 
+/** A version without its value: enough to tell which side's version wins, in most cases. */
+export type VersionStamp = Pick<VersionedRecord, 'ts' | 'node' | 'deleted'>;
+
 /**
- * Peer protocol 2 (PEERV, TREES, ENTRIES, RECORDS, PUTVS): each call may cover
+ * Peer protocol 2 (PEERV, TREES, ENTRIES, RECORDS, STAMPS, PUTVS): each call may cover
  * many tree nodes and is one request (or several pipelined ones) on the wire.
  */
 export interface PeerProtocol2 {
@@ -33,6 +36,8 @@ export interface PeerProtocol2 {
   entries(paths: readonly TreePath[], width: number): Promise<LeafEntry[]>;
   /** Every record (tombstones included) under the paths. */
   records(paths: readonly TreePath[]): Promise<Array<[string, VersionedRecord]>>;
+  /** Every record's version without its value (ts, node, deleted) under the paths. */
+  stamps(paths: readonly TreePath[]): Promise<Array<[string, VersionStamp]>>;
   /** Merges the versions on the peer through LWW, in as few requests as the line limit allows. */
   putMany(versions: ReadonlyArray<readonly [string, VersionedRecord]>): Promise<void>;
 }

@@ -178,6 +178,53 @@ describe('runSession, peer protocol 2', () => {
     expect(a.tree.rootHex()).toBe(b.tree.rootHex());
   });
 
+  it('moves each winning version once when both sides hold different versions of every key, whichever side wins', async () => {
+    for (const localWins of [true, false]) {
+      const a = makeStore('a');
+      const b = makeStore('b');
+      for (let i = 0; i < 20_000; i++) {
+        const k = `k${String(i).padStart(10, '0')}`;
+        a.merge(k, version(`a${i}`.padEnd(32, 'x'), BASE_TS + 2 * i + (localWins ? 1 : 0), 'node-a'));
+        b.merge(k, version(`b${i}`.padEnd(32, 'x'), BASE_TS + 2 * i + (localWins ? 0 : 1), 'node-b'));
+      }
+      const records = [...b.versions()].reduce((n, [k, v]) => n + `${k} ${v.ts} ${v.node} 0 ${v.value}\r\n`.length, 0);
+
+      const report = await runSession(a, storePeer(b));
+
+      expect(report).toMatchObject({ mode: 'bulk', pulled: localWins ? 0 : 20_000, pushed: localWins ? 20_000 : 0, confirmed: true });
+      expect(report.bytes).toBeLessThan(records * 1.75);
+      expect(report.roundTrips).toBeLessThanOrEqual(BOUND);
+      expect(a.tree.rootHex()).toBe(b.tree.rootHex());
+    }
+  });
+
+  it('does not overwrite a key written locally while its stamp was being compared (bulk path)', async () => {
+    const a = makeStore('a');
+    const b = makeStore('b');
+    // Every key differs; the peer's version wins for the even ones, the local one for the odd ones.
+    for (let i = 0; i < 20_000; i++) {
+      a.merge(keyName(i), version(`a${i}`, BASE_TS + 2 * i + (i % 2), 'a'));
+      b.merge(keyName(i), version(`b${i}`, BASE_TS + 2 * i + 1 - (i % 2), 'b'));
+    }
+    const inner = storePeer(b);
+    const peer: Peer = {
+      ...inner,
+      getVersions: (keys) => {
+        // An MQTT update of one of the keys to pull lands between the stamps and the read.
+        a.merge(keyName(4), version('mqtt', BASE_TS + 9_999_999, 'c'));
+        return inner.getVersions(keys);
+      },
+    };
+
+    const report = await runSession(a, peer);
+
+    expect(report).toMatchObject({ mode: 'bulk', skipped: 1, pulled: 9_999, pushed: 10_000 });
+    expect(a.get(keyName(4))).toBe('mqtt');
+    expect(b.get(keyName(4))).toBe('b4');
+    expect(a.get(keyName(6))).toBe('b6');
+    expect(b.get(keyName(7))).toBe('a7');
+  });
+
   it('lets a delete beat an older value, in both directions and on both paths, and never resurrects it', async () => {
     for (const path of ['tree', 'bulk'] as const) {
       const a = makeStore('a');

@@ -9,7 +9,11 @@
  *    differing node of a level in one batch; counts beside truncated hashes;
  *    small subtrees answered with (key, digest) entries; one-sided subtrees,
  *    an empty or far-behind replica, or a level that differs almost everywhere
- *    become whole subtrees to exchange as records (bulk catch-up).
+ *    become whole subtrees to exchange as records (bulk catch-up). A subtree
+ *    both sides hold is compared by STAMPS (versions without values) first,
+ *    so that each winning version travels once: GETV for the keys newer on
+ *    the peer (or RECORDS when that is nearly all of a frame), PUTVS for the
+ *    rest.
  * 3. Fetch round(s): GETV for the differing keys and RECORDS for the subtrees,
  *    pipelined; RECORDS in frames of about `frameRecords` records, at most
  *    `window` frames in flight (the flow control: the next frames are asked
@@ -34,7 +38,7 @@ import type { LeafEntry, RecordPath, RemoteTree, RootReply, SummaryTree, TreePat
 import type { Store, VersionedRecord } from '@merklekv/storage';
 import { AntiEntropyError } from './errors.js';
 import { decide, positive, runLegacySession } from './legacy-session.js';
-import type { Peer, PeerProtocol2, SyncReport } from './peer.js';
+import type { Peer, PeerProtocol2, SyncReport, VersionStamp } from './peer.js';
 import type { SessionOptions } from './session-options.js';
 
 export { decide } from './legacy-session.js';
@@ -150,20 +154,27 @@ async function pass2(
   for (const key of keys) baseline.set(key, seen.has(key) ? seen.get(key) : digestHex(store, key));
 
   const toPush: Array<[string, VersionedRecord]> = [];
-  const frames = frameUp(found.recordPaths.filter((p) => p.remoteCount > 0), frameRecords, shape);
+  // A subtree the local side (nearly) lacks is streamed as records; one both sides
+  // hold (the bulk frontier of a level that differs almost everywhere) as stamps
+  // first, so that only the winning versions travel, once.
+  const fetched = found.recordPaths.filter((p) => p.remoteCount > 0);
+  const jobs: Array<{ readonly stamps: boolean; readonly frame: TreePath[] }> = [
+    ...frameUp(fetched.filter((p) => p.localCount * 4 <= p.remoteCount), frameRecords, shape).map((frame) => ({ stamps: false, frame })),
+    ...frameUp(fetched.filter((p) => p.localCount * 4 > p.remoteCount), frameRecords, shape).map((frame) => ({ stamps: true, frame })),
+  ];
   const pushOnly = found.recordPaths.filter((p) => p.remoteCount === 0);
   let remoteRoot: RootReply | undefined;
-  const batches: string[][] = [];
-  for (let i = 0; i < keys.length; i += readBatch) batches.push(keys.slice(i, i + readBatch));
+  const pulls: string[] = [];
+  const refetch: TreePath[][] = [];
 
-  for (let start = 0; start === 0 || start < frames.length; start += window) {
-    const slice = frames.slice(start, start + window);
-    const last = start + window >= frames.length;
-    const wantGetv = start === 0 && batches.length > 0;
+  for (let start = 0; start === 0 || start < jobs.length; start += window) {
+    const slice = jobs.slice(start, start + window);
+    const last = start + window >= jobs.length;
+    const wantGetv = start === 0 && keys.length > 0;
     if (!wantGetv && slice.length === 0) break;
-    const [versions, recordLists, root] = await Promise.all([
-      wantGetv ? Promise.all(batches.map((b) => peer.getVersions(b))) : Promise.resolve([]),
-      Promise.all(slice.map((frame) => p2.records(frame))),
+    const [versions, replies, root] = await Promise.all([
+      wantGetv ? readVersions(peer, keys, readBatch) : Promise.resolve(new Map<string, VersionedRecord>()),
+      Promise.all(slice.map((job) => (job.stamps ? p2.stamps(job.frame) : p2.records(job.frame)))),
       last ? peer.root() : Promise.resolve(undefined),
     ]);
     t.roundTrips += 1;
@@ -171,8 +182,44 @@ async function pass2(
     checkAbort();
     // From here to the end of the loop body nothing awaits: every local read,
     // check and merge sees one consistent local state.
-    if (wantGetv) confirmKeys(store, keys, baseline, mergeMaps(versions), toPush, t);
-    slice.forEach((frame, f) => applyRecords(store, frame, recordLists[f] ?? [], toPush, t));
+    if (wantGetv) confirmKeys(store, keys, baseline, versions, toPush, t);
+    slice.forEach((job, f) => {
+      const reply = replies[f] ?? [];
+      if (!job.stamps) {
+        applyRecords(store, job.frame, reply as Array<[string, VersionedRecord]>, toPush, t);
+        return;
+      }
+      const seen = compareStampFrame(store, job.frame, reply);
+      // Naming the keys to read costs ~12 bytes each beside their ~72-byte records: when
+      // nearly every stamp of the frame is newer on the peer, its records are cheaper whole.
+      if (seen.pulls.length > STREAM_SHARE * reply.length) {
+        refetch.push(job.frame);
+        return;
+      }
+      t.differing += seen.pulls.length + seen.pushes.length;
+      toPush.push(...seen.pushes);
+      for (const key of seen.pulls) {
+        pulls.push(key);
+        baseline.set(key, digestHex(store, key));
+      }
+    });
+  }
+  // The versions the stamps showed newer on the peer, read (GETV, confirmed and merged like any
+  // differing key) or, for frames that are nearly all newer there, streamed whole.
+  for (let start = 0; start === 0 || start < refetch.length; start += window) {
+    const slice = refetch.slice(start, start + window);
+    const wantGetv = start === 0 && pulls.length > 0;
+    if (!wantGetv && slice.length === 0) break;
+    const [versions, replies, root] = await Promise.all([
+      wantGetv ? readVersions(peer, pulls, readBatch) : Promise.resolve(new Map<string, VersionedRecord>()),
+      Promise.all(slice.map((frame) => p2.records(frame))),
+      start + window >= refetch.length ? peer.root() : Promise.resolve(undefined),
+    ]);
+    t.roundTrips += 1;
+    if (root !== undefined) remoteRoot = root;
+    checkAbort();
+    if (wantGetv) confirmKeys(store, pulls, baseline, versions, toPush, t);
+    slice.forEach((frame, f) => applyRecords(store, frame, replies[f] ?? [], toPush, t));
   }
   for (const { path } of pushOnly) {
     for (const key of subtreeKeys(store.tree, path)) {
@@ -256,6 +303,56 @@ function applyRecords(
       }
     }
   }
+}
+
+/** Above this share of a stamps frame newer on the peer, the frame's records are streamed whole. */
+const STREAM_SHARE = 0.85;
+
+/**
+ * Compares a frame of the peer's stamps with the local records under its paths: the keys the
+ * peer holds newer (to read), and the local versions that are newer or held only locally (to push).
+ */
+function compareStampFrame(
+  store: SessionStore,
+  frame: readonly TreePath[],
+  stamps: ReadonlyArray<readonly [string, VersionStamp]>,
+): { pulls: string[]; pushes: Array<[string, VersionedRecord]> } {
+  const theirs = new Set<string>();
+  const pulls: string[] = [];
+  const pushes: Array<[string, VersionedRecord]> = [];
+  for (const [key, stamp] of stamps) {
+    theirs.add(key);
+    const mine = store.getVersion(key);
+    const order = mine === undefined ? 1 : compareStamps(stamp, mine);
+    if (order > 0) pulls.push(key);
+    else if (order < 0 && mine !== undefined) pushes.push([key, mine]);
+  }
+  for (const path of frame) {
+    for (const key of subtreeKeys(store.tree, path)) {
+      if (theirs.has(key)) continue;
+      const mine = store.getVersion(key);
+      if (mine !== undefined) pushes.push([key, mine]);
+    }
+  }
+  return { pulls, pushes };
+}
+
+/**
+ * The LWW order of two versions by their stamps (ts, then node id, then tombstone over value):
+ * > 0 when `a` wins. 0 means the same stamp, which a node never gives two different writes.
+ */
+export function compareStamps(a: VersionStamp, b: VersionStamp): number {
+  if (a.ts !== b.ts) return a.ts > b.ts ? 1 : -1;
+  if (a.node !== b.node) return a.node > b.node ? 1 : -1;
+  if (a.deleted !== b.deleted) return a.deleted ? 1 : -1;
+  return 0;
+}
+
+/** GETV for `keys` in pipelined batches of `batch`, as one map. */
+async function readVersions(peer: Peer, keys: readonly string[], batch: number): Promise<Map<string, VersionedRecord>> {
+  const batches: string[][] = [];
+  for (let i = 0; i < keys.length; i += batch) batches.push(keys.slice(i, i + batch));
+  return mergeMaps(await Promise.all(batches.map((b) => peer.getVersions(b))));
 }
 
 /**

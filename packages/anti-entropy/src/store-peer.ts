@@ -1,7 +1,7 @@
 import { childSummaries, subtreeEntries, subtreeKeys } from '@merklekv/merkle';
 import type { LeafEntry, TreePath } from '@merklekv/merkle';
 import type { Store, VersionedRecord } from '@merklekv/storage';
-import type { Peer, PeerProtocol2 } from './peer.js';
+import type { Peer, PeerProtocol2, VersionStamp } from './peer.js';
 
 /** The part of a Store that {@link storePeer} serves. */
 export type PeerStore = Pick<Store, 'remoteTree' | 'getVersion' | 'merge' | 'tree' | 'digestOf'>;
@@ -56,6 +56,17 @@ export function storePeer(store: PeerStore, opts: StorePeerOptions = {}): Peer {
         }
       }
       count(`RECORDS ${paths.map(pathText).join(' ')}`, ...out.map(([k, v]) => versionLine(k, v)), 'END');
+      return out;
+    },
+    async stamps(paths) {
+      const out: Array<[string, VersionStamp]> = [];
+      for (const p of paths) {
+        for (const key of subtreeKeys(store.tree, p)) {
+          const v = store.getVersion(key);
+          if (v !== undefined) out.push([key, { ts: v.ts, node: v.node, deleted: v.deleted }]);
+        }
+      }
+      count(`STAMPS ${paths.map(pathText).join(' ')}`, ...out.map(([k, v]) => `${k} ${v.ts} ${v.node} ${v.deleted ? 1 : 0}`), 'END');
       return out;
     },
     async putMany(versions) {

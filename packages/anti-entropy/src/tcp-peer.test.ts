@@ -107,6 +107,17 @@ class FakeClient2 extends FakeClient {
     );
   }
 
+  stamps(paths: readonly TreePath[]) {
+    return this.trackPublic(`STAMPS ${paths.length}`, () =>
+      paths.flatMap((p) =>
+        subtreeKeys(this.node.tree, p).map((key) => {
+          const { ts, node, deleted } = this.node.getVersion(key) as ReturnType<typeof version>;
+          return { key, ts, node, deleted };
+        }),
+      ),
+    );
+  }
+
   putvs(versions: readonly WireVersionLike[]) {
     return this.trackPublic(`PUTVS ${versions.length}`, () => {
       let applied = 0;

@@ -4,7 +4,7 @@ import type { ChildSummary, LeafEntry, TreePath } from '@merklekv/merkle';
 import type { VersionedRecord } from '@merklekv/storage';
 import { parsePeerAddress } from './address.js';
 import { AntiEntropyError } from './errors.js';
-import type { Peer, PeerProtocol2 } from './peer.js';
+import type { Peer, PeerProtocol2, VersionStamp } from './peer.js';
 
 /** A version as GETV returns it and PUTV takes it (the protocol's `WireVersion`). */
 export interface WireVersionLike {
@@ -30,6 +30,7 @@ export interface TreeClient {
   trees?(width: number, paths: readonly TreePath[]): Promise<ChildSummary[][]>;
   entries?(width: number, paths: readonly TreePath[]): Promise<LeafEntry[]>;
   records?(paths: readonly TreePath[]): Promise<WireVersionLike[]>;
+  stamps?(paths: readonly TreePath[]): Promise<Array<Omit<WireVersionLike, 'value'>>>;
   putvs?(versions: readonly WireVersionLike[]): Promise<{ applied: number; stale: number }>;
 }
 
@@ -152,7 +153,7 @@ export function connectTcpPeer(address: string, opts: TcpPeerOptions = {}): Peer
 /** Paths per TREES or ENTRIES request line; the lines of one batch are pipelined. */
 const PATHS_PER_LINE = 512;
 
-type Protocol2Client = TreeClient & Required<Pick<TreeClient, 'peerv' | 'trees' | 'entries' | 'records' | 'putvs'>>;
+type Protocol2Client = TreeClient & Required<Pick<TreeClient, 'peerv' | 'trees' | 'entries' | 'records' | 'stamps' | 'putvs'>>;
 
 function hasProtocol2(client: TreeClient): client is Protocol2Client {
   return (
@@ -160,6 +161,7 @@ function hasProtocol2(client: TreeClient): client is Protocol2Client {
     client.trees !== undefined &&
     client.entries !== undefined &&
     client.records !== undefined &&
+    client.stamps !== undefined &&
     client.putvs !== undefined
   );
 }
@@ -187,6 +189,10 @@ function protocol2(client: Protocol2Client, pushLineBytes: number): PeerProtocol
     async records(paths) {
       const versions = await client.records(paths);
       return versions.map((v): [string, VersionedRecord] => [v.key, { value: v.value, ts: v.ts, node: v.node, deleted: v.deleted }]);
+    },
+    async stamps(paths) {
+      const stamps = await client.stamps(paths);
+      return stamps.map((s): [string, VersionStamp] => [s.key, { ts: s.ts, node: s.node, deleted: s.deleted }]);
     },
     async putMany(versions) {
       const lines: WireVersionLike[][] = [];

@@ -4,7 +4,7 @@
  * issue many at once and the replies are matched in order.
  */
 import type tls from 'node:tls';
-import type { Command, TreePath, WireVersion } from '@merklekv/protocol';
+import type { Command, TreePath, WireStamp, WireVersion } from '@merklekv/protocol';
 import { authHandshake } from './auth.js';
 import { exponentialBackoff } from './backoff.js';
 import type { RetryStrategy } from './backoff.js';
@@ -271,6 +271,11 @@ export class MerkleKVClient {
   /** Peer protocol 2: every record (tombstones included) under `paths`, in bucket order (`RECORDS`). */
   records(paths: readonly TreePath[]): Promise<WireVersion[]> {
     return this.call(() => specs.records(paths));
+  }
+
+  /** Peer protocol 2: every record's version without its value (`key ts node deleted`) under `paths` (`STAMPS`). */
+  stamps(paths: readonly TreePath[]): Promise<WireStamp[]> {
+    return this.call(() => specs.stamps(paths));
   }
 
   /** Peer protocol 2: merges many versions through last-writer-wins in one request (`PUTVS`). */

@@ -26,6 +26,7 @@ import {
   parsePeerv,
   parsePutvs,
   parseRecords,
+  parseStamps,
   parseTrees,
 } from './replies.js';
 import type { ChildCount, InfoSections, LeafEntry, Page, TreeRoot } from './replies.js';
@@ -99,5 +100,6 @@ export const specs = {
   trees: (width: number, paths: readonly TreePath[]): CommandSpec<ChildCount[][]> => spec({ type: 'TREES', width, paths }, parseTrees),
   entries: (width: number, paths: readonly TreePath[]) => spec({ type: 'ENTRIES', width, paths }, parseEntries),
   records: (paths: readonly TreePath[]) => spec({ type: 'RECORDS', paths }, parseRecords),
+  stamps: (paths: readonly TreePath[]) => spec({ type: 'STAMPS', paths }, parseStamps),
   putvs: (versions: readonly WireVersion[]) => spec({ type: 'PUTVS', versions }, parsePutvs),
 } as const;

@@ -22,4 +22,4 @@ export {
   UnexpectedReplyError,
 } from './errors.js';
 export type { ClientErrorCode } from './errors.js';
-export type { TreePath, WireVersion, Command } from '@merklekv/protocol';
+export type { TreePath, WireStamp, WireVersion, Command } from '@merklekv/protocol';

@@ -13,6 +13,7 @@ import {
   parsePutvs,
   parseRecords,
   parseScanPage,
+  parseStamps,
   parseStats,
   parseTrees,
   parseValue,
@@ -84,6 +85,8 @@ describe('peer protocol 2 reply parsers', () => {
       { key: 'gone', ts: 18, node: 'node-b', deleted: true, value: '' },
     ]);
     expect(parsePutvs('OK applied=3 stale=1')).toEqual({ applied: 3, stale: 1 });
+    expect(parseStamps(['k:1 17 node-a 0', 'END'])).toEqual([{ key: 'k:1', ts: 17, node: 'node-a', deleted: false }]);
+    expect(() => parseStamps(['k:1 17', 'END'])).toThrow(UnexpectedReplyError);
   });
 
   it('rejects replies of the wrong shape', () => {

@@ -3,8 +3,8 @@
  * including its `END` line) in, a typed result out. Pure; a reply of the wrong
  * shape throws `UnexpectedReplyError`.
  */
-import { decodeGetvLine, decodeValue, decodeVersionLine, parseEndLine, parseTreesLine } from '@merklekv/protocol';
-import type { WireVersion } from '@merklekv/protocol';
+import { decodeGetvLine, decodeStamp, decodeValue, decodeVersionLine, parseEndLine, parseTreesLine } from '@merklekv/protocol';
+import type { WireStamp, WireVersion } from '@merklekv/protocol';
 import type { RawReply } from './connection.js';
 import { UnexpectedReplyError } from './errors.js';
 
@@ -223,6 +223,17 @@ export function parseEntries(reply: RawReply): LeafEntry[] {
 /** `RECORDS`: version lines `key ts node deleted value`. */
 export function parseRecords(reply: RawReply): WireVersion[] {
   return lines('RECORDS', reply).body.map((text) => decodeVersionLine(text));
+}
+
+/** `STAMPS`: lines `key ts node deleted`. */
+export function parseStamps(reply: RawReply): WireStamp[] {
+  return lines('STAMPS', reply).body.map((text) => {
+    try {
+      return decodeStamp(text);
+    } catch {
+      throw new UnexpectedReplyError('STAMPS', text);
+    }
+  });
 }
 
 /** `PUTVS`: `OK applied=a stale=s`. */

@@ -53,6 +53,7 @@ export type Command =
   | { readonly type: 'TREES'; readonly width: number; readonly paths: readonly TreePath[] }
   | { readonly type: 'ENTRIES'; readonly width: number; readonly paths: readonly TreePath[] }
   | { readonly type: 'RECORDS'; readonly paths: readonly TreePath[] }
+  | { readonly type: 'STAMPS'; readonly paths: readonly TreePath[] }
   | { readonly type: 'PUTVS'; readonly versions: readonly WireVersion[] }
   // connection authentication (docs/PROTOCOL.md "Authentication")
   | { readonly type: 'AUTH'; readonly user?: string; readonly password: string };

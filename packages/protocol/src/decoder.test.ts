@@ -45,6 +45,7 @@ const CORPUS = [
   'TREES 4 - 3.15',
   'ENTRIES 4 3.15.0.7',
   'RECORDS 3 4.1',
+  'STAMPS - 2',
   'PUTVS k 1740000000000001 node-a 0 "a b" gone 1740000000000002 node-b 1 ""',
   'FOO bar',
   'SET k',

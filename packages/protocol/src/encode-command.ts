@@ -91,6 +91,7 @@ function body(cmd: Command): string {
     case 'TREES':
     case 'ENTRIES':
     case 'RECORDS':
+    case 'STAMPS':
     case 'PUTVS':
       return encodePeerSync(cmd);
     case 'AUTH':

@@ -197,6 +197,7 @@ const PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
   ['TREES', (line, at) => parsePeerSync('TREES', line, at)],
   ['ENTRIES', (line, at) => parsePeerSync('ENTRIES', line, at)],
   ['RECORDS', (line, at) => parsePeerSync('RECORDS', line, at)],
+  ['STAMPS', (line, at) => parsePeerSync('STAMPS', line, at)],
   ['PUTVS', (line, at) => parsePeerSync('PUTVS', line, at)],
 ]);
 

@@ -3,7 +3,7 @@ import type { Command, WireVersion } from './command.js';
 import { encodeCommand } from './encode-command.js';
 import { ProtocolError } from './errors.js';
 import { parseCommandLine } from './parse-command.js';
-import { formatChild, parseTreesLine } from './peer-sync.js';
+import { decodeStamp, encodeStamp, formatChild, parseTreesLine } from './peer-sync.js';
 
 const roundTrip = (cmd: Command): Command => parseCommandLine(encodeCommand(cmd).slice(0, -2));
 
@@ -14,6 +14,7 @@ describe('peer protocol 2 commands', () => {
       { type: 'TREES', width: 4, paths: [[], [3, 15]] },
       { type: 'ENTRIES', width: 16, paths: [[3, 15, 0, 7]] },
       { type: 'RECORDS', paths: [[], [1], [2, 3]] },
+      { type: 'STAMPS', paths: [[4, 5]] },
     ];
     for (const cmd of cmds) expect(roundTrip(cmd)).toEqual(cmd);
   });
@@ -40,6 +41,13 @@ describe('peer protocol 2 commands', () => {
     expect(() => parseCommandLine('ENTRIES 4 1..2')).toThrow(ProtocolError);
     expect(() => parseCommandLine('PUTVS k 1 n 2 x')).toThrow('PUTVS deleted flag must be 0 or 1');
     expect(() => parseCommandLine('PEERV 2 3')).toThrow('Too many arguments');
+  });
+
+  it('writes and reads STAMPS lines', () => {
+    const stamp = { key: 'user:1', ts: 1740000000000001, node: 'node-a', deleted: true };
+    expect(encodeStamp(stamp)).toBe('user:1 1740000000000001 node-a 1');
+    expect(decodeStamp(encodeStamp(stamp))).toEqual(stamp);
+    expect(() => decodeStamp('user:1 1 node-a 0 extra')).toThrow('STAMPS reply line must be key ts node deleted');
   });
 
   it('writes and reads TREES children: count:hash, or 0 when empty', () => {

@@ -8,6 +8,7 @@
  * - `TREES width path [path ...]` → one line per path, its children as `count:hash` (`0` when empty), then `END`
  * - `ENTRIES width path [path ...]` → `key digest` lines for every key under the paths, then `END`
  * - `RECORDS path [path ...]` → `key ts node deleted value` lines for every record under the paths, then `END`
+ * - `STAMPS path [path ...]` → `key ts node deleted` lines (no value) for every record under the paths, then `END`
  * - `PUTVS key ts node deleted value [...]` (values as tokens, quoted when needed) → `OK applied=a stale=s`
  */
 import type { Command, TreePath, WireVersion } from './command.js';
@@ -26,7 +27,7 @@ export const PEER_PROTOCOL_VERSION = 2;
 /** The widest hash or digest TREES and ENTRIES send, in bytes (the full 16). */
 export const MAX_HASH_WIDTH = 16;
 
-type PeerSyncCommand = Extract<Command, { type: 'PEERV' | 'TREES' | 'ENTRIES' | 'RECORDS' | 'PUTVS' }>;
+type PeerSyncCommand = Extract<Command, { type: 'PEERV' | 'TREES' | 'ENTRIES' | 'RECORDS' | 'STAMPS' | 'PUTVS' }>;
 
 function missing(type: string, needs: string): ProtocolError {
   return new ProtocolError('MISSING_ARGUMENTS', `Missing arguments: ${type} needs ${needs}`);
@@ -53,7 +54,7 @@ export function parsePeerSync(type: PeerSyncCommand['type'], line: string, at: n
     if (extra !== undefined) throw new ProtocolError('TOO_MANY_ARGUMENTS', `Too many arguments: usage is 'PEERV version', got extra '${show(extra)}'`);
     return { type, version: smallInt(version, 1, 1_000_000, 'PEERV version') };
   }
-  if (type === 'RECORDS') return { type, paths: paths(type, tokens) };
+  if (type === 'RECORDS' || type === 'STAMPS') return { type, paths: paths(type, tokens) };
   const [width, ...rest] = tokens;
   if (width === undefined) throw missing(type, 'a hash width in bytes and at least one path');
   return { type, width: smallInt(width, 1, MAX_HASH_WIDTH, `${type} width`), paths: paths(type, rest) };
@@ -69,8 +70,9 @@ export function encodePeerSync(cmd: PeerSyncCommand): string {
       if (cmd.paths.length === 0) throw missing(cmd.type, 'at least one path');
       return `${cmd.type} ${smallInt(String(cmd.width), 1, MAX_HASH_WIDTH, `${cmd.type} width`)} ${cmd.paths.map(formatTreePath).join(' ')}`;
     case 'RECORDS':
+    case 'STAMPS':
       if (cmd.paths.length === 0) throw missing(cmd.type, 'at least one path');
-      return `RECORDS ${cmd.paths.map(formatTreePath).join(' ')}`;
+      return `${cmd.type} ${cmd.paths.map(formatTreePath).join(' ')}`;
     case 'PUTVS':
       if (cmd.versions.length === 0) throw missing(cmd.type, 'at least one version');
       return `PUTVS ${cmd.versions.map(encodeVersionToken).join(' ')}`;
@@ -109,6 +111,31 @@ function readVersions(line: string, at: number): WireVersion[] {
   }
   if (versions.length === 0) throw missing('PUTVS', 'at least one version key ts node deleted value');
   return versions;
+}
+
+/** A version without its value, as a STAMPS reply line carries it. */
+export interface WireStamp {
+  readonly key: string;
+  readonly ts: number;
+  readonly node: string;
+  readonly deleted: boolean;
+}
+
+/** Writes a STAMPS reply line `key ts node deleted`. */
+export function encodeStamp(s: WireStamp): string {
+  return `${s.key} ${s.ts} ${s.node} ${s.deleted ? '1' : '0'}`;
+}
+
+/**
+ * Reads a STAMPS reply line.
+ * @throws ProtocolError if the line is malformed.
+ */
+export function decodeStamp(line: string): WireStamp {
+  const [key, tsText, node, deletedText, extra] = line.split(' ');
+  if (key === undefined || tsText === undefined || node === undefined || extra !== undefined || (deletedText !== '0' && deletedText !== '1')) {
+    throw new ProtocolError('INVALID_ARGUMENT', `STAMPS reply line must be key ts node deleted, got '${show(line)}'`);
+  }
+  return { key: checkKey(key, 'STAMPS key'), ts: parseTimestamp(tsText, 'STAMPS ts'), node: checkToken(node, 'STAMPS node id'), deleted: deletedText === '1' };
 }
 
 /** One child in a TREES reply line: `count:hash`, or `0` for an empty child. */

@@ -32,6 +32,7 @@ export const COMMAND_USAGE: Readonly<Record<CommandType, string>> = {
   TREES: 'TREES width path [path ...]',
   ENTRIES: 'ENTRIES width path [path ...]',
   RECORDS: 'RECORDS path [path ...]',
+  STAMPS: 'STAMPS path [path ...]',
   PUTVS: 'PUTVS key ts node deleted value [key ts node deleted value ...]',
   AUTH: 'AUTH [user] password',
 };

@@ -17,7 +17,7 @@ describe('peer protocol 2 on a node', () => {
     await Promise.all([a?.stop(), b?.stop()]);
   });
 
-  it('answers PEERV, TREES, ENTRIES, RECORDS and PUTVS', async () => {
+  it('answers PEERV, TREES, ENTRIES, RECORDS, STAMPS and PUTVS', async () => {
     const c = await LineClient.open(a.port);
     try {
       expect(await c.call('PEERV 2')).toBe('PEERV 2');
@@ -44,6 +44,12 @@ describe('peer protocol 2 on a node', () => {
       expect(records).toHaveLength(51);
       expect(records).toContainEqual(expect.stringMatching(/^key:7 \d+ node-a 1 ""$/));
       expect(records).toContainEqual(expect.stringMatching(/^key:3 \d+ node-a 0 value 3$/));
+
+      c.send('STAMPS -\r\n');
+      const stamps = await c.untilEnd();
+      expect(stamps).toHaveLength(51);
+      expect(stamps).toContainEqual(expect.stringMatching(/^key:7 \d+ node-a 1$/));
+      expect(stamps).toContainEqual(expect.stringMatching(/^key:3 \d+ node-a 0$/));
 
       expect(await c.call('PUTVS new:1 1 node-x 0 "a b" key:3 1 node-x 0 old')).toBe('OK applied=1 stale=1');
       expect(await c.call('GET new:1')).toBe('a b');

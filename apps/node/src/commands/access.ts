@@ -31,7 +31,7 @@ const NEEDS: Readonly<Record<CommandType, Need>> = {
   SET: 'write', DEL: 'write', INCR: 'write', DECR: 'write', APPEND: 'write', PREPEND: 'write', MSET: 'write',
   FLUSH: 'admin', SHUTDOWN: 'admin', BACKUP: 'admin',
   HASH: 'peer', TREE: 'peer', LEAF: 'peer', GETV: 'peer', PUTV: 'peer', SYNC: 'peer',
-  PEERV: 'peer', TREES: 'peer', ENTRIES: 'peer', RECORDS: 'peer', PUTVS: 'peer',
+  PEERV: 'peer', TREES: 'peer', ENTRIES: 'peer', RECORDS: 'peer', STAMPS: 'peer', PUTVS: 'peer',
 };
 
 /** Switched off altogether by `[security] admin_commands = false` (the open gate tests these two by name). */

@@ -5,7 +5,7 @@
  * per version, like PUTV).
  */
 import { childSummaries, subtreeEntries, subtreeKeys } from '@merklekv/merkle';
-import { encodeVersion, formatChild, PEER_PROTOCOL_VERSION } from '@merklekv/protocol';
+import { encodeStamp, encodeVersion, formatChild, PEER_PROTOCOL_VERSION } from '@merklekv/protocol';
 import type { TreePath } from '@merklekv/protocol';
 import { CRLF, type Handler } from './context.js';
 
@@ -39,6 +39,19 @@ export const records: Handler<'RECORDS'> = ({ paths }, { store }) => {
     for (const key of subtreeKeys(tree, path)) {
       const r = store.getVersion(key);
       if (r !== undefined) parts.push(encodeVersion({ key, ts: r.ts, node: r.node, deleted: r.deleted, value: r.value }));
+    }
+  }
+  parts.push('END');
+  return parts.join(CRLF) + CRLF;
+};
+
+export const stamps: Handler<'STAMPS'> = ({ paths }, { store }) => {
+  const tree = store.tree;
+  const parts: string[] = [];
+  for (const path of paths) {
+    for (const key of subtreeKeys(tree, path)) {
+      const r = store.getVersion(key);
+      if (r !== undefined) parts.push(encodeStamp({ key, ts: r.ts, node: r.node, deleted: r.deleted }));
     }
   }
   parts.push('END');
