@@ -31,7 +31,9 @@
  *    have collided: one more pass runs with full-width hashes.
  *
  * Round trips without concurrent writes: 1 (root) + at most depth + 1
- * (compare) + 1 (fetch, more only past `window` frames) + 1 (push).
+ * (compare) + 1 (fetch, more only past `window` frames; + 1 to read the
+ * winners found by STAMPS) + 1 (push, more only past `window` ×
+ * `frameRecords` versions).
  */
 import { FULL_HASH_BYTES, localSummaryTree, MerkleError, reconcile, subtreeKeys, toHex } from '@merklekv/merkle';
 import type { LeafEntry, RecordPath, RemoteTree, RootReply, SummaryTree, TreePath, TreeShape } from '@merklekv/merkle';
