@@ -84,6 +84,23 @@ describe('runSession, peer protocol 2', () => {
     );
   });
 
+  it('keeps the round-trip bound for any share of differing keys, up to all of them, on the tree and the bulk path (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 3000 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.array(fc.constantFrom(...KINDS), { minLength: 3000, maxLength: 3000 }),
+        fc.constantFrom<'auto' | 'bulk'>('auto', 'bulk'),
+        async (n, share, kinds, path) => {
+          const d = Math.round(share * n);
+          const changes: Array<[number, Kind]> = kinds.slice(0, d).map((kind, i) => [i, kind]);
+          await syncAndCheck(n, changes, { path });
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
+
   it('keeps the bound and finds exactly the differing keys on the tree path alone, any threshold or width (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
