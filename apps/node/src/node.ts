@@ -12,6 +12,7 @@ import { TcpServer } from './server/tcp-server.js';
 import { loadServerTls } from './server/tls.js';
 import { startBackupScheduler } from './storage/backup-scheduler.js';
 import { createEngine, storagePlan } from './storage/create-engine.js';
+import { startClusterStatus } from './status/cluster-status.js';
 import { backupRunner } from './storage/run-backup.js';
 
 /** A started node. */
@@ -89,6 +90,16 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
     replication: () => cluster.replicationStats(),
     antiEntropy: () => cluster.antiEntropyStats(),
   });
+  const status = startClusterStatus({
+    config: () => running,
+    store,
+    cluster,
+    metrics,
+    counters: ctx.counters,
+    // The configured port until the listener has its real one (bind_port = 0).
+    selfAddress: () => (address === undefined ? cluster.selfAddress : cluster.selfAddress.replace(/\d+$/, String(address.port))),
+    logger,
+  });
   const access = withAccess(createDispatcher(ctx, metrics.latency), config.security, logger.child({ component: 'security' }));
   const listener: TcpServer = new TcpServer({
     host: config.network.bind_address,
@@ -113,7 +124,8 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
   ]);
   sections.push(access.section);
   sections.push(...cluster.sections);
-  let address;
+  sections.push(status.section);
+  let address: { host: string; port: number } | undefined;
   let admin: AdminServer | undefined;
   try {
     if (config.admin.port !== undefined) {
@@ -124,6 +136,7 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
         ready: () => cluster.ready(),
         reload: () => reload(),
         logger,
+        status: status.routes,
       });
       const at = await admin.listen();
       logger.info({ address: at.host, port: at.port }, 'admin listening');
@@ -133,6 +146,7 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
     });
   } catch (err) {
     await admin?.close();
+    status.stop();
     await cluster.stop();
     backups.stop();
     await store.close();
@@ -148,6 +162,7 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
       logger.info({ reason }, 'shutting down');
       await listener.close();
       await admin?.close();
+      status.stop();
       await cluster.stop();
       backups.stop();
       await store.close();
