@@ -57,6 +57,8 @@ export class AntiEntropy {
   /** Per peer, the end of its chain of sessions (running or waiting). */
   private readonly locks = new Map<string, Promise<void>>();
   private readonly aborts = new Set<AbortController>();
+  /** Peers already reported as speaking peer protocol 1 only (logged once each). */
+  private readonly oldPeers = new Set<string>();
   private active = 0;
   private queuedRunning = 0;
   private timer: unknown;
@@ -182,6 +184,21 @@ export class AntiEntropy {
     return run;
   }
 
+  /** Logs once per peer that it only speaks peer protocol 1 (sessions with it fall back to the old walk). */
+  private noteProtocol(address: string, report: SyncReport): void {
+    if (report.protocol >= 2 || this.opts.session?.maxProtocol === 1) {
+      this.oldPeers.delete(address);
+      return;
+    }
+    if (this.oldPeers.has(address)) return;
+    this.oldPeers.add(address);
+    this.logger.warn(
+      { peer: address },
+      `anti-entropy: peer ${address} speaks peer protocol 1 only (it answered PEERV with Invalid command); ` +
+        'sessions with it use the old walk, one round trip per tree level batch of 16 nodes; upgrade it for protocol 2',
+    );
+  }
+
   private async session(address: string): Promise<SyncReport> {
     // A session that was waiting for its peer when stop() came never starts.
     if (this.stopped) throw new AntiEntropyError('STOPPED', `Anti-entropy is stopped; cannot sync with ${address}`);
@@ -195,6 +212,7 @@ export class AntiEntropy {
       this.recorder.succeeded(address, this.clock(), report);
       if (report.pulled > 0 || report.pushed > 0) this.logger.info({ peer: address, ...report }, 'anti-entropy session repaired keys');
       else this.logger.debug({ peer: address, ...report }, 'anti-entropy session done');
+      this.noteProtocol(address, report);
       return report;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -154,7 +154,7 @@ describe('every command against a real node', () => {
     try {
       await other.set('only-on-b', 'hello from b');
       const report = await client.sync(`127.0.0.1:${peer.port}`);
-      expect(report).toMatch(/^OK rounds=\d+ bytes=\d+ pulled=\d+ pushed=\d+ ms=\d+/);
+      expect(report).toMatch(/^OK round_trips=\d+ bytes=\d+ keys_pulled=\d+ keys_pushed=\d+ ms=\d+/);
       expect(await client.get('only-on-b')).toBe('hello from b');
       expect(await other.get('repaired')).toBe('from a peer');
     } finally {

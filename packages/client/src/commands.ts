@@ -24,8 +24,14 @@ import {
   parseString,
   parseTree,
   parseValue,
+  parseEntries,
+  parsePeerv,
+  parsePutvs,
+  parseRecords,
+  parseStamps,
+  parseTrees,
 } from './replies.js';
-import type { InfoSections, LeafEntry, Page, TreeRoot } from './replies.js';
+import type { ChildCount, InfoSections, LeafEntry, Page, TreeRoot } from './replies.js';
 
 /** A request ready to send, with the parser of its reply. */
 export interface CommandSpec<T> {
@@ -102,4 +108,10 @@ export const specs = {
   getv: (keys: readonly string[]) => spec({ type: 'GETV', keys }, parseGetv),
   putv: (version: WireVersion) => spec({ type: 'PUTV', version }, parsePutv),
   sync: (peer: string) => spec({ type: 'SYNC', peer }, parseString('SYNC')),
+  peerv: (version: number) => spec({ type: 'PEERV', version }, parsePeerv),
+  trees: (width: number, paths: readonly TreePath[]): CommandSpec<ChildCount[][]> => spec({ type: 'TREES', width, paths }, parseTrees),
+  entries: (width: number, paths: readonly TreePath[]) => spec({ type: 'ENTRIES', width, paths }, parseEntries),
+  records: (paths: readonly TreePath[]) => spec({ type: 'RECORDS', paths }, parseRecords),
+  stamps: (paths: readonly TreePath[]) => spec({ type: 'STAMPS', paths }, parseStamps),
+  putvs: (versions: readonly WireVersion[]) => spec({ type: 'PUTVS', versions }, parsePutvs),
 } as const;

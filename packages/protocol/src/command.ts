@@ -61,6 +61,13 @@ export type Command =
   | { readonly type: 'GETV'; readonly keys: readonly string[] }
   | { readonly type: 'PUTV'; readonly version: WireVersion }
   | { readonly type: 'SYNC'; readonly peer: string }
+  // peer protocol 2: batched anti-entropy (peer-sync.ts)
+  | { readonly type: 'PEERV'; readonly version: number }
+  | { readonly type: 'TREES'; readonly width: number; readonly paths: readonly TreePath[] }
+  | { readonly type: 'ENTRIES'; readonly width: number; readonly paths: readonly TreePath[] }
+  | { readonly type: 'RECORDS'; readonly paths: readonly TreePath[] }
+  | { readonly type: 'STAMPS'; readonly paths: readonly TreePath[] }
+  | { readonly type: 'PUTVS'; readonly versions: readonly WireVersion[] }
   // connection authentication (docs/PROTOCOL.md "Authentication")
   | { readonly type: 'AUTH'; readonly user?: string; readonly password: string };
 

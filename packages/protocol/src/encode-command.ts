@@ -13,6 +13,7 @@ import { formatTreePath } from './tree-path.js';
 import { SCAN_MAX_COUNT } from './constants.js';
 import { encodeValue, encodeValueToken } from './value-quoting.js';
 import { encodeVersion } from './version-line.js';
+import { encodePeerSync } from './peer-sync.js';
 
 function keys(type: string, list: readonly string[]): string {
   if (list.length === 0) throw new ProtocolError('MISSING_ARGUMENTS', `Missing arguments: ${type} needs at least one key`);
@@ -105,6 +106,13 @@ function body(cmd: Command): string {
       return `PUTV ${encodeVersion(cmd.version)}`;
     case 'SYNC':
       return `SYNC ${checkPeer(cmd.peer, 'SYNC peer')}`;
+    case 'PEERV':
+    case 'TREES':
+    case 'ENTRIES':
+    case 'RECORDS':
+    case 'STAMPS':
+    case 'PUTVS':
+      return encodePeerSync(cmd);
     case 'AUTH':
       return cmd.user === undefined
         ? `AUTH ${encodeValueToken(cmd.password)}`

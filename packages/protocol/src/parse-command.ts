@@ -14,6 +14,7 @@ import { checkPeer } from './peer.js';
 import { parseTreePath } from './tree-path.js';
 import { COMMAND_USAGE } from './usage.js';
 import { readVersion } from './version-line.js';
+import { parsePeerSync } from './peer-sync.js';
 
 type Parser = (line: string, at: number) => Command;
 
@@ -236,6 +237,12 @@ const PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
   ['PUTV', putv],
   ['SYNC', sync],
   ['AUTH', auth],
+  ['PEERV', (line, at) => parsePeerSync('PEERV', line, at)],
+  ['TREES', (line, at) => parsePeerSync('TREES', line, at)],
+  ['ENTRIES', (line, at) => parsePeerSync('ENTRIES', line, at)],
+  ['RECORDS', (line, at) => parsePeerSync('RECORDS', line, at)],
+  ['STAMPS', (line, at) => parsePeerSync('STAMPS', line, at)],
+  ['PUTVS', (line, at) => parsePeerSync('PUTVS', line, at)],
 ]);
 
 const ASCII_LETTERS = /^[A-Za-z]+$/;

@@ -37,5 +37,11 @@ export const COMMAND_USAGE: Readonly<Record<CommandType, string>> = {
   GETV: 'GETV key [key ...]',
   PUTV: 'PUTV key ts node deleted value',
   SYNC: 'SYNC host:port',
+  PEERV: 'PEERV version',
+  TREES: 'TREES width path [path ...]',
+  ENTRIES: 'ENTRIES width path [path ...]',
+  RECORDS: 'RECORDS path [path ...]',
+  STAMPS: 'STAMPS path [path ...]',
+  PUTVS: 'PUTVS key ts node deleted value [key ts node deleted value ...]',
   AUTH: 'AUTH [user] password',
 };

@@ -104,6 +104,26 @@ export class NodeMetrics {
     });
     counter(registry, 'merklekv_anti_entropy_keys_repaired_total', 'Keys pulled or pushed by anti-entropy', () => source.antiEntropy().keysRepaired);
     counter(registry, 'merklekv_anti_entropy_bytes_total', 'Bytes exchanged with peers by anti-entropy', () => source.antiEntropy().bytes);
+    // The last successful session with each peer: the figures SYNC reports.
+    const lastSession: Array<[string, string, (r: NonNullable<AntiEntropyStats['peers'][number]['report']>) => number]> = [
+      ['round_trips', 'Round trips', (r) => r.roundTrips],
+      ['bytes', 'Bytes on the wire, both directions', (r) => r.bytes],
+      ['keys_pulled', 'Keys pulled', (r) => r.pulled],
+      ['keys_pushed', 'Keys pushed', (r) => r.pushed],
+      ['ms', 'Duration in ms', (r) => r.ms],
+    ];
+    for (const [name, help, read] of lastSession) {
+      new Gauge({
+        name: `merklekv_anti_entropy_last_session_${name}`,
+        help: `${help} of the last anti-entropy session with each peer, when it succeeded`,
+        labelNames: ['peer'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const p of source.antiEntropy().peers) if (p.report !== undefined) this.set({ peer: p.address }, read(p.report));
+        },
+      });
+    }
   }
 }
 

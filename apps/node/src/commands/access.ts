@@ -33,6 +33,7 @@ const NEEDS: Readonly<Record<CommandType, Need>> = {
   SETEX: 'write', PSETEX: 'write', EXPIRE: 'write', PEXPIRE: 'write', EXPIREAT: 'write', PEXPIREAT: 'write', PERSIST: 'write',
   FLUSH: 'admin', SHUTDOWN: 'admin', BACKUP: 'admin',
   HASH: 'peer', TREE: 'peer', LEAF: 'peer', GETV: 'peer', PUTV: 'peer', SYNC: 'peer',
+  PEERV: 'peer', TREES: 'peer', ENTRIES: 'peer', RECORDS: 'peer', STAMPS: 'peer', PUTVS: 'peer',
 };
 
 /** Switched off altogether by `[security] admin_commands = false` (the open gate tests these two by name). */
