@@ -15,7 +15,7 @@ const layers = [
   ['cli', ['client', 'protocol']],
   ['e2e', ['client', 'protocol']],
   // The benchmarks start their servers with the test helpers: dev tooling, never shipped or imported.
-  ['tools', ['client', 'protocol', 'merkle', 'storage', 'replication', 'test-support']],
+  ['tools', ['client', 'protocol', 'merkle', 'storage', 'replication', 'anti-entropy', 'test-support']],
   // Private test helpers (tools/test-support): a leaf, so that every project's tests may import it.
   ['test-support', []],
 ];
