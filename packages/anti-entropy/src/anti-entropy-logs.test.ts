@@ -6,10 +6,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { AntiEntropy } from './anti-entropy.js';
 import { ConnectionRefused } from './__tests__/connection-refused.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '@merklekv/storage';
 import type { Peer } from './peer.js';
 import { storePeer } from './store-peer.js';
-import { FakeTimers } from './__tests__/fake-timers.js';
+import { FakeClock } from '@merklekv/test-support';
 import { BASE_TS, makeStore, version } from './__tests__/fixtures.js';
 
 interface Entry {
@@ -25,7 +25,7 @@ function recorder(): { logger: Logger; entries: Entry[] } {
 }
 
 function engine(connect: (address: string) => Peer, logger: Logger): AntiEntropy {
-  return new AntiEntropy({ store: makeStore('local'), peers: () => ['127.0.0.1:7001'], intervalMs: 10_000, maxConcurrent: 1, connect, timers: new FakeTimers(), random: () => 0.5, clock: () => 42, logger });
+  return new AntiEntropy({ store: makeStore('local'), peers: () => ['127.0.0.1:7001'], intervalMs: 10_000, maxConcurrent: 1, connect, timers: new FakeClock(), random: () => 0.5, clock: () => 42, logger });
 }
 
 describe('anti-entropy logs', () => {

@@ -20,7 +20,7 @@ import {
   version,
 } from './__tests__/fixtures.js';
 import type { Kind } from './__tests__/fixtures.js';
-import { FakeTimers } from './__tests__/fake-timers.js';
+import { FakeClock } from '@merklekv/test-support';
 
 const DEPTH = DEFAULT_SHAPE.depth;
 /** Root round + at most depth + 1 comparison rounds + fetch round + push round. */
@@ -337,7 +337,7 @@ describe('runSession, peer protocol 2', () => {
       intervalMs: 60_000,
       maxConcurrent: 1,
       connect: () => storePeer(b, { protocol: 1 }),
-      timers: new FakeTimers(),
+      timers: new FakeClock(),
       logger,
     });
     await ae.syncNow('127.0.0.1:1');

@@ -4,9 +4,8 @@
  * stays `tcp://`), no error object and so no stack.
  */
 import { jest } from '@jest/globals';
-import { freePort } from './__tests__/mosquitto.js';
-import { waitFor } from './__tests__/wait-for.js';
-import type { Logger } from './logger.js';
+import { freePort, waitFor } from '@merklekv/test-support';
+import type { Logger } from '@merklekv/storage';
 import { createMqttPubSub } from './mqtt-pubsub.js';
 
 jest.setTimeout(20_000);
