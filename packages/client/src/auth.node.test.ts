@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { peerProof, PEER_USER } from '@merklekv/protocol';
+import { waitFor } from '@merklekv/test-support';
 import { startFakeServer, type FakeServer } from './__tests__/fake-server.js';
 import { createClient } from './client.js';
 import { noRetry } from './backoff.js';
@@ -39,8 +40,9 @@ describe('client authentication', () => {
     server = await startFakeServer(authServer(SECRET));
     const client = createClient({ port: server.port, user: 'alice', password: 'pw', retry: noRetry });
     await expect(client.ping()).resolves.toBe('PONG');
+    expect(client.connected).toBe(true);
     server.sockets[0]?.destroy();
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the client to see the connection close', () => !client.connected);
     await expect(client.ping()).resolves.toBe('PONG');
     expect(server.received).toEqual(['AUTH alice pw', 'PING', 'AUTH alice pw', 'PING']);
     await client.close();

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import { createClient, noRetry } from './index.js';
 import type { MerkleKVClient, TreePath } from './index.js';
-import { spawnNode } from './__tests__/node-process.js';
-import type { NodeProcess } from './__tests__/node-process.js';
+import { startNode } from '@merklekv/test-support';
+import type { NodeProcess } from '@merklekv/test-support';
 
 jest.setTimeout(120_000);
 
@@ -17,7 +17,7 @@ let node: NodeProcess;
 let client: MerkleKVClient;
 
 beforeAll(async () => {
-  node = await spawnNode({ nodeId: 'client-a', antiEntropy: true });
+  node = await startNode({ nodeId: 'client-a', antiEntropy: true });
   client = createClient({ port: node.port });
 });
 
@@ -149,7 +149,7 @@ describe('every command against a real node', () => {
   });
 
   it('sync pulls and pushes the differences with a second node', async () => {
-    const peer = await spawnNode({ nodeId: 'client-b' });
+    const peer = await startNode({ nodeId: 'client-b' });
     const other = createClient({ port: peer.port });
     try {
       await other.set('only-on-b', 'hello from b');
@@ -164,7 +164,7 @@ describe('every command against a real node', () => {
   });
 
   it('flush empties a node; shutdown stops it', async () => {
-    const peer = await spawnNode({ nodeId: 'client-c' });
+    const peer = await startNode({ nodeId: 'client-c' });
     const other = createClient({ port: peer.port, retry: noRetry });
     try {
       await other.mset({ a: '1', b: '2' });
@@ -244,14 +244,14 @@ describe('values of any content round-trip', () => {
 
 describe('a node killed mid-request, and reconnect', () => {
   it('rejects in-flight requests with ConnectionClosedError, then reconnects when the node returns', async () => {
-    const victim = await spawnNode({ nodeId: 'victim' });
+    const victim = await startNode({ nodeId: 'victim' });
     const c = createClient({ port: victim.port, retry: (attempt) => (attempt < 200 ? 100 : null) });
     const impatient = createClient({ port: victim.port, retry: noRetry });
     try {
       expect(await c.set('before', 'crash')).toBe('OK');
       const inFlight = Array.from({ length: 20_000 }, (_, i) => c.set(`k${i}`, 'v'));
       await inFlight[0];
-      await victim.kill();
+      await victim.kill9();
       const outcomes = await Promise.allSettled(inFlight);
       const failed = outcomes.filter((o) => o.status === 'rejected');
       expect(failed.length).toBeGreaterThan(0);
@@ -262,7 +262,7 @@ describe('a node killed mid-request, and reconnect', () => {
       // The next request waits through the backoff until the node is back on the same port.
       const pong = c.ping();
       await new Promise((r) => setTimeout(r, 300));
-      const back = await spawnNode({ port: victim.port, nodeId: 'victim' });
+      const back = await startNode({ port: victim.port, nodeId: 'victim' });
       try {
         expect(await pong).toBe('PONG');
         expect(await c.set('after', 'restart')).toBe('OK');

@@ -87,6 +87,11 @@ export class MerkleKVClient {
     return this.conn.pending;
   }
 
+  /** True while a connection to the node is open (false before the first command and after a lost connection, until the next command reconnects). */
+  get connected(): boolean {
+    return this.conn.connected;
+  }
+
   /** @internal Sends a prepared command; used by the pipeline too. */
   run<T>(spec: CommandSpec<T>): Promise<T> {
     return this.conn.send(spec.line, spec.multiLine).then(spec.parse);

@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createClient, noRetry } from './index.js';
 import type { MerkleKVClient } from './index.js';
-import { freePort, startFakeServer, writeInPieces } from './__tests__/fake-server.js';
+import { freePort } from '@merklekv/test-support';
+import { startFakeServer, writeInPieces } from './__tests__/fake-server.js';
 import type { FakeServer } from './__tests__/fake-server.js';
 
 let server: FakeServer | undefined;

@@ -118,8 +118,8 @@ export class NodeProcess {
     }
   }
 
-  /** Resolves with the exit code when the process exits. */
-  waitExit(): Promise<number | null> {
+  /** Resolves with the exit code when the (current) process exits. */
+  get exited(): Promise<number | null> {
     return this.process.waitExit();
   }
 
@@ -128,8 +128,8 @@ export class NodeProcess {
     return Promise.race([this.process.waitExit().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref())]);
   }
 
-  /** Sends a signal by PID (SIGHUP for a reload, SIGTERM for a stop without waiting). */
-  signal(signal: NodeJS.Signals): void {
+  /** Sends a signal by PID without waiting (SIGHUP for a reload, SIGTERM for a stop: await `exited`). */
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
     this.process.signal(signal);
   }
 
@@ -157,7 +157,7 @@ export interface NodeConfigOptions {
   readonly logLevel?: string;
   /** `mqtt.broker_address`. @default 'none' */
   readonly broker?: string;
-  /** Extra top-level TOML appended after the sections above (e.g. a `[storage]` section). */
+  /** Extra TOML appended after the sections above (e.g. a `[storage]` section); with {@link startNode}, `{dir}` is the node's temporary folder. */
   readonly extraToml?: string;
 }
 
@@ -180,10 +180,11 @@ export function nodeToml(opts: NodeConfigOptions): string {
   ].join('\n');
 }
 
-/** Writes `toml` to a fresh temporary folder and returns the file's path. */
+/** Writes `toml` to a fresh temporary folder (`{dir}` in it becomes that folder) and returns the file's path. */
 export function writeConfig(toml: string, name = 'node.toml'): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'merklekv-test-')), name);
-  writeFileSync(file, toml);
+  const dir = mkdtempSync(join(tmpdir(), 'merklekv-test-'));
+  const file = join(dir, name);
+  writeFileSync(file, toml.replaceAll('{dir}', dir));
   return file;
 }
 

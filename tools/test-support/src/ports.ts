@@ -47,10 +47,11 @@ export interface WaitForPortOptions {
 }
 
 /**
- * Waits until the loopback port accepts connections.
+ * Waits until the loopback port accepts connections (`options` may be just the timeout in ms).
  * @throws Error at once when `failure()` names a reason; WaitTimeoutError after `timeoutMs`
  */
-export async function waitForPort(port: number, opts: WaitForPortOptions = {}): Promise<void> {
+export async function waitForPort(port: number, options: WaitForPortOptions | number = {}): Promise<void> {
+  const opts = typeof options === 'number' ? { timeoutMs: options } : options;
   let failed: string | undefined;
   await waitFor(
     `${opts.what ?? 'a server'} on port ${port}`,
