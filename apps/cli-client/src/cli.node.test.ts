@@ -8,8 +8,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { freePort, spawnNode } from './__tests__/node-process.js';
-import type { NodeProcess } from './__tests__/node-process.js';
+import { freePort, startNode } from '@merklekv/test-support';
+import type { NodeProcess } from '@merklekv/test-support';
 import { runCli } from './__tests__/run-cli.js';
 import type { CliResult } from './__tests__/run-cli.js';
 
@@ -20,7 +20,7 @@ let dir: string;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  node = await spawnNode({ nodeId: 'cli-a', antiEntropy: true });
+  node = await startNode({ nodeId: 'cli-a', antiEntropy: true });
   dir = mkdtempSync(join(tmpdir(), 'merklekv-cli-'));
   env = { MERKLEKV_HOST: '127.0.0.1', MERKLEKV_PORT: String(node.port), MERKLEKV_HISTORY: join(dir, 'history') };
 });
@@ -137,7 +137,7 @@ describe('every command', () => {
   });
 
   it('sync with a second node', async () => {
-    const peer = await spawnNode({ nodeId: 'cli-b' });
+    const peer = await startNode({ nodeId: 'cli-b' });
     try {
       expect(ok(await runCli(['--port', String(peer.port), 'set', 'on-b', 'only here'], { env }))).toBe('OK\n');
       expect(ok(await cli('sync', `127.0.0.1:${peer.port}`))).toMatch(/^OK rounds=\d+ bytes=\d+ pulled=\d+ pushed=\d+ ms=\d+\n$/);
@@ -148,7 +148,7 @@ describe('every command', () => {
   });
 
   it('flush and shutdown', async () => {
-    const peer = await spawnNode({ nodeId: 'cli-c' });
+    const peer = await startNode({ nodeId: 'cli-c' });
     try {
       const at = ['--port', String(peer.port)];
       ok(await runCli([...at, 'mset', 'a', '1', 'b', '2'], { env }));

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { freePort, spawnNode, type NodeProcess } from './__tests__/node-process.js';
+import { freePort, startNode, type NodeProcess } from '@merklekv/test-support';
 import { BIN, REPO_ROOT, runCli } from './__tests__/run-cli.js';
 
 jest.setTimeout(120_000);
@@ -14,9 +14,9 @@ let b: NodeProcess;
 let admin: string;
 
 beforeAll(async () => {
-  b = await spawnNode({ nodeId: 'cli-b' });
+  b = await startNode({ nodeId: 'cli-b' });
   const adminPort = await freePort();
-  a = await spawnNode({ nodeId: 'cli-a', peers: [`127.0.0.1:${b.port}`], adminPort });
+  a = await startNode({ nodeId: 'cli-a', peers: [`127.0.0.1:${b.port}`], adminPort });
   admin = `127.0.0.1:${adminPort}`;
 });
 

@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { freePort, spawnNode } from './__tests__/node-process.js';
-import type { NodeProcess } from './__tests__/node-process.js';
+import { freePort, startNode } from '@merklekv/test-support';
+import type { NodeProcess } from '@merklekv/test-support';
 import { BIN, REPO_ROOT, runCli } from './__tests__/run-cli.js';
 
 jest.setTimeout(120_000);
@@ -21,8 +21,8 @@ let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'merklekv-cli-first-hour-'));
-  node = await spawnNode({ nodeId: 'first-hour', antiEntropy: true, extraToml: '[storage]\ndata_dir = "{dir}/data"\n' });
-  secured = await spawnNode({ nodeId: 'secured', extraToml: '[security]\npassword = "open-sesame-123"\n' });
+  node = await startNode({ nodeId: 'first-hour', antiEntropy: true, extraToml: '[storage]\ndata_dir = "{dir}/data"\n' });
+  secured = await startNode({ nodeId: 'secured', extraToml: '[security]\npassword = "open-sesame-123"\n' });
 });
 
 afterAll(async () => {

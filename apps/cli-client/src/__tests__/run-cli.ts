@@ -3,9 +3,11 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '@merklekv/test-support';
+
+export { REPO_ROOT };
 
 export const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/merklekv-cli.js');
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 
 export interface CliResult {
   readonly code: number | null;
