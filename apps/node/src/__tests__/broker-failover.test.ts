@@ -7,17 +7,9 @@ import { jest } from '@jest/globals';
 import { createClient, noRetry } from '@merklekv/client';
 import { startEmbeddedBroker, type EmbeddedBroker } from '@merklekv/replication';
 import type { RunningNode } from '../node.js';
-import { freePort, startTestNode } from './harness.js';
+import { freePort, startTestNode, waitFor } from './harness.js';
 
 jest.setTimeout(30_000);
-
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function brokerOf(node: RunningNode): Promise<string | undefined> {
   const client = createClient({ port: node.port, retry: noRetry });
@@ -49,12 +41,12 @@ describe('a node with a list of two brokers', () => {
   });
 
   it('continues on the second broker when the first goes away', async () => {
-    await eventually(async () => (await brokerOf(mover)) === `tcp://127.0.0.1:${first.port}`);
+    await waitFor('the mover on the first broker', async () => (await brokerOf(mover)) === `tcp://127.0.0.1:${first.port}`, 15_000);
     await first.close();
-    await eventually(async () => (await brokerOf(mover)) === `tcp://127.0.0.1:${second.port}`);
+    await waitFor('the mover on the second broker', async () => (await brokerOf(mover)) === `tcp://127.0.0.1:${second.port}`, 15_000);
     mover.store.set('failover:k', 'after the move');
-    await eventually(() => peer.store.get('failover:k') === 'after the move');
+    await waitFor('the write after the move at the peer', () => peer.store.get('failover:k') === 'after the move', 15_000);
     peer.store.set('failover:back', 'from the peer');
-    await eventually(() => mover.store.get('failover:back') === 'from the peer');
+    await waitFor('the peer\'s write at the mover', () => mover.store.get('failover:back') === 'from the peer', 15_000);
   });
 });

@@ -2,18 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { AuthenticationError, createClient, noRetry } from '@merklekv/client';
 import { encodeBatch, createMqttPubSub, signPayload, type PubSub } from '@merklekv/replication';
 import type { RunningNode } from '../node.js';
-import { freePort, LineClient, startTestNode } from './harness.js';
+import { freePort, LineClient, startTestNode, waitFor } from './harness.js';
 
 const SECRET = 'the-cluster-secret-0123456789';
-
-/** Polls `check` until it returns true (bounded). */
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function statsOf(node: RunningNode, secret = SECRET): Promise<Record<string, string>> {
   const client = createClient({ port: node.port, peerSecret: secret, retry: noRetry });
@@ -33,7 +24,7 @@ describe('signed replication (two nodes with a cluster secret on an embedded bro
     a = await startTestNode({ mqtt: { broker_address: 'embedded', embedded_port: brokerPort }, security: { cluster_secret: SECRET } }, 'sec-a');
     b = await startTestNode({ mqtt: { broker_address: `mqtt://127.0.0.1:${brokerPort}` }, security: { cluster_secret: SECRET } }, 'sec-b');
     intruder = createMqttPubSub({ brokerUrl: `mqtt://127.0.0.1:${brokerPort}`, clientId: 'intruder' });
-    await eventually(() => intruder.connected);
+    await waitFor('the intruder connected to the broker', () => intruder.connected, 10_000);
   }, 30_000);
 
   afterAll(async () => {
@@ -44,7 +35,7 @@ describe('signed replication (two nodes with a cluster secret on an embedded bro
 
   it('replicates signed batches between the nodes', async () => {
     a.store.set('signed:1', 'from a');
-    await eventually(() => b.store.get('signed:1') === 'from a');
+    await waitFor('signed:1 replicated', () => b.store.get('signed:1') === 'from a', 10_000);
   });
 
   it('rejects and counts an unsigned batch and a forged one published by a raw MQTT client', async () => {
@@ -53,10 +44,10 @@ describe('signed replication (two nodes with a cluster secret on an embedded bro
     const batch = encodeBatch('mallory', [{ key: 'evil', record: { value: 'injected', ts, node: 'mallory', deleted: false } }]);
     await intruder.publish('merkle-kv/updates', batch, { qos: 1 });
     await intruder.publish('merkle-kv/updates', signPayload(batch, 'a-guessed-wrong-cluster-secret'), { qos: 1 });
-    await eventually(async () => Number((await statsOf(b))['replication_rejected']) >= before + 2);
+    await waitFor('two rejected batches counted', async () => Number((await statsOf(b))['replication_rejected']) >= before + 2, 10_000);
     // A later genuine write still arrives: the rejected ones are simply gone.
     a.store.set('signed:2', 'after');
-    await eventually(() => b.store.get('signed:2') === 'after');
+    await waitFor('signed:2 replicated', () => b.store.get('signed:2') === 'after', 10_000);
     expect(b.store.getVersion('evil')).toBeUndefined();
     expect(a.store.getVersion('evil')).toBeUndefined();
     expect(Number((await statsOf(a))['replication_rejected'])).toBeGreaterThanOrEqual(2);

@@ -1,15 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { RunningNode } from '../node.js';
-import { freePort, LineClient, startTestNode } from './harness.js';
-
-/** Polls `probe` until it returns true (the sweep and the clock are real; no fixed sleeps). */
-async function until(probe: () => Promise<boolean>, what: string, deadlineMs = 10_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { freePort, LineClient, startTestNode, waitFor } from './harness.js';
 
 function metric(text: string, name: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
@@ -97,7 +88,7 @@ describe('key expiry commands (text protocol)', () => {
     expect(await client.call('PSETEX short:1 300 a')).toBe('OK');
     expect(await client.call('PSETEX short:2 300 b')).toBe('OK');
     expect(await client.call('DBSIZE')).toBe(String(before + 2));
-    await until(async () => (await client.call('EXISTS short:1 short:2')) === '0', 'the keys to expire');
+    await waitFor('the keys to expire', async () => (await client.call('EXISTS short:1 short:2')) === '0');
     expect(await client.call('GET short:1')).toBe('(null)');
     client.send('MGET short:1 short:2\r\n');
     expect(await client.untilEnd()).toEqual(['(null)', '(null)', 'END']);
@@ -126,7 +117,7 @@ describe('key expiry commands (text protocol)', () => {
       return metric(metrics, 'merklekv_keys_with_expiry') ?? -1;
     };
     const withExpiry = await stats();
-    await until(async () => (await stats()) === withExpiry - 1, 'the sweep to expire idle:1');
+    await waitFor('the sweep to expire idle:1', async () => (await stats()) === withExpiry - 1);
     expect(await version()).toMatch(/^idle:1 \d+ test-node 1:\d+ ""$/);
   });
 

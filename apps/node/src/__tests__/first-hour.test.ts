@@ -7,16 +7,10 @@ import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../config/index.js';
-import { freePort, LineClient, spawnNode, startTestNode, waitForPort, writeConfig, type NodeProcess } from './harness.js';
+import { freePort, LineClient, spawnNode, startTestNode, waitFor, waitForPort, writeConfig } from './harness.js';
 
 const standalone = (port: number, extra = '') =>
   `node_id = "first-hour"\n[network]\nbind_port = ${port}\n[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = false\n${extra}`;
-
-async function until(node: NodeProcess, pattern: RegExp, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pattern.test(node.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  expect(node.output()).toMatch(pattern);
-}
 
 function http(port: number, method: string, path: string): Promise<{ status: number; body: string; allow: string | undefined }> {
   return new Promise((resolve, reject) => {
@@ -76,7 +70,8 @@ describe('logs', () => {
       expect(String(loaded?.['ms'])).toMatch(/^\d+(\.\d)?$/);
       writeFileSync(file, 'node_id = \n');
       node.kill('SIGHUP');
-      await until(node, /reload refused/);
+      await waitFor('the node to log the refused reload', () => /reload refused/.test(node.output()));
+      expect(node.output()).toMatch(/reload refused/);
       const refused = logLines(node.output()).find((line) => String(line['msg']).startsWith('reload refused'));
       expect(refused?.['reason']).toMatch(/not valid TOML/);
       expect(JSON.stringify(refused)).not.toMatch(/stack/);

@@ -54,7 +54,7 @@ export async function startMeasuredNode(limits: NetworkLimits = {}, nodeId = 'ho
     child.kill('SIGKILL');
     throw new Error(`node did not start: ${child.output()}`, { cause: err });
   }
-  const pid = child.child.pid;
+  const pid = child.pid;
   if (pid === undefined) throw new Error('spawned node has no pid');
   return {
     port,

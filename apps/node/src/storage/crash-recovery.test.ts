@@ -21,27 +21,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeGetvLine } from '@merklekv/protocol';
 import { Store } from '@merklekv/storage';
-import { freePort } from '../__tests__/harness.js';
-import { Checker, lmdbConfig, startNodeProcess, untilListening, Writer } from './__tests__/node-process.js';
-import type { NodeProc } from './__tests__/node-process.js';
+import { freePort, LineClient, type NodeProcess } from '@merklekv/test-support';
+import { lmdbConfig, startNodeProcess, Writer } from './__tests__/node-process.js';
 
 const root = mkdtempSync(join(tmpdir(), 'merklekv-crash-data-'));
-const started: NodeProc[] = [];
+const started: NodeProcess[] = [];
 afterAll(async () => {
-  for (const n of started) await n.crash();
+  for (const n of started) await n.kill9();
   rmSync(root, { recursive: true, force: true });
 });
 
-async function boot(config: string): Promise<NodeProc> {
-  const node = startNodeProcess(config);
+async function boot(config: string, port: number): Promise<NodeProcess> {
+  const node = startNodeProcess(config, port);
   started.push(node);
-  await untilListening(node);
+  await node.untilListening({ timeoutMs: 60_000 });
   return node;
 }
 
 /** Every sent key's version on the node, checked against the acked values; returns the rebuilt root. */
 async function verify(port: number, writer: Writer): Promise<{ missingAcked: string[]; unackedPresent: number; rebuiltRoot: string; hash: string }> {
-  const c = await Checker.open(port);
+  const c = await LineClient.open(port, '127.0.0.1', 30_000);
   try {
     const rebuilt = new Store({ nodeId: 'verifier' });
     const missingAcked: string[] = [];
@@ -72,14 +71,14 @@ describe('SIGKILL under write load (lmdb, real processes)', () => {
   it('sync = "always": every acknowledged write survives, and the rebuilt tree matches the data', async () => {
     const port = await freePort();
     const config = lmdbConfig(port, join(root, 'always'), 'sync = "always"');
-    let node = await boot(config);
+    let node = await boot(config, port);
     const writer = await Writer.start(port, 4, 16);
     await new Promise((r) => setTimeout(r, 1500));
-    await node.crash();
+    await node.kill9();
     writer.close();
     expect(writer.acked.size).toBeGreaterThan(100);
 
-    node = await boot(config);
+    node = await boot(config, port);
     const v = await verify(port, writer);
     process.stdout.write(
       `[crash always] sent=${writer.sent.size} acked=${writer.acked.size} lost_acked=${v.missingAcked.length} unacked_present=${v.unackedPresent}\n`,
@@ -93,28 +92,28 @@ describe('SIGKILL under write load (lmdb, real processes)', () => {
     await new Promise((r) => setTimeout(r, 300));
     await more.stop();
     more.close();
-    const c = await Checker.open(port);
+    const c = await LineClient.open(port, '127.0.0.1', 30_000);
     const before = await c.call('HASH');
     c.close();
-    await node.crash();
-    node = await boot(config);
-    const c2 = await Checker.open(port);
+    await node.kill9();
+    node = await boot(config, port);
+    const c2 = await LineClient.open(port, '127.0.0.1', 30_000);
     expect(await c2.call('HASH')).toBe(before);
     c2.close();
-    await node.crash();
+    await node.kill9();
   }, 120_000);
 
   it('sync = "batch": only writes acknowledged within the window before the kill are lost (measured)', async () => {
     const port = await freePort();
     const config = lmdbConfig(port, join(root, 'batch'), 'sync = "batch"');
-    let node = await boot(config);
+    let node = await boot(config, port);
     const writer = await Writer.start(port, 4, 32);
     await new Promise((r) => setTimeout(r, 1500));
     const killedAt = performance.now();
-    await node.crash();
+    await node.kill9();
     writer.close();
 
-    node = await boot(config);
+    node = await boot(config, port);
     const v = await verify(port, writer);
     const ages = v.missingAcked.map((k) => killedAt - (writer.acked.get(k)?.at ?? killedAt));
     const maxAge = ages.length === 0 ? 0 : Math.max(...ages);
@@ -125,6 +124,6 @@ describe('SIGKILL under write load (lmdb, real processes)', () => {
     // The window is 10 ms + one LMDB commit; 250 ms of slack absorbs scheduling on a busy machine.
     expect(maxAge).toBeLessThan(250);
     expect(v.hash.split(' ')[0]).toBe(v.rebuiltRoot);
-    await node.crash();
+    await node.kill9();
   }, 120_000);
 });
