@@ -1,18 +1,23 @@
 import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import type { BackupResult } from '@merklekv/storage';
+import { FakeClock } from '@merklekv/test-support';
 import { startBackupScheduler } from './backup-scheduler.js';
 
 function logger(lines: string[]) {
   return pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
 }
 
+const HOUR_MS = 3_600_000;
+
 describe('startBackupScheduler', () => {
-  it('runs a backup every interval and logs it; a failure is logged and the next one still runs', async () => {
+  it('runs a backup every interval and logs it; a failure is logged and the next one still runs; nothing after stop', async () => {
+    const clock = new FakeClock();
     const lines: string[] = [];
     let calls = 0;
     const scheduler = startBackupScheduler({
-      intervalHours: 20 / 3_600_000, // 20 ms
+      intervalHours: 1,
+      timers: clock,
       logger: logger(lines),
       run: async (): Promise<BackupResult> => {
         calls++;
@@ -20,20 +25,26 @@ describe('startBackupScheduler', () => {
         return { path: `/b/${calls}`, bytes: 10, ms: 1, pruned: [] };
       },
     });
-    for (let i = 0; i < 200 && calls < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    await clock.advance(HOUR_MS - 1);
+    expect(calls).toBe(0); // the first one after one interval
+    await clock.advance(1);
+    expect(calls).toBe(1);
+    await clock.advance(2 * HOUR_MS);
+    expect(calls).toBe(3);
     scheduler.stop();
-    const after = calls;
-    await new Promise((r) => setTimeout(r, 60));
-    expect(after).toBeGreaterThanOrEqual(3);
-    expect(calls).toBe(after);
+    expect(clock.pending).toBe(0);
+    await clock.advance(10 * HOUR_MS);
+    expect(calls).toBe(3);
     expect(lines.some((l) => l.includes('"msg":"backup failed"') && l.includes('disk full'))).toBe(true);
     expect(lines.some((l) => l.includes('"msg":"backup written"') && l.includes('"/b/2"'))).toBe(true);
   });
 
   it('an interval of 0 schedules nothing', async () => {
+    const clock = new FakeClock();
     let calls = 0;
-    const scheduler = startBackupScheduler({ intervalHours: 0, logger: logger([]), run: async () => (calls++, { path: '', bytes: 0, ms: 0, pruned: [] }) });
-    await new Promise((r) => setTimeout(r, 30));
+    const scheduler = startBackupScheduler({ intervalHours: 0, timers: clock, logger: logger([]), run: async () => (calls++, { path: '', bytes: 0, ms: 0, pruned: [] }) });
+    expect(clock.pending).toBe(0);
+    await clock.advance(1000 * HOUR_MS);
     scheduler.stop();
     expect(calls).toBe(0);
   });
