@@ -4,6 +4,8 @@
  * splitting and the tree/version forms used by anti-entropy. Pure: no I/O.
  */
 export type { Command, CommandType, TreePath, WireVersion } from './command.js';
+export { arityOf, COMMAND_TABLE, commandInfo, isWrite, RESP_COMMANDS, textCommand } from './command-table.js';
+export type { Arity, CommandAccess, CommandFlag, CommandInfo, CommandSpec } from './command-table.js';
 export {
   DEFAULT_MAX_LINE_BYTES,
   DEFAULT_MAX_REPLY_LINE_BYTES,

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { COMMAND_TABLE } from './command-table.js';
 import { ProtocolError } from './errors.js';
 import { parseCommandLine } from './parse-command.js';
 
@@ -26,6 +27,15 @@ describe('docs/PROTOCOL.md examples', () => {
   it('has examples', () => {
     expect(pairs.length).toBeGreaterThan(40);
   });
+
+  const headings = doc.split('\n').filter((line) => line.startsWith('### '));
+  it.each(COMMAND_TABLE.filter((c) => c.text !== undefined).map((c) => [c.name, c.text as string]))(
+    '%s is documented under a heading with its syntax from the command table',
+    (_name, syntax) => {
+      expect(headings.some((h) => h.slice(4).split(' / ').includes(syntax))).toBe(true);
+      expect(doc.split('\n').some((line) => line.startsWith('| ') && line.includes(`\`${syntax}\``))).toBe(true);
+    },
+  );
 
   it.each(pairs)('%s', (request, reply) => {
     let error: unknown;
