@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { arityOf, COMMAND_TABLE, commandInfo, isWrite, RESP_COMMANDS } from './command-table.js';
-import { ProtocolError } from './errors.js';
+import type { ProtocolError } from './errors.js';
 import { parseCommandLine } from './parse-command.js';
 import { COMMAND_USAGE } from './usage.js';
 
