@@ -20,6 +20,9 @@ export type CommandFlag = 'read' | 'write' | 'admin' | 'peer' | 'destructive';
 /** What a connection needs to run a command. */
 export type CommandAccess = 'open' | 'read' | 'write' | 'admin' | 'peer';
 
+/** Help sections, in order. */
+export type CommandGroup = 'string' | 'generic' | 'connection' | 'server' | 'merklekv';
+
 /** How many arguments a syntax takes, not counting the command name. */
 export interface Arity {
   readonly min: number;
@@ -34,6 +37,8 @@ export interface CommandSpec {
   readonly flags: readonly CommandFlag[];
   /** One line for help screens and `COMMAND DOCS`. */
   readonly summary: string;
+  /** The help section (Redis' command groups, and MerkleKV's own). */
+  readonly group: CommandGroup;
   /** Syntax on the text protocol; absent when the text protocol lacks the command. */
   readonly text?: string;
   /** Other names on the text protocol. */
@@ -56,62 +61,71 @@ export interface CommandInfo extends CommandSpec {
 const R = ['read'] as const;
 const W = ['write'] as const;
 
+type Row = Omit<CommandSpec, 'group'>;
+const inGroup = (group: CommandGroup, rows: readonly Row[]): CommandSpec[] => rows.map((row) => ({ ...row, group }));
+
 /** Every command, in the order help screens list them. */
 const SPECS: readonly CommandSpec[] = [
-  // strings
-  { name: 'SET', flags: W, text: 'SET key value', resp: 'SET key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]', summary: 'Store a value under a key.' },
-  { name: 'GET', flags: R, text: 'GET key', resp: 'GET key', summary: 'The value of a key, or nil.' },
-  { name: 'SETNX', flags: W, resp: 'SETNX key value', summary: 'Set a key only if this replica does not hold it (1 or 0).' },
-  { name: 'GETSET', flags: W, resp: 'GETSET key value', summary: 'Set a key and return its previous value.' },
-  { name: 'GETDEL', flags: W, resp: 'GETDEL key', summary: 'Delete a key and return its value.' },
-  { name: 'GETEX', flags: W, resp: 'GETEX key [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|PERSIST]', summary: 'GET with expiry options (expiry is not supported yet).' },
-  { name: 'MGET', flags: R, text: 'MGET key [key ...]', resp: 'MGET key [key ...]', summary: 'The values of several keys.' },
-  { name: 'MSET', flags: W, text: 'MSET key value [key value ...]', resp: 'MSET key value [key value ...]', summary: 'Set several keys at once.' },
-  { name: 'MSETNX', flags: W, resp: 'MSETNX key value [key value ...]', summary: 'Set several keys only if this replica holds none of them (1 or 0).' },
-  { name: 'STRLEN', flags: R, resp: 'STRLEN key', summary: 'The length of a value in bytes.' },
-  { name: 'APPEND', flags: W, text: 'APPEND key value', resp: 'APPEND key value', summary: 'Append to a value; text: the new value, RESP: its length.' },
-  { name: 'PREPEND', flags: W, text: 'PREPEND key value', resp: 'PREPEND key value', summary: 'Prepend to a value; text: the new value, RESP: its length.' },
-  { name: 'INCR', flags: W, text: 'INCR key [amount]', resp: 'INCR key', summary: 'Add to the 64-bit integer at a key; the new value.' },
-  { name: 'DECR', flags: W, text: 'DECR key [amount]', resp: 'DECR key', summary: 'Subtract from the 64-bit integer at a key; the new value.' },
-  { name: 'INCRBY', flags: W, resp: 'INCRBY key increment', summary: 'Add an integer to the integer at a key.' },
-  { name: 'DECRBY', flags: W, resp: 'DECRBY key decrement', summary: 'Subtract an integer from the integer at a key.' },
-  { name: 'INCRBYFLOAT', flags: W, resp: 'INCRBYFLOAT key increment', summary: 'Add a decimal number to the number at a key.' },
-  // keys
-  { name: 'DEL', flags: W, text: 'DEL key', textAliases: ['DELETE'], resp: 'DEL key [key ...]', summary: 'Delete keys (a tombstone replicates the delete).' },
-  { name: 'UNLINK', flags: W, resp: 'UNLINK key [key ...]', summary: 'Delete keys (as DEL).' },
-  { name: 'EXISTS', flags: R, text: 'EXISTS key [key ...]', resp: 'EXISTS key [key ...]', summary: 'How many of the keys exist.' },
-  { name: 'TYPE', flags: R, resp: 'TYPE key', summary: 'string, or none.' },
-  { name: 'SCAN', flags: R, text: 'SCAN prefix [cursor] [COUNT n]', resp: 'SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]', summary: 'One page of keys, and the cursor of the next.' },
-  { name: 'KEYS', flags: R, resp: 'KEYS pattern', summary: 'Every key matching a glob pattern.' },
-  { name: 'DBSIZE', flags: R, text: 'DBSIZE', resp: 'DBSIZE', summary: 'The number of live keys.' },
-  { name: 'RANDOMKEY', flags: R, resp: 'RANDOMKEY', summary: 'A random live key, or nil.' },
-  // server and connection
-  { name: 'PING', flags: [], text: 'PING [message]', resp: 'PING [message]', summary: 'PONG, or the message.' },
-  { name: 'ECHO', flags: R, text: 'ECHO message', resp: 'ECHO message', summary: 'The message.' },
-  { name: 'AUTH', flags: [], text: 'AUTH [user] password', resp: 'AUTH [username] password', summary: 'Authenticate the connection.' },
-  { name: 'HELLO', flags: [], resp: 'HELLO [protover [AUTH username password] [SETNAME clientname]]', summary: 'Choose RESP2 or RESP3, optionally authenticate and name the connection.' },
-  { name: 'SELECT', flags: R, resp: 'SELECT index', summary: 'Select database 0 (the only one).' },
-  { name: 'CLIENT', flags: R, resp: 'CLIENT SETNAME|GETNAME|ID|SETINFO|INFO [arg ...]', summary: 'Connection name, id and details.' },
-  { name: 'COMMAND', flags: R, resp: 'COMMAND [COUNT|DOCS|INFO [command-name ...]]', summary: 'The command table.' },
-  { name: 'CONFIG', flags: R, resp: 'CONFIG GET parameter [parameter ...]', summary: 'The settings clients probe (read-only).' },
-  { name: 'QUIT', flags: [], resp: 'QUIT', summary: 'Close the connection.' },
-  { name: 'RESET', flags: [], resp: 'RESET', summary: 'Reset the connection: RESP2, no name, not authenticated.' },
-  { name: 'TIME', flags: R, resp: 'TIME', summary: 'The server time: seconds and microseconds.' },
-  { name: 'VERSION', flags: R, text: 'VERSION', resp: 'VERSION', summary: 'The MerkleKV version.' },
-  { name: 'INFO', flags: R, text: 'INFO', resp: 'INFO [section ...]', summary: 'Server information, by section.' },
-  { name: 'STATS', flags: R, text: 'STATS', summary: "The node's counters." },
-  { name: 'FLUSH', flags: ['write', 'admin', 'destructive'], text: 'FLUSH', summary: 'Delete every key, cluster-wide.' },
-  { name: 'FLUSHDB', flags: ['write', 'admin', 'destructive'], resp: 'FLUSHDB [ASYNC|SYNC]', summary: 'Delete every key, cluster-wide (as FLUSH).' },
-  { name: 'FLUSHALL', flags: ['write', 'admin', 'destructive'], resp: 'FLUSHALL [ASYNC|SYNC]', summary: 'Delete every key, cluster-wide (as FLUSH).' },
-  { name: 'SHUTDOWN', flags: ['admin', 'destructive'], text: 'SHUTDOWN', resp: 'SHUTDOWN [NOSAVE|SAVE]', summary: 'Stop the node gracefully.' },
-  { name: 'BACKUP', flags: ['admin'], text: 'BACKUP', summary: 'Write a backup of a persistent store now.' },
-  // Merkle tree and repair
-  { name: 'HASH', flags: ['peer'], text: 'HASH', resp: 'HASH', summary: 'The Merkle root hash, key count and tree shape.' },
-  { name: 'TREE', flags: ['peer'], text: 'TREE path', summary: "The children's hashes of a tree node." },
-  { name: 'LEAF', flags: ['peer'], text: 'LEAF path [cursor]', summary: 'The keys and digests of a leaf bucket.' },
-  { name: 'GETV', flags: ['peer'], text: 'GETV key [key ...]', summary: 'The stored versions of keys.' },
-  { name: 'PUTV', flags: ['peer', 'write'], text: 'PUTV key ts node deleted value', summary: 'Merge a version by last-writer-wins.' },
-  { name: 'SYNC', flags: ['peer', 'write'], text: 'SYNC host:port', resp: 'SYNC host:port', summary: 'Run one anti-entropy session with a peer now.' },
+  ...inGroup('string', [
+    { name: 'SET', flags: W, text: 'SET key value', resp: 'SET key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]', summary: 'Store a value under a key.' },
+    { name: 'GET', flags: R, text: 'GET key', resp: 'GET key', summary: 'The value of a key, or nil.' },
+    { name: 'SETNX', flags: W, resp: 'SETNX key value', summary: 'Set a key only if this replica does not hold it (1 or 0).' },
+    { name: 'GETSET', flags: W, resp: 'GETSET key value', summary: 'Set a key and return its previous value.' },
+    { name: 'GETDEL', flags: W, resp: 'GETDEL key', summary: 'Delete a key and return its value.' },
+    { name: 'GETEX', flags: W, resp: 'GETEX key [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|PERSIST]', summary: 'GET with expiry options (expiry is not supported yet).' },
+    { name: 'MGET', flags: R, text: 'MGET key [key ...]', resp: 'MGET key [key ...]', summary: 'The values of several keys.' },
+    { name: 'MSET', flags: W, text: 'MSET key value [key value ...]', resp: 'MSET key value [key value ...]', summary: 'Set several keys at once.' },
+    { name: 'MSETNX', flags: W, resp: 'MSETNX key value [key value ...]', summary: 'Set several keys only if this replica holds none of them (1 or 0).' },
+    { name: 'STRLEN', flags: R, resp: 'STRLEN key', summary: 'The length of a value in bytes.' },
+    { name: 'APPEND', flags: W, text: 'APPEND key value', resp: 'APPEND key value', summary: 'Append to a value; text: the new value, RESP: its length.' },
+    { name: 'PREPEND', flags: W, text: 'PREPEND key value', resp: 'PREPEND key value', summary: 'Prepend to a value; text: the new value, RESP: its length.' },
+    { name: 'INCR', flags: W, text: 'INCR key [amount]', resp: 'INCR key', summary: 'Add to the 64-bit integer at a key; the new value.' },
+    { name: 'DECR', flags: W, text: 'DECR key [amount]', resp: 'DECR key', summary: 'Subtract from the 64-bit integer at a key; the new value.' },
+    { name: 'INCRBY', flags: W, resp: 'INCRBY key increment', summary: 'Add an integer to the integer at a key.' },
+    { name: 'DECRBY', flags: W, resp: 'DECRBY key decrement', summary: 'Subtract an integer from the integer at a key.' },
+    { name: 'INCRBYFLOAT', flags: W, resp: 'INCRBYFLOAT key increment', summary: 'Add a decimal number to the number at a key.' },
+  ]),
+  ...inGroup('generic', [
+    { name: 'DEL', flags: W, text: 'DEL key', textAliases: ['DELETE'], resp: 'DEL key [key ...]', summary: 'Delete keys (a tombstone replicates the delete).' },
+    { name: 'UNLINK', flags: W, resp: 'UNLINK key [key ...]', summary: 'Delete keys (as DEL).' },
+    { name: 'EXISTS', flags: R, text: 'EXISTS key [key ...]', resp: 'EXISTS key [key ...]', summary: 'How many of the keys exist.' },
+    { name: 'TYPE', flags: R, resp: 'TYPE key', summary: 'string, or none.' },
+    { name: 'SCAN', flags: R, text: 'SCAN prefix [cursor] [COUNT n]', resp: 'SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]', summary: 'One page of keys, and the cursor of the next.' },
+    { name: 'KEYS', flags: R, resp: 'KEYS pattern', summary: 'Every key matching a glob pattern.' },
+    { name: 'DBSIZE', flags: R, text: 'DBSIZE', resp: 'DBSIZE', summary: 'The number of live keys.' },
+    { name: 'RANDOMKEY', flags: R, resp: 'RANDOMKEY', summary: 'A random live key, or nil.' },
+  ]),
+  ...inGroup('connection', [
+    { name: 'PING', flags: [], text: 'PING [message]', resp: 'PING [message]', summary: 'PONG, or the message.' },
+    { name: 'ECHO', flags: R, text: 'ECHO message', resp: 'ECHO message', summary: 'The message.' },
+    { name: 'AUTH', flags: [], text: 'AUTH [user] password', resp: 'AUTH [username] password', summary: 'Authenticate the connection.' },
+    { name: 'HELLO', flags: [], resp: 'HELLO [protover [AUTH username password] [SETNAME clientname]]', summary: 'Choose RESP2 or RESP3, optionally authenticate and name the connection.' },
+    { name: 'SELECT', flags: R, resp: 'SELECT index', summary: 'Select database 0 (the only one).' },
+    { name: 'CLIENT', flags: R, resp: 'CLIENT SETNAME|GETNAME|ID|SETINFO|INFO [arg ...]', summary: 'Connection name, id and details.' },
+    { name: 'QUIT', flags: [], resp: 'QUIT', summary: 'Close the connection.' },
+    { name: 'RESET', flags: [], resp: 'RESET', summary: 'Reset the connection: RESP2, no name, not authenticated.' },
+  ]),
+  ...inGroup('server', [
+    { name: 'TIME', flags: R, resp: 'TIME', summary: 'The server time: seconds and microseconds.' },
+    { name: 'COMMAND', flags: R, resp: 'COMMAND [COUNT|DOCS|INFO [command-name ...]]', summary: 'The command table.' },
+    { name: 'CONFIG', flags: R, resp: 'CONFIG GET parameter [parameter ...]', summary: 'The settings clients probe (read-only).' },
+    { name: 'VERSION', flags: R, text: 'VERSION', resp: 'VERSION', summary: 'The MerkleKV version.' },
+    { name: 'INFO', flags: R, text: 'INFO', resp: 'INFO [section ...]', summary: 'Server information, by section.' },
+    { name: 'STATS', flags: R, text: 'STATS', summary: "The node's counters." },
+    { name: 'FLUSH', flags: ['write', 'admin', 'destructive'], text: 'FLUSH', summary: 'Delete every key, cluster-wide.' },
+    { name: 'FLUSHDB', flags: ['write', 'admin', 'destructive'], resp: 'FLUSHDB [ASYNC|SYNC]', summary: 'Delete every key, cluster-wide (as FLUSH).' },
+    { name: 'FLUSHALL', flags: ['write', 'admin', 'destructive'], resp: 'FLUSHALL [ASYNC|SYNC]', summary: 'Delete every key, cluster-wide (as FLUSH).' },
+    { name: 'SHUTDOWN', flags: ['admin', 'destructive'], text: 'SHUTDOWN', resp: 'SHUTDOWN [NOSAVE|SAVE]', summary: 'Stop the node gracefully.' },
+    { name: 'BACKUP', flags: ['admin'], text: 'BACKUP', summary: 'Write a backup of a persistent store now.' },
+  ]),
+  ...inGroup('merklekv', [
+    { name: 'HASH', flags: ['peer'], text: 'HASH', resp: 'HASH', summary: 'The Merkle root hash, key count and tree shape.' },
+    { name: 'TREE', flags: ['peer'], text: 'TREE path', summary: "The children's hashes of a tree node." },
+    { name: 'LEAF', flags: ['peer'], text: 'LEAF path [cursor]', summary: 'The keys and digests of a leaf bucket.' },
+    { name: 'GETV', flags: ['peer'], text: 'GETV key [key ...]', summary: 'The stored versions of keys.' },
+    { name: 'PUTV', flags: ['peer', 'write'], text: 'PUTV key ts node deleted value', summary: 'Merge a version by last-writer-wins.' },
+    { name: 'SYNC', flags: ['peer', 'write'], text: 'SYNC host:port', resp: 'SYNC host:port', summary: 'Run one anti-entropy session with a peer now.' },
+  ]),
 ];
 
 /**

@@ -5,7 +5,7 @@
  */
 export type { Command, CommandType, TreePath, WireVersion } from './command.js';
 export { arityOf, COMMAND_TABLE, commandInfo, isWrite, RESP_COMMANDS, textCommand } from './command-table.js';
-export type { Arity, CommandAccess, CommandFlag, CommandInfo, CommandSpec } from './command-table.js';
+export type { Arity, CommandAccess, CommandFlag, CommandGroup, CommandInfo, CommandSpec } from './command-table.js';
 export {
   DEFAULT_MAX_LINE_BYTES,
   DEFAULT_MAX_REPLY_LINE_BYTES,
@@ -24,6 +24,7 @@ export { checkKey, checkUser, isValidKey } from './key.js';
 export { LineReader } from './line-reader.js';
 export type { LineReaderOptions } from './line-reader.js';
 export { parseCommandLine } from './parse-command.js';
+export { checkPeer } from './peer.js';
 export {
   isPeerNonce,
   PEER_CHALLENGE_PREFIX,
@@ -44,3 +45,5 @@ export { RespRequestDecoder } from './resp/request-decoder.js';
 export type { RespDecodeError, RespDecoderOptions, RespRequest } from './resp/request-decoder.js';
 export { encodeReply, encodeRequest, formatDouble, RESP_OK, respBulk, respError, respInteger, respNull, respSimple } from './resp/reply.js';
 export type { RespBytes, RespValue, RespVersion } from './resp/reply.js';
+export { compileGlob } from './resp/glob.js';
+export type { Glob } from './resp/glob.js';

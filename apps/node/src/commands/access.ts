@@ -73,6 +73,8 @@ export interface AccessGate {
   readonly refusal: (name: string, session: ClientSession) => string | undefined;
   /** AUTH on any wire format: `OK\r\n`, or an `ERROR: ...` line (late, after a failure). */
   readonly authenticate: (user: string | undefined, password: string, session: ClientSession) => Reply;
+  /** Clients must AUTH (a password or users are configured). */
+  readonly authRequired: boolean;
   /** The session's role, and whether it proved to be a cluster peer. */
   readonly identity: (session: ClientSession) => { readonly user: string | undefined; readonly role: Role | undefined; readonly peer: boolean };
   readonly counters: SecurityCounters;
@@ -223,6 +225,7 @@ export function withAccess(
     execute,
     refusal,
     authenticate,
+    authRequired: clientAuth,
     identity: (session) => {
       const state = stateOf(session);
       return { user: state?.user, role: state?.role, peer: state?.peer === true };
