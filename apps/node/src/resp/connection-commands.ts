@@ -145,6 +145,7 @@ export const quit: RespHandler = (_args, connection) => {
 
 export const reset: RespHandler = (_args, connection) => {
   connection.state.clear();
+  connection.refusedMulti = false;
   connection.version = 2;
   connection.name = undefined;
   return respSimple('RESET');

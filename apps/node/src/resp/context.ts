@@ -2,6 +2,7 @@ import { checkKey, holdsEscapedBytes } from '@merklekv/protocol';
 import type { AccessGate } from '../commands/access.js';
 import type { NodeContext } from '../commands/context.js';
 import type { RespConnection, RespReply } from './resp-connection.js';
+import type { ScanCursors } from './scan-cursors.js';
 
 /** The Redis version the RESP port answers to in INFO, HELLO and COMMAND (what it emulates). */
 export const EMULATED_REDIS_VERSION = '7.2.0';
@@ -14,6 +15,8 @@ export interface RespContext {
   readonly address: () => { readonly host: string; readonly port: number };
   /** Open RESP connections. */
   readonly connectionCount: () => number;
+  /** SCAN cursors, shared by every RESP connection of the node. */
+  readonly cursors: ScanCursors;
 }
 
 /** A handler: the request's arguments (the name first, as sent), the connection, the context. */

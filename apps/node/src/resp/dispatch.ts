@@ -13,6 +13,7 @@ import { auth, client, echo, hello, ping, quit, reset, select } from './connecti
 import { RespCommandError, type RespContext, type RespHandler } from './context.js';
 import { dbsize, del, exists, keys, randomkey, scan, type } from './key-commands.js';
 import type { RespConnection, RespExecute, RespReply } from './resp-connection.js';
+import { UnknownCursorError } from './scan-cursors.js';
 import { config, flushdb, hash, info, shutdown, sync, time, version } from './server-commands.js';
 import * as strings from './string-commands.js';
 
@@ -53,7 +54,7 @@ export function createRespDispatcher(ctx: RespContext, logger: Logger, latency?:
 
   function failure(name: string, err: unknown): RespBytes {
     errors[name] = (errors[name] ?? 0) + 1;
-    if (err instanceof RespCommandError) return respError(err.message);
+    if (err instanceof RespCommandError || err instanceof UnknownCursorError) return respError(err.message);
     if (err instanceof ProtocolError) return respError(`ERR ${err.message}`);
     if (err instanceof StorageError) {
       switch (err.code) {
@@ -95,8 +96,17 @@ export function createRespDispatcher(ctx: RespContext, logger: Logger, latency?:
       name = given.toUpperCase();
       row = RESP_COMMANDS.get(name);
     }
+    if (connection.refusedMulti) {
+      // A client that pipelines MULTI ... EXEC must not see its commands run one by one.
+      if (name === 'EXEC' || name === 'DISCARD') connection.refusedMulti = false;
+      else {
+        ctx.node.counters.protocolErrors++;
+        return respError(`ERR ${name} not run: this connection sent MULTI, which MerkleKV does not support; send DISCARD or EXEC to leave it`);
+      }
+    }
     if (row === undefined) {
       ctx.node.counters.protocolErrors++;
+      if (name === 'MULTI') connection.refusedMulti = true;
       const why = REFUSED.get(name);
       if (why !== undefined) return respError(`ERR ${name} is not supported: ${why}`);
       const rest = args.slice(1, 4).map((a) => `'${shown(a)}' `).join('');

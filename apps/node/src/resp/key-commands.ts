@@ -1,6 +1,6 @@
 /** RESP key commands: DEL, UNLINK, EXISTS, TYPE, SCAN, KEYS, DBSIZE, RANDOMKEY. */
 import { compileGlob, respBulk, respInteger, respSimple, SCAN_MAX_COUNT } from '@merklekv/protocol';
-import { integerArg, keyArg as keyAt, RespCommandError, syntaxError, type RespHandler } from './context.js';
+import { integerArg, keyArg as keyAt, syntaxError, type RespHandler } from './context.js';
 
 export const del: RespHandler = (args, _c, { node }) => {
   let n = 0;
@@ -18,25 +18,11 @@ export const type: RespHandler = (args, _c, { node }) => respSimple(node.store.e
 
 export const dbsize: RespHandler = (_args, _c, { node }) => respInteger(node.store.size);
 
-/**
- * A SCAN cursor is the last key of the previous page, base64url-encoded so
- * that it is never `0` (which starts and ends an iteration) and holds no
- * spaces. A key written or deleted during an iteration is seen or not, as in
- * Redis; a key present for the whole iteration is returned exactly once.
- */
-const encodeCursor = (lastKey: string): string => Buffer.from(lastKey, 'utf8').toString('base64url');
-
-function decodeCursor(cursor: string): string | undefined {
-  if (cursor === '0') return undefined;
-  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new RespCommandError('ERR invalid cursor');
-  return Buffer.from(cursor, 'base64url').toString('utf8');
-}
-
 /** SCAN's page size when COUNT is not given (Redis' default). */
 const SCAN_DEFAULT = 10;
 
-export const scan: RespHandler = (args, c, { node }) => {
-  const after = decodeCursor(args[1] as string);
+export const scan: RespHandler = (args, c, { node, cursors }) => {
+  const after = cursors.resolve(args[1] as string);
   let pattern = '*';
   let count = SCAN_DEFAULT;
   let typeFilter: string | undefined;
@@ -57,7 +43,7 @@ export const scan: RespHandler = (args, c, { node }) => {
   const glob = compileGlob(pattern);
   const page = node.store.scan(glob.prefix, after, count);
   const keys = page.entries.map(([k]) => k).filter(glob.matches);
-  return encodeScan(page.cursor === undefined ? '0' : encodeCursor(page.cursor), keys, c.version);
+  return encodeScan(page.cursor === undefined ? '0' : cursors.issue(page.cursor), keys, c.version);
 };
 
 /** Keys are valid UTF-8 (keyArg), so their replies are always text. */

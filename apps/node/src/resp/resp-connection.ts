@@ -37,6 +37,8 @@ export class RespConnection implements ClientSession {
   name: string | undefined;
   /** CLIENT SETINFO LIB-NAME / LIB-VER. */
   readonly lib = { name: '', version: '' };
+  /** A refused MULTI is open: commands are refused until EXEC or DISCARD. */
+  refusedMulti = false;
   /** Per-connection state of the access gate (authentication). */
   readonly state = new Map<string, unknown>();
   private readonly decoder: RespRequestDecoder;

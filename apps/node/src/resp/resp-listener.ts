@@ -7,6 +7,7 @@ import { TcpServer, type ConnectionLimits } from '../server/tcp-server.js';
 import type { TlsMaterial } from '../server/tls.js';
 import { createRespDispatcher } from './dispatch.js';
 import { RespConnection } from './resp-connection.js';
+import { ScanCursors } from './scan-cursors.js';
 
 export interface RespListenerOptions {
   readonly node: NodeContext;
@@ -40,7 +41,7 @@ export async function startRespListener(options: RespListenerOptions): Promise<R
   const host = resp.bind_address ?? network.bind_address;
   let bound = { host, port: resp.bind_port };
   const execute = createRespDispatcher(
-    { node, gate, address: () => bound, connectionCount: () => server.connectionCount },
+    { node, gate, address: () => bound, connectionCount: () => server.connectionCount, cursors: new ScanCursors() },
     logger,
     options.latency,
   );

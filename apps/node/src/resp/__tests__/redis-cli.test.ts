@@ -81,7 +81,7 @@ describe('redis-cli: keys', () => {
     [['KEYS', 'nothing*'], '(empty array)'],
     [['SCAN', '0', 'MATCH', 'k:*', 'TYPE', 'hash'], '1) "0"\n2) (empty array)'],
     [['SCAN', '0', 'COUNT', 'x'], '(error) ERR value is not an integer or out of range'],
-    [['SCAN', 'not a cursor'], '(error) ERR invalid cursor'],
+    [['SCAN', '123'], expect.stringMatching(/^\(error\) ERR invalid cursor '123' \(unknown, or forgotten/)],
     [['DEL', 'k:3', 'k:none'], '(integer) 1'],
     [['UNLINK', 'k:3'], '(integer) 0'],
     [['GET', 'k:3'], '(nil)'],
@@ -206,6 +206,12 @@ describe('redis-cli: server and connection', () => {
 
   it('refuses transactions, scripts and pub/sub saying why; unknown commands as Redis does', async () => {
     expect(await cli('MULTI')).toMatch(/^\(error\) ERR MULTI is not supported: MerkleKV replicates every write on its own/);
+    expect(await redisCliSession(port, ['MULTI', 'SET tx 1', 'EXEC', 'GET tx'])).toEqual([
+      expect.stringMatching(/^\(error\) ERR MULTI is not supported/),
+      '(error) ERR SET not run: this connection sent MULTI, which MerkleKV does not support; send DISCARD or EXEC to leave it',
+      expect.stringMatching(/^\(error\) ERR EXEC is not supported/),
+      '(nil)',
+    ]);
     expect(await cli('WATCH', 'k')).toMatch(/^\(error\) ERR WATCH is not supported/);
     expect(await cli('EVAL', 'return 1', '0')).toMatch(/^\(error\) ERR EVAL is not supported: MerkleKV runs no server-side scripts/);
     expect(await cli('PUBLISH', 'ch', 'm')).toMatch(/^\(error\) ERR PUBLISH is not supported: MerkleKV offers no pub\/sub/);
