@@ -11,6 +11,7 @@ import { processTreeCpuSeconds } from './cpu-time.js';
 import { KV_USAGE, parseKvOptions, type KvOptions, type ServerName } from './kv-options.js';
 import { runLoad, sendAll } from './load-runner.js';
 import { formatKvMarkdown, scenarioName, type KvReport, type ScenarioResult, type ServerMeasurement } from './report.js';
+import { BenchError, BenchErrorCode } from './errors.js';
 import { externalServer, startBaseline, startMerkleKv, startRedis, type ServerHandle } from './servers.js';
 import { buildBatches, buildPreload, type WireProtocol } from './workload.js';
 
@@ -20,20 +21,32 @@ const workspaceRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..
 /** Distinct pre-encoded batches per scenario; connections cycle through them. */
 const BATCH_POOL = 4096;
 
-const protocolOf: Record<ServerName, WireProtocol> = { merklekv: 'merklekv', redis: 'resp', baseline: 'merklekv' };
+const protocolOf: Record<ServerName, WireProtocol> = { merklekv: 'merklekv', redis: 'resp', baseline: 'merklekv', resp: 'resp' };
 
 function log(message: string): void {
   process.stderr.write(`[bench kv] ${message}\n`);
 }
 
+/** The node `resp` measures: the `merklekv` one when both are measured, so both ports share one process. */
+let respOfNode: { readonly handle: ServerHandle; readonly respPort: number } | undefined;
+
 async function startServer(name: ServerName, o: KvOptions): Promise<ServerHandle> {
   if (name === 'baseline') return startBaseline(workspaceRoot);
+  if (name === 'resp') {
+    if (o.port !== undefined) throw new BenchError(BenchErrorCode.INVALID_OPTION, '--servers resp needs a node the bench starts (not --host/--port)');
+    const shared = respOfNode;
+    const own = shared === undefined ? await startMerkleKv(workspaceRoot, o.nodeMode, o.nodeArgs) : undefined;
+    const handle = shared?.handle ?? (own as ServerHandle);
+    const port = shared?.respPort ?? (own as { respPort: number }).respPort;
+    return { ...handle, label: 'MerkleKV RESP', port, stop: own ? () => own.stop() : async () => undefined };
+  }
   if (name === 'redis') {
     return o.redisPort !== undefined ? externalServer('Redis', o.redisHost ?? '127.0.0.1', o.redisPort, o.redisPid) : startRedis();
   }
   if (o.port !== undefined) return externalServer('MerkleKV', o.host ?? '127.0.0.1', o.port, o.pid);
   const handle = await startMerkleKv(workspaceRoot, o.nodeMode, o.nodeArgs);
   if (handle.stale) log('warning: apps/node/src/main.ts is newer than apps/node/dist/main.js: run `npx nx build node`');
+  respOfNode = { handle, respPort: handle.respPort };
   return handle;
 }
 
@@ -89,7 +102,9 @@ export async function benchKv(argv: string[]): Promise<string> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    for (const name of o.servers) {
+    // The node first, so `resp` measures the same process's RESP port whatever the order of --servers.
+    const startOrder = [...o.servers].sort((a, b) => Number(b === 'merklekv') - Number(a === 'merklekv'));
+    for (const name of startOrder) {
       const s = await startServer(name, o);
       servers.set(name, s);
       log(`${s.label} on ${s.host}:${s.port} (pid ${s.pid ?? 'unknown'}): ${s.launch}`);
@@ -108,12 +123,13 @@ export async function benchKv(argv: string[]): Promise<string> {
       for (const pipeline of o.pipelines) {
         const name = scenarioName(mix.label, o.connections, pipeline);
         const results: Partial<Record<ServerName, ServerMeasurement>> = {};
-        for (const [server, s] of servers) {
+        for (const server of o.servers) {
+          const s = servers.get(server) as ServerHandle;
           const m = await measure(s, protocolOf[server], o, pipeline, mix.getRatio, o.requests);
           results[server] = m;
           log(`${name} — ${s.label}: ${summaryLine(m)}`);
         }
-        scenarios.push({ name, pipeline, getRatio: mix.getRatio, merklekv: results.merklekv, redis: results.redis, baseline: results.baseline });
+        scenarios.push({ name, pipeline, getRatio: mix.getRatio, merklekv: results.merklekv, redis: results.redis, baseline: results.baseline, resp: results.resp });
       }
     }
 

@@ -145,14 +145,16 @@ export async function startRedis(): Promise<ServerHandle> {
   );
 }
 
-/** The TOML config of a standalone bench node. */
-export function nodeConfigToml(port: number): string {
+/** The TOML config of a standalone bench node; its RESP listener on `respPort`. */
+export function nodeConfigToml(port: number, respPort: number): string {
   return [
     'node_id = "bench"',
     '[network]',
     'bind_address = "127.0.0.1"',
     `bind_port = ${port}`,
     'max_connections = 10000',
+    '[resp]',
+    `bind_port = ${respPort}`,
     '[mqtt]',
     'broker_address = "none"',
     '[anti_entropy]',
@@ -174,11 +176,12 @@ export type NodeLaunchMode = 'auto' | 'built' | 'tsx';
  * measured; `auto` takes the build when it exists.
  * @throws BenchError `SERVER_START_FAILED`
  */
-export async function startMerkleKv(root: string, mode: NodeLaunchMode, extraNodeArgs: readonly string[] = []): Promise<ServerHandle & { stale: boolean }> {
+export async function startMerkleKv(root: string, mode: NodeLaunchMode, extraNodeArgs: readonly string[] = []): Promise<ServerHandle & { stale: boolean; respPort: number }> {
   const port = await freePort();
+  const respPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'merklekv-bench-'));
   const configFile = join(dir, 'node.toml');
-  writeFileSync(configFile, nodeConfigToml(port));
+  writeFileSync(configFile, nodeConfigToml(port, respPort));
   const built = join(root, 'apps/node/dist/main.js');
   const source = join(root, 'apps/node/src/main.ts');
   const useBuilt = mode === 'built' || (mode === 'auto' && existsSync(built));
@@ -192,7 +195,7 @@ export async function startMerkleKv(root: string, mode: NodeLaunchMode, extraNod
     startTimeoutMs: 60_000,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   });
-  return { ...handle, stale };
+  return { ...handle, stale, respPort };
 }
 
 /**

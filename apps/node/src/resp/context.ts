@@ -1,4 +1,4 @@
-import { checkKey, holdsEscapedBytes } from '@merklekv/protocol';
+import { checkKey, holdsEscapedBytes, isValidKey } from '@merklekv/protocol';
 import type { AccessGate } from '../commands/access.js';
 import type { NodeContext } from '../commands/context.js';
 import type { RespConnection, RespReply } from './resp-connection.js';
@@ -43,10 +43,12 @@ export const notInteger = (): RespCommandError => new RespCommandError('ERR valu
  * @throws ProtocolError or RespCommandError naming the command and the problem
  */
 export function keyArg(args: readonly string[], i: number): string {
+  const key = args[i] as string;
+  if (isValidKey(key) && !holdsEscapedBytes(key)) return key;
+  // The error path only: name the command in the message.
   const what = `${(args[0] as string).toUpperCase()} key`;
-  const key = checkKey(args[i] as string, what);
-  if (holdsEscapedBytes(key)) throw new RespCommandError(`ERR ${what} must be valid UTF-8`);
-  return key;
+  checkKey(key, what);
+  throw new RespCommandError(`ERR ${what} must be valid UTF-8`);
 }
 
 /** Parses a 64-bit signed integer argument the way Redis does (no spaces, no `+`, no leading zeros). */

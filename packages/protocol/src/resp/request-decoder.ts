@@ -14,6 +14,7 @@
  * error item; the decoder then ignores everything after it (the server
  * replies with the error and closes the connection, as Redis does).
  */
+import { isAscii } from 'node:buffer';
 import { bytesToString } from './bytes.js';
 import { splitInline } from './inline.js';
 
@@ -49,6 +50,12 @@ const CR = 0x0d;
 const LF = 0x0a;
 const STAR = 0x2a;
 const DOLLAR = 0x24;
+
+/** Buffer's own latin1 slicer (what `toString('latin1', …)` ends in, without its argument checks), if this runtime has it. */
+type Slicer = (this: Buffer, start: number, end: number) => string;
+const nativeLatin1Slice = (Buffer.prototype as unknown as { latin1Slice?: Slicer }).latin1Slice;
+const latin1Slice: (b: Buffer, start: number, end: number) => string =
+  typeof nativeLatin1Slice === 'function' ? (b, start, end) => nativeLatin1Slice.call(b, start, end) : (b, start, end) => b.toString('latin1', start, end);
 
 /** The result of one parse attempt: a request, nothing yet (and how many bytes to wait for), or an error. */
 type Step = { readonly args: string[] | undefined; readonly next: number } | { readonly need: number } | RespDecodeError;
@@ -95,9 +102,12 @@ export class RespRequestDecoder {
       this.restBytes = 0;
     }
     const out: RespRequest[] = [];
+    // A chunk of ASCII bytes only (checked once, natively) decodes as latin1: the same
+    // strings as UTF-8 there, without validating each argument.
+    const ascii = isAscii(buf);
     let at = 0;
     while (at < buf.length) {
-      const step = buf[at] === STAR ? this.multiBulk(buf, at) : this.inline(buf, at);
+      const step = buf[at] === STAR ? this.multiBulk(buf, at, ascii) : this.inline(buf, at);
       if ('type' in step) {
         out.push(step);
         if (step.fatal) {
@@ -137,7 +147,7 @@ export class RespRequestDecoder {
     return { args: split.length === 0 ? undefined : split.map((b) => bytesToString(b)), next: nl + 1 };
   }
 
-  private multiBulk(buf: Buffer, start: number): Step {
+  private multiBulk(buf: Buffer, start: number, ascii: boolean): Step {
     const count = this.header(buf, start);
     if (count === undefined) return { need: buf.length - start + 1 };
     if ('type' in count) return count;
@@ -158,7 +168,7 @@ export class RespRequestDecoder {
       const dataEnd = len.next + len.value;
       if (dataEnd + 2 > buf.length) return { need: dataEnd + 2 - start };
       if (buf[dataEnd] !== CR || buf[dataEnd + 1] !== LF) return this.fatal('Protocol error: bulk string not followed by CRLF');
-      args[i] = bytesToString(buf, len.next, dataEnd);
+      args[i] = ascii ? latin1Slice(buf, len.next, dataEnd) : bytesToString(buf, len.next, dataEnd);
       at = dataEnd + 2;
     }
     return { args, next: at };
