@@ -13,6 +13,7 @@ import { TcpServer } from './server/tcp-server.js';
 import { loadServerTls } from './server/tls.js';
 import { startBackupScheduler } from './storage/backup-scheduler.js';
 import { createEngine, storagePlan } from './storage/create-engine.js';
+import { startClusterStatus } from './status/cluster-status.js';
 import { backupRunner } from './storage/run-backup.js';
 
 /** A started node. */
@@ -92,6 +93,16 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
     replication: () => cluster.replicationStats(),
     antiEntropy: () => cluster.antiEntropyStats(),
   });
+  const status = startClusterStatus({
+    config: () => running,
+    store,
+    cluster,
+    metrics,
+    counters: ctx.counters,
+    // The configured port until the listener has its real one (bind_port = 0).
+    selfAddress: () => (address === undefined ? cluster.selfAddress : cluster.selfAddress.replace(/\d+$/, String(address.port))),
+    logger,
+  });
   const access = withAccess(createDispatcher(ctx, metrics.latency), config.security, logger.child({ component: 'security' }));
   const listener: TcpServer = new TcpServer({
     host: config.network.bind_address,
@@ -116,7 +127,8 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
   ]);
   sections.push(access.section);
   sections.push(...cluster.sections);
-  let address;
+  sections.push(status.section);
+  let address: { host: string; port: number } | undefined;
   let admin: AdminServer | undefined;
   let resp: RespListener | undefined;
   try {
@@ -128,6 +140,7 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
         ready: () => cluster.ready(),
         reload: () => reload(),
         logger,
+        status: status.routes,
       });
       const at = await admin.listen();
       logger.info({ address: at.host, port: at.port }, 'admin listening');
@@ -146,6 +159,7 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
   } catch (err) {
     await listener.close();
     await admin?.close();
+    status.stop();
     await cluster.stop();
     backups.stop();
     await store.close();
@@ -162,6 +176,7 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
       await listener.close();
       await resp?.close();
       await admin?.close();
+      status.stop();
       await cluster.stop();
       backups.stop();
       await store.close();

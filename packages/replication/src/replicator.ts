@@ -114,7 +114,7 @@ export class Replicator {
   private flushTimer: unknown;
   private flushQueued = false;
   private replayTimer: unknown;
-  private counters = { published: 0, publishedBatches: 0, received: 0, receivedBatches: 0, applied: 0, stale: 0, rejected: 0, failed: 0, replayed: 0, reconnects: 0, ownIgnored: 0, maxSkewMs: 0 };
+  private counters = { published: 0, publishedBatches: 0, received: 0, receivedBatches: 0, applied: 0, stale: 0, rejected: 0, failed: 0, replayed: 0, reconnects: 0, ownIgnored: 0, maxSkewMs: 0, lagMs: 0 };
 
   /** @throws ReplicationError `INVALID_OPTION` for a non-positive size or a negative delay. */
   constructor(opts: ReplicatorOptions) {
@@ -300,9 +300,12 @@ export class Replicator {
     this.counters.received += batch.events.length;
     if (batch.rejoin) this.scheduleReplay();
     const nowMs = this.scheduler.now();
+    let newest = Number.NEGATIVE_INFINITY;
     for (const { key, record } of batch.events) {
-      const skew = tsMillis(record.ts) - nowMs;
+      const written = tsMillis(record.ts);
+      const skew = written - nowMs;
       if (skew > this.counters.maxSkewMs) this.counters.maxSkewMs = skew;
+      if (written > newest) newest = written;
       try {
         if (this.store.merge(key, record) === 'applied') this.counters.applied++;
         else this.counters.stale++;
@@ -311,6 +314,7 @@ export class Replicator {
         this.logThrottled('error', 'merge-failed', { err, key, from: batch.node }, 'replication merge failed');
       }
     }
+    if (batch.events.length > 0) this.counters.lagMs = Math.max(0, nowMs - newest);
   }
 
   private scheduleReplay(): void {
