@@ -238,7 +238,7 @@ describe('interactive mode through stdin', () => {
     const r = await runCli([], { env, input: `${script}\n` });
     expect(r.code).toBe(0);
     const out = r.stdout.split('\n');
-    expect(out.slice(0, 7)).toEqual(['OK', 'Hello   World', 'Hello   World !', 'get key', '  Print the value of key as stored, or (null).', '1) Hello   World !', '2) (null)']);
+    expect(out.slice(0, 8)).toEqual(['OK', 'Hello   World', 'Hello   World !', 'get key', '  Print the value of key as stored, or (null).', '  Sends: GET key (needs the read role). The value of a key, or nil.', '1) Hello   World !', '2) (null)']);
     expect(r.stdout).toMatch(new RegExp(`\\(error\\) 127\\.0\\.0\\.1:${node.port}: ERROR: .*\\n\\(error\\) unknown command 'bogus'`));
     expect(r.stdout).toContain('# Server Information');
     // Nothing after `quit` ran.
