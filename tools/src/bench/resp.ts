@@ -138,6 +138,11 @@ export async function benchResp(argv: string[]): Promise<string> {
       '| Test | MerkleKV RESP ops/s | Redis ops/s | MerkleKV RESP CPU µs/op | Redis CPU µs/op | CPU/op ratio |',
       '| --- | ---: | ---: | ---: | ---: | ---: |',
     ];
+    // Warm up both (JIT, allocator, the key space filled) before measuring.
+    for (const server of [resp, redis]) {
+      await redisBenchmark(server.port, 'set,get', { ...o, requests: Math.min(o.requests, 200_000) });
+      process.stderr.write(`[bench resp] ${server.label}: warmed up\n`);
+    }
     for (const [i, test] of o.tests.entries()) {
       // Alternate who goes first, so neither always runs on the other's leftovers.
       const order = i % 2 === 0 ? [resp, redis] : [redis, resp];
