@@ -42,6 +42,9 @@ const REFUSED: ReadonlyMap<string, string> = new Map([
 /** Time one command in this many, on average, as the text port does. */
 const LATENCY_SAMPLE = 16;
 
+/** Commands until the next timed one: uniform in [1, 2 × LATENCY_SAMPLE - 1] (random gaps never alias with a client's pattern). */
+const sampleGap = (): number => 1 + Math.floor(Math.random() * (2 * LATENCY_SAMPLE - 1));
+
 /** A short, printable rendering of client-supplied text for an error message. */
 function shown(text: string): string {
   const clipped = text.length > 64 ? `${text.slice(0, 64)}...` : text;
@@ -86,7 +89,7 @@ export function createRespDispatcher(ctx: RespContext, logger: Logger, latency?:
     );
   }
 
-  let untilSample = latency === undefined ? -1 : LATENCY_SAMPLE;
+  let untilSample = latency === undefined ? -1 : sampleGap();
 
   return (args: string[], connection: RespConnection): RespReply => {
     const given = args[0] as string;
@@ -137,7 +140,7 @@ export function createRespDispatcher(ctx: RespContext, logger: Logger, latency?:
       reply = failure(name, err);
     }
     if (timed) {
-      untilSample = LATENCY_SAMPLE;
+      untilSample = sampleGap();
       const observe = () => latency?.observe({ command: name }, (performance.now() - started) / 1000);
       if (typeof reply === 'string' || Buffer.isBuffer(reply)) observe();
       else void reply.finally(observe);
