@@ -252,5 +252,7 @@ describe('redis-cli: server and connection', () => {
     await cli('SET', 'again', '1');
     expect(await cli('FLUSHALL', 'ASYNC')).toBe('OK');
     expect(await cli('DBSIZE')).toBe('(integer) 0');
+    expect(await cli('RANDOMKEY')).toBe('(nil)');
+    expect(await cli('FLUSHDB', 'LATER')).toBe('(error) ERR syntax error');
   });
 });

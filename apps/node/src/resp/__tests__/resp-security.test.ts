@@ -180,3 +180,44 @@ describe('RESP port over TLS', () => {
     }
   });
 });
+
+describe('RESP back-pressure', () => {
+  it('answers 20,000 pipelined GETs of a 1 KiB value, in order, to a client that reads only at the end', async () => {
+    const node = await startTestNode({}, 'resp-backpressure');
+    try {
+      node.store.set('big', 'v'.repeat(1024));
+      node.store.set('small', 's');
+      const raw = await Raw.open(node.respPort as number);
+      // 20 MiB of replies: past the 8 MiB high-water mark, so the node holds requests back and resumes.
+      const requests = 20_000;
+      let batch = '';
+      for (let i = 0; i < requests; i++) batch += i === requests - 1 ? '*2\r\n$3\r\nGET\r\n$5\r\nsmall\r\n' : '*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n';
+      raw.socket.pause();
+      raw.socket.write(batch);
+      await new Promise((r) => setTimeout(r, 200));
+      raw.socket.resume();
+      const big = `$1024\r\n${'v'.repeat(1024)}\r\n`;
+      const total = (requests - 1) * big.length + '$1\r\ns\r\n'.length;
+      const chunks: Buffer[] = [];
+      let received = 0;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`received ${received} of ${total} bytes`)), 60_000);
+        raw.socket.on('data', (c: Buffer) => {
+          chunks.push(c);
+          received += c.length;
+          if (received >= total) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      const text = Buffer.concat(chunks).toString('latin1');
+      expect(text.length).toBe(total);
+      expect(text.endsWith(`${big}$1\r\ns\r\n`)).toBe(true);
+      expect(text.split('$1024\r\n').length - 1).toBe(requests - 1);
+      raw.socket.destroy();
+    } finally {
+      await node.stop();
+    }
+  });
+});
