@@ -3,8 +3,11 @@ import { compileGlob, respBulk, respInteger, respSimple, SCAN_MAX_COUNT } from '
 import { integerArg, keyArg as keyAt, syntaxError, type RespHandler } from './context.js';
 
 export const del: RespHandler = (args, _c, { node }) => {
+  // Every key is checked before any is deleted: an invalid request changes nothing.
+  const keys: string[] = [];
+  for (let i = 1; i < args.length; i++) keys.push(keyAt(args, i));
   let n = 0;
-  for (let i = 1; i < args.length; i++) if (node.store.delete(keyAt(args, i))) n++;
+  for (const key of keys) if (node.store.delete(key)) n++;
   return respInteger(n);
 };
 

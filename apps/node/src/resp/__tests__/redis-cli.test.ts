@@ -82,6 +82,8 @@ describe('redis-cli: keys', () => {
     [['SCAN', '0', 'MATCH', 'k:*', 'TYPE', 'hash'], '1) "0"\n2) (empty array)'],
     [['SCAN', '0', 'COUNT', 'x'], '(error) ERR value is not an integer or out of range'],
     [['SCAN', '123'], expect.stringMatching(/^\(error\) ERR invalid cursor '123' \(unknown, or forgotten/)],
+    [['DEL', 'k:2', 'bad key'], "(error) ERR DEL key must not contain a space, got 'bad key'"],
+    [['EXISTS', 'k:2'], '(integer) 1'],
     [['DEL', 'k:3', 'k:none'], '(integer) 1'],
     [['UNLINK', 'k:3'], '(integer) 0'],
     [['GET', 'k:3'], '(nil)'],
