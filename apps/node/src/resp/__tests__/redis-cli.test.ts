@@ -108,6 +108,11 @@ describe('redis-cli: keys', () => {
     expect(pages).toBeGreaterThanOrEqual(2);
   });
 
+  it("redis-cli --scan iterates with the node's integer cursors", async () => {
+    const out = await redisCli(port, [], ['--scan', '--pattern', 'k:*']);
+    expect(out.split('\n').sort()).toEqual(['k:1', 'k:2']);
+  });
+
   it('counts keys and picks a random one', async () => {
     const size = Number((await cli('DBSIZE')).replace('(integer) ', ''));
     expect(size).toBe(node.store.size);
