@@ -25,6 +25,8 @@ results = pipe.execute()
 out["pipeline_ok"] = results[:200] == [True] * 200 and [x.decode() for x in results[200:]] == [f"v{i}" for i in range(200)]
 out["incr"] = r.incr("py:n", 7)
 out["scan_count"] = len(list(r.scan_iter(match="py:p:*", count=50)))
+info = r.info()
+out["info"] = [info["redis_version"], info["role"], info["loading"], info["db0"]["keys"] == r.dbsize()]
 try:
     r.execute_command("MULTI")
     out["multi"] = "no error"

@@ -31,6 +31,7 @@ describe('redis-py', () => {
       pipeline_ok: true,
       incr: 7,
       scan_count: 200,
+      info: ['7.2.0', 'master', 0, true],
       multi: expect.stringMatching(/^MULTI is not supported: MerkleKV replicates every write on its own/),
       transaction: expect.stringMatching(/^(MULTI|EXEC) is not supported/),
       transaction_wrote: 0,
