@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { processTreeCpuSeconds } from './cpu-time.js';
 import { BenchError, BenchErrorCode } from './errors.js';
+import { startMosquitto } from './mosquitto.js';
 import { startMerkleKv, startRedis, type NodeLaunchMode, type ServerHandle } from './servers.js';
 
 const workspaceRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -25,6 +26,8 @@ alternately, and reports ops/s and server CPU per operation for both.
   --value-size N      value bytes (-d)                       (32)
   --pipeline N        pipeline depth (-P)                    (16)
   --clients N         connections (-c)                       (50)
+  --broker B          the node's broker: mosquitto (started here), none
+                      (replication off) or a URL             (mosquitto)
   --node MODE         auto | built | tsx                     (auto)
 `;
 
@@ -36,6 +39,7 @@ interface RespOptions {
   readonly pipeline: number;
   readonly clients: number;
   readonly nodeMode: NodeLaunchMode;
+  readonly broker: string;
   readonly help: boolean;
 }
 
@@ -58,6 +62,7 @@ export function parseRespOptions(argv: readonly string[]): RespOptions {
       pipeline: { type: 'string' },
       clients: { type: 'string' },
       node: { type: 'string' },
+      broker: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -74,6 +79,7 @@ export function parseRespOptions(argv: readonly string[]): RespOptions {
     pipeline: positive('pipeline', v.pipeline, 16),
     clients: positive('clients', v.clients, 50),
     nodeMode,
+    broker: v.broker ?? 'mosquitto',
     help: v.help === true,
   };
 }
@@ -126,13 +132,16 @@ async function measure(server: ServerHandle, test: string, o: RespOptions): Prom
 export async function benchResp(argv: string[]): Promise<string> {
   const o = parseRespOptions(argv);
   if (o.help) return RESP_USAGE;
-  const node = await startMerkleKv(workspaceRoot, o.nodeMode);
+  const broker = o.broker === 'mosquitto' ? await startMosquitto() : undefined;
+  let node: Awaited<ReturnType<typeof startMerkleKv>> | undefined;
   let redis: ServerHandle | undefined;
   try {
+    node = await startMerkleKv(workspaceRoot, o.nodeMode, [], { broker: broker?.url ?? o.broker });
     redis = await startRedis();
     const resp: ServerHandle = { ...node, label: 'MerkleKV RESP', port: node.respPort };
     const lines = [
-      `redis-benchmark -P ${o.pipeline} -c ${o.clients} -n ${o.requests.toLocaleString('en-US')} -r ${o.keyspace.toLocaleString('en-US')} -d ${o.valueSize}; ` +
+      `Replication: ${broker ? `on, through mosquitto (${broker.url})` : o.broker === 'none' ? 'off' : `on, through ${o.broker}`}. ` +
+        `redis-benchmark -P ${o.pipeline} -c ${o.clients} -n ${o.requests.toLocaleString('en-US')} -r ${o.keyspace.toLocaleString('en-US')} -d ${o.valueSize}; ` +
         `Node ${process.version}; MerkleKV \`${node.launch.replace(process.execPath, 'node').replace(/--config \S+/, '--config bench.toml').replace(workspaceRoot + '/', '')}\`, RESP port; Redis \`${redis.launch}\`.`,
       '',
       '| Test | MerkleKV RESP ops/s | Redis ops/s | MerkleKV RESP CPU µs/op | Redis CPU µs/op | CPU/op ratio |',
@@ -161,6 +170,7 @@ export async function benchResp(argv: string[]): Promise<string> {
     return `${lines.join('\n')}\n`;
   } finally {
     await redis?.stop();
-    await node.stop();
+    await node?.stop();
+    await broker?.stop();
   }
 }
