@@ -1,7 +1,11 @@
 /** ioredis (a real client, not the mock) against a running node's RESP port. */
+import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 import type { RunningNode } from '../../node.js';
 import { freePort, LineClient, startTestNode } from '../../__tests__/harness.js';
+
+// Real clients as child processes on a shared, loaded machine: generous bounds, not speed claims.
+jest.setTimeout(90_000);
 
 describe('ioredis', () => {
   let node: RunningNode;

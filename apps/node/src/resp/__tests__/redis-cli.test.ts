@@ -2,12 +2,16 @@
  * redis-cli (Debian redis-tools) against a running node's RESP port: every
  * command the port offers, with its errors and nils, as a user types them.
  */
+import { jest } from '@jest/globals';
 import { connect } from 'node:net';
 import { RESP_COMMANDS } from '@merklekv/protocol';
 import type { RunningNode } from '../../node.js';
 import { LineClient, startTestNode } from '../../__tests__/harness.js';
 import { RESP_HANDLERS } from '../dispatch.js';
 import { redisCli, redisCliSession, run } from './redis-tools.js';
+
+// Real clients as child processes on a shared, loaded machine: generous bounds, not speed claims.
+jest.setTimeout(90_000);
 
 let node: RunningNode;
 let port: number;

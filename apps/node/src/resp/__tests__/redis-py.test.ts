@@ -2,10 +2,14 @@
  * redis-py from a subprocess. Debian's python3-redis is importable by
  * /usr/bin/python3 (a `python3` earlier on PATH may be another interpreter).
  */
+import { jest } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import type { RunningNode } from '../../node.js';
 import { LineClient, startTestNode } from '../../__tests__/harness.js';
 import { run } from './redis-tools.js';
+
+// Real clients as child processes on a shared, loaded machine: generous bounds, not speed claims.
+jest.setTimeout(90_000);
 
 const SCRIPT = fileURLToPath(new URL('./redis-py-client.py', import.meta.url));
 
@@ -14,7 +18,7 @@ describe('redis-py', () => {
   beforeAll(async () => {
     node = await startTestNode({}, 'resp-redis-py');
   });
-  afterAll(() => node.stop());
+  afterAll(() => node.stop(), 30_000);
 
   it('PING, SET/GET, nil, a non-ASCII value, bytes, pipelines, SCAN; transactions refused', async () => {
     const result = await run('/usr/bin/python3', [SCRIPT, String(node.respPort)]);
@@ -39,5 +43,5 @@ describe('redis-py', () => {
     const text = await LineClient.open(node.port);
     expect(await text.call('GET py:utf8')).toBe('héllo wörld ✓ 日本語');
     text.close();
-  });
+  }, 120_000);
 });

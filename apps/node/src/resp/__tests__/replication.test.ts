@@ -3,10 +3,14 @@
  * (aedes) broker; the write is visible on the other node over RESP and over
  * its text port.
  */
+import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 import type { RunningNode } from '../../node.js';
 import { freePort, LineClient, startTestNode } from '../../__tests__/harness.js';
 import { redisCli } from './redis-tools.js';
+
+// Real clients as child processes on a shared, loaded machine: generous bounds, not speed claims.
+jest.setTimeout(90_000);
 
 /** Polls `check` until it holds, up to a generous deadline (the machine may be loaded). */
 async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {

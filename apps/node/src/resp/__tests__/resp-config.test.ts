@@ -1,9 +1,13 @@
 /** The [resp] section: defaults, environment overrides, start-up errors, and SHUTDOWN/SYNC over RESP. */
+import { jest } from '@jest/globals';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { loadConfig, validateConfig } from '../../config/index.js';
 import { freePort, startTestNode, writeConfig } from '../../__tests__/harness.js';
 import { redisCli } from './redis-tools.js';
+
+// Real clients as child processes on a shared, loaded machine: generous bounds, not speed claims.
+jest.setTimeout(90_000);
 
 describe('[resp] configuration', () => {
   it('is on by default, on port 6380, at the [network] address', () => {

@@ -2,6 +2,7 @@
  * [security] and the [network] limits on the RESP port, as on the text port,
  * answered with RESP errors; TLS with the [network] certificate.
  */
+import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -9,6 +10,9 @@ import type { RunningNode } from '../../node.js';
 import { LineClient, startTestNode } from '../../__tests__/harness.js';
 import { makeTestCerts } from '../../__tests__/certs.js';
 import { redisCli, redisCliSession } from './redis-tools.js';
+
+// Real clients as child processes on a shared, loaded machine: generous bounds, not speed claims.
+jest.setTimeout(90_000);
 
 /** A raw RESP connection collecting everything the server sends until it closes. */
 class Raw {
