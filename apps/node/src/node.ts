@@ -12,6 +12,7 @@ import { startRespListener, type RespListener } from './resp/resp-listener.js';
 import { TcpServer } from './server/tcp-server.js';
 import { loadServerTls } from './server/tls.js';
 import { startBackupScheduler } from './storage/backup-scheduler.js';
+import { ExpirySweeper } from './storage/expiry-sweeper.js';
 import { createEngine, storagePlan } from './storage/create-engine.js';
 import { startClusterStatus } from './status/cluster-status.js';
 import { backupRunner } from './storage/run-backup.js';
@@ -55,7 +56,7 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
     ...(config.storage.memory_limit_mb ? { memoryLimitBytes: config.storage.memory_limit_mb * 1024 * 1024 } : {}),
   });
   const loaded = await store.load();
-  logger.info({ records: loaded.records, ms: loaded.ms }, 'storage loaded');
+  logger.info({ records: loaded.records, ms: Math.round(loaded.ms * 10) / 10 }, 'storage loaded');
   const storage = storagePlan(config);
   const backup = backupRunner(store, storage, config.storage.backup_keep);
   const backups = startBackupScheduler({
@@ -64,8 +65,12 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
     logger,
   });
 
+  const sweeper = new ExpirySweeper({ store, intervalMs: config.storage.expiry_sweep_interval_ms, logger: logger.child({ component: 'expiry' }) });
+  sweeper.start();
+
   const cluster = await startCluster(() => running, store, { host: config.network.bind_address, port: config.network.bind_port }, logger).catch(
     async (err: unknown) => {
+      sweeper.stop();
       backups.stop();
       await store.close();
       throw err;
@@ -92,6 +97,7 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
     server: () => ({ connections: listener.connectionCount, counters: listener.counters }),
     replication: () => cluster.replicationStats(),
     antiEntropy: () => cluster.antiEntropyStats(),
+    expiry: () => sweeper.stats,
   });
   const status = startClusterStatus({
     config: () => running,
@@ -125,6 +131,20 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
       tls_rejected_connections: listener.counters.tlsRejected,
     },
   ]);
+  sections.push(() => {
+    const s = sweeper.stats;
+    return [
+      'Expiry',
+      {
+        keys_with_expiry: store.keysWithExpiry,
+        expired_keys_total: store.expiredTotal,
+        expiry_sweeps: s.sweeps,
+        expiry_sweep_ms_total: Math.round(s.sweepMs * 1000) / 1000,
+        expiry_sweep_max_step_ms: Math.round(s.maxStepMs * 1000) / 1000,
+        expiry_sweep_failures: s.failures,
+      },
+    ];
+  });
   sections.push(access.section);
   sections.push(...cluster.sections);
   sections.push(status.section);
@@ -137,7 +157,7 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
         host: config.admin.bind_address,
         port: config.admin.port,
         metrics,
-        ready: () => cluster.ready(),
+        ready: () => listener.listening && cluster.ready(),
         reload: () => reload(),
         logger,
         status: status.routes,
@@ -161,11 +181,12 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
     await admin?.close();
     status.stop();
     await cluster.stop();
+    sweeper.stop();
     backups.stop();
     await store.close();
     throw err;
   }
-  logger.info({ address: address.host, port: address.port, startup_ms: Date.now() - startedAt }, 'listening');
+  logger.info({ address: address.host, port: address.port, pid: process.pid, startup_ms: Date.now() - startedAt }, 'listening');
 
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
@@ -178,6 +199,7 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
       await admin?.close();
       status.stop();
       await cluster.stop();
+      sweeper.stop();
       backups.stop();
       await store.close();
       logger.info('stopped');

@@ -79,7 +79,10 @@ describe('the command table', () => {
   it('marks exactly the commands that change the store as writes', () => {
     const writes = COMMAND_TABLE.filter((c) => isWrite(c.name)).map((c) => c.name).sort();
     expect(writes).toEqual(
-      ['APPEND', 'DECR', 'DECRBY', 'DEL', 'FLUSH', 'FLUSHALL', 'FLUSHDB', 'GETDEL', 'GETEX', 'GETSET', 'INCR', 'INCRBY', 'INCRBYFLOAT', 'MSET', 'MSETNX', 'PREPEND', 'PUTV', 'SET', 'SETNX', 'SYNC', 'UNLINK'].sort(),
+      [
+        'APPEND', 'DECR', 'DECRBY', 'DEL', 'FLUSH', 'FLUSHALL', 'FLUSHDB', 'GETDEL', 'GETEX', 'GETSET', 'INCR', 'INCRBY', 'INCRBYFLOAT', 'MSET', 'MSETNX',
+        'PREPEND', 'PUTV', 'PUTVS', 'SET', 'SETNX', 'SYNC', 'UNLINK', 'SETEX', 'PSETEX', 'EXPIRE', 'PEXPIRE', 'EXPIREAT', 'PEXPIREAT', 'PERSIST',
+      ].sort(),
     );
   });
 

@@ -86,7 +86,7 @@ const SPECS: readonly CommandSpec[] = [
     { name: 'INCRBYFLOAT', flags: W, resp: 'INCRBYFLOAT key increment', summary: 'Add a decimal number to the number at a key.' },
   ]),
   ...inGroup('generic', [
-    { name: 'DEL', flags: W, text: 'DEL key', textAliases: ['DELETE'], resp: 'DEL key [key ...]', summary: 'Delete keys (a tombstone replicates the delete).' },
+    { name: 'DEL', flags: W, text: 'DEL key [key ...]', textAliases: ['DELETE'], resp: 'DEL key [key ...]', summary: 'Delete keys (a tombstone replicates the delete).' },
     { name: 'UNLINK', flags: W, resp: 'UNLINK key [key ...]', summary: 'Delete keys (as DEL).' },
     { name: 'EXISTS', flags: R, text: 'EXISTS key [key ...]', resp: 'EXISTS key [key ...]', summary: 'How many of the keys exist.' },
     { name: 'TYPE', flags: R, resp: 'TYPE key', summary: 'string, or none.' },
@@ -94,6 +94,15 @@ const SPECS: readonly CommandSpec[] = [
     { name: 'KEYS', flags: R, resp: 'KEYS pattern', summary: 'Every key matching a glob pattern.' },
     { name: 'DBSIZE', flags: R, text: 'DBSIZE', resp: 'DBSIZE', summary: 'The number of live keys.' },
     { name: 'RANDOMKEY', flags: R, resp: 'RANDOMKEY', summary: 'A random live key, or nil.' },
+    { name: 'SETEX', flags: W, text: 'SETEX key seconds value', summary: 'Store a value that expires after some seconds.' },
+    { name: 'PSETEX', flags: W, text: 'PSETEX key milliseconds value', summary: 'Store a value that expires after some milliseconds.' },
+    { name: 'EXPIRE', flags: W, text: 'EXPIRE key seconds', summary: 'Make a key expire after some seconds.' },
+    { name: 'PEXPIRE', flags: W, text: 'PEXPIRE key milliseconds', summary: 'Make a key expire after some milliseconds.' },
+    { name: 'EXPIREAT', flags: W, text: 'EXPIREAT key unix-seconds', summary: 'Make a key expire at a Unix time in seconds.' },
+    { name: 'PEXPIREAT', flags: W, text: 'PEXPIREAT key unix-milliseconds', summary: 'Make a key expire at a Unix time in milliseconds.' },
+    { name: 'TTL', flags: R, text: 'TTL key', summary: "Seconds until a key expires (-1: never, -2: no key)." },
+    { name: 'PTTL', flags: R, text: 'PTTL key', summary: "Milliseconds until a key expires (-1: never, -2: no key)." },
+    { name: 'PERSIST', flags: W, text: 'PERSIST key', summary: 'Remove the expiry of a key.' },
   ]),
   ...inGroup('connection', [
     { name: 'PING', flags: [], text: 'PING [message]', resp: 'PING [message]', summary: 'PONG, or the message.' },
@@ -125,6 +134,12 @@ const SPECS: readonly CommandSpec[] = [
     { name: 'GETV', flags: ['peer'], text: 'GETV key [key ...]', summary: 'The stored versions of keys.' },
     { name: 'PUTV', flags: ['peer', 'write'], text: 'PUTV key ts node deleted value', summary: 'Merge a version by last-writer-wins.' },
     { name: 'SYNC', flags: ['peer', 'write'], text: 'SYNC host:port', resp: 'SYNC host:port', summary: 'Run one anti-entropy session with a peer now.' },
+    { name: 'PEERV', flags: ['peer'], text: 'PEERV version', summary: 'Agree on the peer protocol version.' },
+    { name: 'TREES', flags: ['peer'], text: 'TREES width path [path ...]', summary: 'The children of several tree nodes at once.' },
+    { name: 'ENTRIES', flags: ['peer'], text: 'ENTRIES width path [path ...]', summary: 'The keys and digests of several buckets at once.' },
+    { name: 'RECORDS', flags: ['peer'], text: 'RECORDS path [path ...]', summary: 'The versions in several buckets at once.' },
+    { name: 'STAMPS', flags: ['peer'], text: 'STAMPS path [path ...]', summary: 'The version stamps in several buckets at once.' },
+    { name: 'PUTVS', flags: ['peer', 'write'], text: 'PUTVS key ts node deleted value [key ts node deleted value ...]', summary: 'Merge several versions by last-writer-wins.' },
   ]),
 ];
 

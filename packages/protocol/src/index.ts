@@ -47,3 +47,13 @@ export { encodeReply, encodeRequest, formatDouble, RESP_OK, respBulk, respError,
 export type { RespBytes, RespValue, RespVersion } from './resp/reply.js';
 export { compileGlob } from './resp/glob.js';
 export type { Glob } from './resp/glob.js';
+export type { WireStamp } from './peer-sync.js';
+export {
+  decodeStamp,
+  encodeStamp,
+  encodeVersionToken,
+  formatChild,
+  MAX_HASH_WIDTH,
+  PEER_PROTOCOL_VERSION,
+  parseTreesLine,
+} from './peer-sync.js';

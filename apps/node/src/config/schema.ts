@@ -133,6 +133,8 @@ export const storageSchema = z.strictObject({
   backup_keep: positiveInt.default(7),
   /** MerkleKV: how long tombstones are kept before they are collected (Cassandra's gc_grace_seconds). */
   tombstone_grace_seconds: positiveInt.default(86_400),
+  /** MerkleKV: how often the active expiry sweep runs (each run works in bounded steps). */
+  expiry_sweep_interval_ms: positiveInt.default(100),
 });
 
 export const loggingSchema = z.strictObject({

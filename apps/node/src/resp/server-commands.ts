@@ -116,5 +116,5 @@ export const hash: RespHandler = (_args, c, { node }) => {
 export const sync: RespHandler = async (args, _c, { node }) => {
   if (!node.syncNow) throw new RespCommandError('ERR anti-entropy is not available on this node');
   const r = await node.syncNow(checkPeer(args[1] as string, 'SYNC peer'));
-  return respSimple(`OK rounds=${r.rounds} bytes=${r.bytes} pulled=${r.pulled} pushed=${r.pushed} ms=${r.ms}`);
+  return respSimple(`OK round_trips=${r.roundTrips} bytes=${r.bytes} keys_pulled=${r.pulled} keys_pushed=${r.pushed} ms=${r.ms} mode=${r.mode}`);
 };

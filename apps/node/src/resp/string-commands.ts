@@ -8,9 +8,11 @@ import { integerArg, keyArg as key, RespCommandError, syntaxError, type RespHand
 
 const EXPIRY_OPTIONS = new Set(['EX', 'PX', 'EXAT', 'PXAT', 'KEEPTTL', 'PERSIST']);
 
-/** Key expiry is another issue's work: until then its options are refused, never ignored. */
+/** Expiry on the RESP port is not wired yet: its options are refused, never ignored. */
 function expiryNotSupported(option: string): RespCommandError {
-  return new RespCommandError(`ERR ${option} is not supported yet: MerkleKV has no key expiry (TTL) yet, so EX PX EXAT PXAT KEEPTTL and GETEX options are refused rather than ignored`);
+  return new RespCommandError(
+    `ERR ${option} is not supported on the RESP port yet: EX PX EXAT PXAT KEEPTTL and GETEX options are refused rather than ignored; set expiry with SETEX/EXPIRE on the text port (docs/PROTOCOL.md)`,
+  );
 }
 
 export const get: RespHandler = (args, c, { node }) => respBulk(node.store.get(key(args, 1)), c.version);

@@ -31,7 +31,7 @@ describe('ioredis', () => {
     expect(await client.incrby('io:n', 5)).toBe(5);
     expect(await client.mget('io:k', 'io:n', 'io:missing')).toEqual(['v', '5', null]);
     expect(await client.strlen('io:k')).toBe(1);
-    await expect(client.set('io:k', 'v', 'EX', 10)).rejects.toThrow(/SET EX is not supported yet/);
+    await expect(client.set('io:k', 'v', 'EX', 10)).rejects.toThrow(/SET EX is not supported on the RESP port yet/);
     await expect(client.incr('io:k')).rejects.toThrow('ERR value is not an integer or out of range');
   });
 

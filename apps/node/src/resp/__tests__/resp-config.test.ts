@@ -58,7 +58,7 @@ describe('admin and MerkleKV commands over RESP', () => {
       // redis-cli turns SYNC into its own replica mode, so a client library sends it.
       const client = new Redis({ host: '127.0.0.1', port: a.respPort as number });
       try {
-        expect(await client.call('SYNC', `127.0.0.1:${b.port}`)).toMatch(/^OK rounds=\d+ bytes=\d+ pulled=1 pushed=0 ms=\d+$/);
+        expect(await client.call('SYNC', `127.0.0.1:${b.port}`)).toMatch(/^OK round_trips=\d+ bytes=\d+ keys_pulled=1 keys_pushed=0 ms=\d+ mode=\S+$/);
         expect(await client.get('only-on-b')).toBe('v');
         await expect(client.call('SYNC', 'nohost')).rejects.toThrow("ERR SYNC peer must be host:port with a port from 1 to 65535, got 'nohost'");
       } finally {
