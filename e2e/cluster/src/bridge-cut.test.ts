@@ -15,7 +15,7 @@ import { statNumber, type NodeProcess } from './harness/node-process.js';
 import { report } from './harness/report.js';
 import { cleanupClusters, withCluster } from './harness/scenario.js';
 import { verifyHistory } from './harness/verify.js';
-import { sleep, waitFor } from './harness/wait.js';
+import { sleep, waitFor } from '@merklekv/test-support';
 import { ClientPool, runOperation, setOp, uniqueWriter } from './harness/workload.js';
 
 afterEach(cleanupClusters);

@@ -15,7 +15,7 @@ import type { Cluster } from './harness/cluster.js';
 import type { NodeProcess } from './harness/node-process.js';
 import { report } from './harness/report.js';
 import { cleanupClusters, withCluster } from './harness/scenario.js';
-import { sleep } from './harness/wait.js';
+import { sleep } from '@merklekv/test-support';
 import { readAll } from './harness/workload.js';
 
 afterEach(cleanupClusters);

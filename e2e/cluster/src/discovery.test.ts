@@ -13,7 +13,7 @@ import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { statNumber } from './harness/node-process.js';
 import { report } from './harness/report.js';
 import { cleanupClusters, withCluster } from './harness/scenario.js';
-import { waitFor } from './harness/wait.js';
+import { waitFor } from '@merklekv/test-support';
 import type { NodeProcess } from './harness/node-process.js';
 
 afterEach(cleanupClusters);

@@ -12,7 +12,7 @@
  */
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { cleanupClusters, withCluster } from './harness/scenario.js';
-import { sleep, waitFor } from './harness/wait.js';
+import { sleep, waitFor } from '@merklekv/test-support';
 
 afterEach(cleanupClusters);
 afterAll(cleanupClusters);

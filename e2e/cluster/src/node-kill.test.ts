@@ -9,7 +9,7 @@ import { History } from './harness/history.js';
 import { report } from './harness/report.js';
 import { cleanupClusters, withCluster } from './harness/scenario.js';
 import { verifyHistory } from './harness/verify.js';
-import { sleep } from './harness/wait.js';
+import { sleep } from '@merklekv/test-support';
 import { statNumber } from './harness/node-process.js';
 import { readAll, uniqueWriter } from './harness/workload.js';
 

@@ -9,11 +9,11 @@ import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { nc } from './harness/nc.js';
+import { nc } from '@merklekv/test-support';
 import { killAllNxServes, NxServe } from './harness/nx-serve.js';
 import { LOG_ROOT, REPO_ROOT } from './harness/paths.js';
-import { freePort } from './harness/ports.js';
-import { waitFor } from './harness/wait.js';
+import { freePort } from '@merklekv/test-support';
+import { waitFor } from '@merklekv/test-support';
 
 afterEach(killAllNxServes);
 afterAll(killAllNxServes);

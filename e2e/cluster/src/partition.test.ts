@@ -12,7 +12,7 @@ import { History } from './harness/history.js';
 import { report } from './harness/report.js';
 import { cleanupClusters, withCluster } from './harness/scenario.js';
 import { verifyHistory } from './harness/verify.js';
-import { sleep, waitFor } from './harness/wait.js';
+import { sleep, waitFor } from '@merklekv/test-support';
 import { ClientPool, runOperation, setOp } from './harness/workload.js';
 import type { NodeProcess } from './harness/node-process.js';
 

@@ -12,10 +12,10 @@ import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { nc } from './harness/nc.js';
+import { nc } from '@merklekv/test-support';
 import { killAllNxServes, NxServe } from './harness/nx-serve.js';
 import { REPO_ROOT } from './harness/paths.js';
-import { waitFor } from './harness/wait.js';
+import { waitFor } from '@merklekv/test-support';
 
 afterEach(killAllNxServes);
 afterAll(killAllNxServes);

@@ -14,7 +14,7 @@ import { report } from './harness/report.js';
 import { cleanupClusters, withCluster } from './harness/scenario.js';
 import { randomOperation } from './harness/soak-ops.js';
 import { verifyHistory } from './harness/verify.js';
-import { sleep } from './harness/wait.js';
+import { sleep } from '@merklekv/test-support';
 import { ClientPool, runOperation } from './harness/workload.js';
 
 afterEach(cleanupClusters);

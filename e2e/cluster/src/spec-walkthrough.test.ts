@@ -6,9 +6,9 @@
  */
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { cleanupClusters, withCluster } from './harness/scenario.js';
-import { nc } from './harness/nc.js';
-import { mosquittoInstalled } from './harness/mosquitto.js';
-import { waitFor } from './harness/wait.js';
+import { nc } from '@merklekv/test-support';
+import { mosquittoInstalled } from '@merklekv/test-support';
+import { waitFor } from '@merklekv/test-support';
 import type { Cluster } from './harness/cluster.js';
 import { statNumber } from './harness/node-process.js';
 import { report } from './harness/report.js';

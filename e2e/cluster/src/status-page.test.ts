@@ -15,7 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './harness/browser.js';
 import { report } from './harness/report.js';
 import { cleanupClusters, withCluster } from './harness/scenario.js';
-import { sleep } from './harness/wait.js';
+import { sleep } from '@merklekv/test-support';
 
 jest.setTimeout(180_000);
 

@@ -42,8 +42,10 @@ export class Mosquitto {
     private readonly ownsDir: boolean,
     conf: string,
     private readonly logFile: string,
+    private readonly custom: boolean,
   ) {
-    this.process = new ManagedProcess({ command: MOSQUITTO_BIN, args: ['-c', conf], cwd: dir });
+    // A custom configuration logs where it says (stdout, usually): keep that in NAME.log.
+    this.process = new ManagedProcess({ command: MOSQUITTO_BIN, args: ['-c', conf], cwd: dir, logFile: custom ? logFile : undefined });
   }
 
   /** Starts mosquitto and waits until it accepts connections. */
@@ -74,7 +76,7 @@ export class Mosquitto {
           '',
         ].join('\n'),
     );
-    const broker = new Mosquitto(port, dir, ownsDir, conf, logFile);
+    const broker = new Mosquitto(port, dir, ownsDir, conf, logFile, opts.config !== undefined);
     await broker.launch();
     return broker;
   }
@@ -91,15 +93,14 @@ export class Mosquitto {
     return this.process.pid;
   }
 
-  /** The broker's log so far (with the generated configuration), then anything it printed. */
+  /** The broker's log so far (the generated configuration logs to NAME.log, flushed per line; a custom one to stdout). */
   output(): string {
-    let log = '';
+    if (this.custom) return this.process.output();
     try {
-      log = readFileSync(this.logFile, 'utf8');
+      return readFileSync(this.logFile, 'utf8');
     } catch {
-      // Not written yet, or a custom configuration that logs elsewhere.
+      return ''; // not written yet
     }
-    return log + this.process.output();
   }
 
   /** Kills the broker (SIGKILL, by PID) and waits for it to exit. */

@@ -168,6 +168,9 @@ export function nodeToml(opts: NodeConfigOptions): string {
     '[network]',
     'bind_address = "127.0.0.1"',
     `bind_port = ${opts.port}`,
+    // The RESP listener would take its default port 6380: test nodes never fight over it.
+    '[resp]',
+    'enabled = false',
     '[mqtt]',
     `broker_address = ${JSON.stringify(opts.broker ?? 'none')}`,
     '[anti_entropy]',

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import type { TreeRoot } from '@merklekv/client';
 import { bridgeConfigs, type Site } from './bridge-config.js';
 import { E2eError } from './errors.js';
-import { FaultProxy } from './fault-proxy.js';
-import { MosquittoBroker } from './mosquitto.js';
+import { FaultProxy } from '@merklekv/test-support';
+import { Mosquitto } from '@merklekv/test-support';
 import { discoveryBlanker } from './mqtt-discovery-filter.js';
 import { NodeProcess, tryHash } from './node-process.js';
 import { assertNodeBuilt, LOG_ROOT } from './paths.js';
-import { freePort } from './ports.js';
-import { sleep } from './wait.js';
+import { freePort } from '@merklekv/test-support';
+import { sleep } from '@merklekv/test-support';
 
 /** Options of {@link Cluster.start}. */
 export interface ClusterOptions {
@@ -64,9 +64,9 @@ export interface Convergence {
  */
 export class Cluster {
   readonly nodes: NodeProcess[] = [];
-  broker: MosquittoBroker | undefined;
+  broker: Mosquitto | undefined;
   /** With `bridged`: both brokers. */
-  readonly brokers = new Map<Site, MosquittoBroker>();
+  readonly brokers = new Map<Site, Mosquitto>();
   /** With `bridged`: the proxy site B's bridge dials to reach site A. */
   bridgeLink: FaultProxy | undefined;
   private readonly brokerLinks = new Map<string, Array<{ site: Site | undefined; link: FaultProxy }>>();
@@ -177,14 +177,14 @@ export class Cluster {
   async killBroker(site?: Site): Promise<void> {
     const broker = this.requireMosquitto(site);
     this.event(`kill -9 broker${site === undefined ? '' : ` of site ${site}`}`);
-    await broker.kill9();
+    await broker.kill();
   }
 
   /** Starts the broker again on the same port. */
   async restartBroker(site?: Site): Promise<void> {
     const broker = this.requireMosquitto(site);
     this.event(`restart broker${site === undefined ? '' : ` of site ${site}`}`);
-    await broker.start();
+    await broker.restart();
   }
 
   /** kill -9 of node `i`. */
@@ -270,8 +270,7 @@ export class Cluster {
     for (let i = 0; i < opts.nodes; i++) ports.push(await freePort());
     this.brokerPort = await freePort();
     if (opts.broker === 'mosquitto') {
-      this.broker = new MosquittoBroker(this.brokerPort, this.dir);
-      await this.broker.start();
+      this.broker = await Mosquitto.start({ port: this.brokerPort, dir: this.dir });
     }
     if (opts.broker === 'bridged') await this.startBridgedBrokers();
     if (opts.topology === 'static') {
@@ -298,7 +297,7 @@ export class Cluster {
     let brokerAddress: string | string[] = 'embedded';
     if (!hostsBroker) {
       const targets: Array<{ site: Site | undefined; port: number }> =
-        opts.broker === 'bridged' ? this.sitesOf(index).map((site) => ({ site, port: (this.brokers.get(site) as MosquittoBroker).port })) : [{ site: undefined, port: this.brokerPort }];
+        opts.broker === 'bridged' ? this.sitesOf(index).map((site) => ({ site, port: (this.brokers.get(site) as Mosquitto).port })) : [{ site: undefined, port: this.brokerPort }];
       const links: Array<{ site: Site | undefined; link: FaultProxy }> = [];
       for (const { site, port } of targets) {
         const link = await FaultProxy.start({
@@ -338,7 +337,7 @@ export class Cluster {
     );
   }
 
-  private requireMosquitto(site?: Site): MosquittoBroker {
+  private requireMosquitto(site?: Site): Mosquitto {
     const broker = site === undefined ? this.broker : this.brokers.get(site);
     if (broker === undefined) throw new E2eError('INVALID_STATE', `this cluster has no mosquitto broker${site === undefined ? '' : ` for site ${site}`}`);
     return broker;
@@ -360,9 +359,8 @@ export class Cluster {
       const dir = join(this.dir, `broker-${site}`);
       mkdirSync(dir, { recursive: true });
       chmodSync(dir, 0o777);
-      const broker = new MosquittoBroker(site === 'a' ? portA : portB, dir, configs[site], `site-${site}`);
+      const broker = await Mosquitto.start({ port: site === 'a' ? portA : portB, dir, config: configs[site], name: `site-${site}` });
       this.brokers.set(site, broker);
-      await broker.start();
     }
     this.broker = this.brokers.get('a');
   }

@@ -4,7 +4,7 @@
  * `tsx e2e/cluster/src/harness/fault-proxy-main.ts <targetPort> <delayMs>`.
  * Prints `PORT <listenPort>` on stdout once listening; runs until SIGTERM or SIGINT.
  */
-import { FaultProxy } from './fault-proxy.js';
+import { FaultProxy } from '@merklekv/test-support';
 
 const [target, delay] = process.argv.slice(2).map(Number);
 if (!Number.isInteger(target) || !Number.isInteger(delay) || (target as number) < 1 || (delay as number) < 0) {

@@ -1,11 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient, type MerkleKVClient, type TreeRoot } from '@merklekv/client';
+import { NodeProcess as ChildNode, NodeStartError, withTimeout } from '@merklekv/test-support';
 import { E2eError } from './errors.js';
-import { ManagedProcess } from './managed-process.js';
 import { renderNodeToml, type NodeConfigSpec } from './node-config.js';
-import { REPO_ROOT, NODE_MAIN } from './paths.js';
-import { withTimeout } from './wait.js';
 
 /** How long a node may take to print `listening`. */
 const START_TIMEOUT_MS = 20_000;
@@ -18,7 +16,7 @@ const START_TIMEOUT_MS = 20_000;
 export class NodeProcess {
   readonly configFile: string;
   readonly logFile: string;
-  private readonly process: ManagedProcess;
+  private readonly process: ChildNode;
   private admin: MerkleKVClient | undefined;
   /** Times started (1 after the first start). */
   starts = 0;
@@ -30,7 +28,7 @@ export class NodeProcess {
     this.configFile = join(dir, `${spec.nodeId}.toml`);
     this.logFile = join(dir, `${spec.nodeId}.log`);
     writeFileSync(this.configFile, renderNodeToml(spec));
-    this.process = new ManagedProcess({ command: process.execPath, args: [NODE_MAIN, '--config', this.configFile], cwd: REPO_ROOT, logFile: this.logFile });
+    this.process = new ChildNode(this.configFile, spec.port, { launch: 'built', logFile: this.logFile });
   }
 
   get id(): string {
@@ -49,24 +47,14 @@ export class NodeProcess {
     return this.process.running;
   }
 
-  /** Starts the process and resolves once it logs `"msg":"listening"`. @throws E2eError START_FAILED / TIMEOUT */
+  /** Starts the process and resolves once it logs `"msg":"listening"` and its port accepts. @throws E2eError START_FAILED / TIMEOUT */
   async start(): Promise<void> {
-    let unsubscribe: () => void = () => undefined;
-    const ready = new Promise<void>((resolve) => {
-      unsubscribe = this.process.onLine((line) => {
-        if (line.includes('"msg":"listening"')) resolve();
-      });
-    });
-    this.process.spawn();
     this.starts++;
-    const died = this.process.waitExit().then((code) => {
-      throw new E2eError('START_FAILED', `${this.id} exited with code ${String(code)} before listening; see ${this.logFile}`);
-    });
     try {
-      await withTimeout(`${this.id} start (log: ${this.logFile})`, Promise.race([ready, died]), START_TIMEOUT_MS);
-    } finally {
-      unsubscribe();
-      died.catch(() => undefined);
+      await this.process.start({ timeoutMs: START_TIMEOUT_MS });
+    } catch (err) {
+      const code = err instanceof NodeStartError ? 'START_FAILED' : 'TIMEOUT';
+      throw new E2eError(code, `${this.id} did not start (log: ${this.logFile}): ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, { cause: err });
     }
   }
 
@@ -82,7 +70,7 @@ export class NodeProcess {
 
   /** Writes a marker line into the node's log (kills, cuts, phases of the scenario). */
   note(text: string): void {
-    this.process.note(text);
+    this.process.process.note(text);
   }
 
   /** A long-lived client for inspection commands; reconnects by itself after restarts. */
@@ -106,7 +94,7 @@ export class NodeProcess {
     this.admin?.destroy();
     this.admin = undefined;
     await this.process.kill9();
-    await this.process.closeLog();
+    await this.process.process.closeLog();
   }
 }
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { LOG_ROOT, REPO_ROOT } from './paths.js';
-import { waitFor, withTimeout } from './wait.js';
+import { waitFor, withTimeout } from '@merklekv/test-support';
 
 /** Every `nx serve` launched by this file, so none outlives it. */
 const live = new Set<NxServe>();

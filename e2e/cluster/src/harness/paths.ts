@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { NODE_BUILT_MAIN, REPO_ROOT } from '@merklekv/test-support';
 
-/** The workspace root (/work/main in the dev checkout). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+export { REPO_ROOT };
 
 /** The built node app; `nx e2e cluster` builds it first (`dependsOn: node:build`). */
-export const NODE_MAIN = join(REPO_ROOT, 'apps/node/dist/main.js');
+export const NODE_MAIN = NODE_BUILT_MAIN;
 
 /** Per-test log folders: e2e/cluster/.e2e-logs/<test-name>/ (gitignored). */
 export const LOG_ROOT = join(REPO_ROOT, 'e2e/cluster/.e2e-logs');

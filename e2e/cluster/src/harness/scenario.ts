@@ -1,5 +1,5 @@
 import { Cluster, type ClusterOptions } from './cluster.js';
-import { killAllChildren } from './managed-process.js';
+import { killAllChildren } from '@merklekv/test-support';
 
 const open = new Set<Cluster>();
 
