@@ -6,20 +6,11 @@
 import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 import type { RunningNode } from '../../node.js';
-import { freePort, LineClient, startTestNode } from '../../__tests__/harness.js';
+import { freePort, LineClient, startTestNode, waitFor } from '../../__tests__/harness.js';
 import { redisCli } from './redis-tools.js';
 
 // Real clients as child processes on a shared, loaded machine: generous bounds, not speed claims.
 jest.setTimeout(90_000);
-
-/** Polls `check` until it holds, up to a generous deadline (the machine may be loaded). */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('replication of RESP writes', () => {
   let a: RunningNode;
@@ -46,7 +37,7 @@ describe('replication of RESP writes', () => {
     await client.del('repl:gone');
     const text = await LineClient.open(b.port);
     try {
-      await eventually(async () => (await text.call('GET repl:m2')) === 'two');
+      await waitFor('repl:m2 replicated', async () => (await text.call('GET repl:m2')) === 'two', 15_000);
       expect(await text.call('GET repl:k')).toBe('héllo from resp');
       expect(await text.call('GET repl:n')).toBe('41');
       expect(await text.call('GET repl:gone')).toBe('(null)');
@@ -63,7 +54,7 @@ describe('replication of RESP writes', () => {
     await client.set('repl:bin', bytes);
     const other = new Redis({ host: '127.0.0.1', port: b.respPort as number });
     try {
-      await eventually(async () => (await other.getBuffer('repl:bin'))?.equals(bytes) === true);
+      await waitFor('repl:bin replicated', async () => (await other.getBuffer('repl:bin'))?.equals(bytes) === true, 15_000);
     } finally {
       other.disconnect();
     }
