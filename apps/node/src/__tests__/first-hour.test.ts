@@ -10,7 +10,7 @@ import { loadConfig } from '../config/index.js';
 import { freePort, LineClient, spawnNode, startTestNode, waitFor, waitForPort, writeConfig } from './harness.js';
 
 const standalone = (port: number, extra = '') =>
-  `node_id = "first-hour"\n[network]\nbind_port = ${port}\n[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = false\n${extra}`;
+  `node_id = "first-hour"\n[network]\nbind_port = ${port}\n[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = false\n[resp]\nenabled = false\n${extra}`;
 
 function http(port: number, method: string, path: string): Promise<{ status: number; body: string; allow: string | undefined }> {
   return new Promise((resolve, reject) => {
