@@ -5,9 +5,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, startRedis as startTestRedis, type RedisServer } from '@merklekv/test-support';
 import { BenchError, BenchErrorCode } from './errors.js';
 
 /** A server the bench talks to; `stop` is a no-op for one it did not start. */
@@ -22,18 +23,7 @@ export interface ServerHandle {
   stop(): Promise<void>;
 }
 
-/** A free TCP port on 127.0.0.1 (bound and released; racy only in theory). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** One `PING` round trip; resolves true when any reply line came back. */
 function pingOnce(host: string, port: number, timeoutMs: number): Promise<boolean> {
@@ -131,18 +121,22 @@ async function startChild(label: string, cmd: string, args: string[], port: numb
 }
 
 /**
- * Starts `redis-server` on a free loopback port, without persistence.
+ * Starts `redis-server` on a free loopback port, without persistence (test-support's
+ * startRedis), and checks it answers PING.
  * @throws BenchError `SERVER_START_FAILED`
  */
 export async function startRedis(): Promise<ServerHandle> {
-  const port = await freePort();
-  return startChild(
-    'Redis',
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', '--maxclients', '10000'],
-    port,
-    { startTimeoutMs: 10_000 },
-  );
+  let redis: RedisServer;
+  try {
+    redis = await startTestRedis(['--loglevel', 'warning', '--maxclients', '10000']);
+  } catch (err) {
+    throw new BenchError(BenchErrorCode.SERVER_START_FAILED, `Cannot start redis-server: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  await waitForPing('127.0.0.1', redis.port, 10_000).catch(async (err: unknown) => {
+    await redis.stop();
+    throw err;
+  });
+  return { label: 'Redis', host: '127.0.0.1', port: redis.port, pid: redis.pid, launch: redis.launch, stop: () => redis.stop() };
 }
 
 /** How the bench node replicates and repairs. */
