@@ -9,20 +9,9 @@ import { ConnectionRefused } from './__tests__/connection-refused.js';
 import type { Logger } from '@merklekv/storage';
 import type { Peer } from './peer.js';
 import { storePeer } from './store-peer.js';
-import { FakeClock } from '@merklekv/test-support';
+import { FakeClock, recordingLogger } from '@merklekv/test-support';
 import { BASE_TS, makeStore, version } from './__tests__/fixtures.js';
 
-interface Entry {
-  readonly level: string;
-  readonly obj: Record<string, unknown>;
-  readonly msg: string | undefined;
-}
-
-function recorder(): { logger: Logger; entries: Entry[] } {
-  const entries: Entry[] = [];
-  const at = (level: string) => (obj: object, msg?: string) => void entries.push({ level, obj: obj as Record<string, unknown>, msg });
-  return { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, entries };
-}
 
 function engine(connect: (address: string) => Peer, logger: Logger): AntiEntropy {
   return new AntiEntropy({ store: makeStore('local'), peers: () => ['127.0.0.1:7001'], intervalMs: 10_000, maxConcurrent: 1, connect, timers: new FakeClock(), random: () => 0.5, clock: () => 42, logger });
@@ -32,7 +21,7 @@ describe('anti-entropy logs', () => {
   it('logs a session that repaired keys at info, and an in-sync one at debug', async () => {
     const remote = makeStore('remote');
     remote.merge('a', version('from-peer', BASE_TS + 1, 'remote'));
-    const { logger, entries } = recorder();
+    const { logger, entries } = recordingLogger();
     const ae = engine(() => storePeer(remote), logger);
     await ae.syncNow('127.0.0.1:7001');
     await ae.syncNow('127.0.0.1:7001');
@@ -46,7 +35,7 @@ describe('anti-entropy logs', () => {
   });
 
   it('a peer that is not up: one warn line with the reason, no error object (no stack)', async () => {
-    const { logger, entries } = recorder();
+    const { logger, entries } = recordingLogger();
     const ae = engine(() => {
       throw new ConnectionRefused('Cannot connect to 127.0.0.1:7001: ECONNREFUSED');
     }, logger);
@@ -59,7 +48,7 @@ describe('anti-entropy logs', () => {
   });
 
   it('a fault in the code keeps its stack', async () => {
-    const { logger, entries } = recorder();
+    const { logger, entries } = recordingLogger();
     const ae = engine(() => {
       throw new TypeError('x is not a function');
     }, logger);

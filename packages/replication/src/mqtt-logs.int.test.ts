@@ -4,28 +4,16 @@
  * stays `tcp://`), no error object and so no stack.
  */
 import { jest } from '@jest/globals';
-import { freePort, waitFor } from '@merklekv/test-support';
-import type { Logger } from '@merklekv/storage';
+import { freePort, recordingLogger, waitFor } from '@merklekv/test-support';
 import { createMqttPubSub } from './mqtt-pubsub.js';
 
 jest.setTimeout(20_000);
 
-interface Entry {
-  readonly level: string;
-  readonly obj: Record<string, unknown>;
-  readonly msg: string | undefined;
-}
-
-function recorder(): { logger: Logger; entries: Entry[] } {
-  const entries: Entry[] = [];
-  const at = (level: string) => (obj: object, msg?: string) => void entries.push({ level, obj: obj as Record<string, unknown>, msg });
-  return { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, entries };
-}
 
 describe('mqtt connection logs', () => {
   it('a broker that is not up: one line per attempt, the URL as configured, no stack', async () => {
     const port = await freePort();
-    const { logger, entries } = recorder();
+    const { logger, entries } = recordingLogger();
     const url = `tcp://127.0.0.1:${port}`;
     const client = createMqttPubSub({ brokerUrl: url, clientId: 'logs', reconnectBackoff: () => 50, logger });
     try {

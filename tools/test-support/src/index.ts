@@ -15,3 +15,5 @@ export { FaultProxy } from './fault-proxy.js';
 export type { FaultProxyOptions, LinkState } from './fault-proxy.js';
 export { LineClient, nc } from './line-client.js';
 export { FakeClock } from './fake-clock.js';
+export { recordingLogger } from './recording-logger.js';
+export type { LogEntry } from './recording-logger.js';
