@@ -67,12 +67,13 @@ const inGroup = (group: CommandGroup, rows: readonly Row[]): CommandSpec[] => ro
 /** Every command, in the order help screens list them. */
 const SPECS: readonly CommandSpec[] = [
   ...inGroup('string', [
-    { name: 'SET', flags: W, text: 'SET key value', resp: 'SET key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]', summary: 'Store a value under a key (RESP: optionally with NX|XX, GET and an expiry).' },
+    // RESP options (SET, GETEX, EXPIRE ...) come in any order and may repeat, as in Redis: a conflict is the handler's ERR syntax error.
+    { name: 'SET', flags: W, text: 'SET key value', resp: 'SET key value [NX|XX|GET|EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL ...]', summary: 'Store a value under a key (RESP: optionally with NX|XX, GET and an expiry).' },
     { name: 'GET', flags: R, text: 'GET key', resp: 'GET key', summary: 'The value of a key, or nil.' },
     { name: 'SETNX', flags: W, resp: 'SETNX key value', summary: 'Set a key only if this replica does not hold it (1 or 0).' },
     { name: 'GETSET', flags: W, resp: 'GETSET key value', summary: 'Set a key and return its previous value.' },
     { name: 'GETDEL', flags: W, resp: 'GETDEL key', summary: 'Delete a key and return its value.' },
-    { name: 'GETEX', flags: W, resp: 'GETEX key [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|PERSIST]', summary: "The value of a key, setting or removing its expiry." },
+    { name: 'GETEX', flags: W, resp: 'GETEX key [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|PERSIST ...]', summary: "The value of a key, setting or removing its expiry." },
     { name: 'MGET', flags: R, text: 'MGET key [key ...]', resp: 'MGET key [key ...]', summary: 'The values of several keys.' },
     { name: 'MSET', flags: W, text: 'MSET key value [key value ...]', resp: 'MSET key value [key value ...]', summary: 'Set several keys at once.' },
     { name: 'MSETNX', flags: W, resp: 'MSETNX key value [key value ...]', summary: 'Set several keys only if this replica holds none of them (1 or 0).' },
