@@ -140,7 +140,7 @@ describe('every command', () => {
     const peer = await spawnNode({ nodeId: 'cli-b' });
     try {
       expect(ok(await runCli(['--port', String(peer.port), 'set', 'on-b', 'only here'], { env }))).toBe('OK\n');
-      expect(ok(await cli('sync', `127.0.0.1:${peer.port}`))).toMatch(/^OK rounds=\d+ bytes=\d+ pulled=\d+ pushed=\d+ ms=\d+\n$/);
+      expect(ok(await cli('sync', `127.0.0.1:${peer.port}`))).toMatch(/^OK round_trips=\d+ bytes=\d+ keys_pulled=\d+ keys_pushed=\d+ ms=\d+ mode=[a-z-]+\n$/);
       expect(ok(await cli('get', 'on-b'))).toBe('only here\n');
     } finally {
       await peer.stop();
