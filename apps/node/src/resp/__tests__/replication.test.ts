@@ -57,12 +57,12 @@ describe('replication of RESP writes', () => {
     expect(await client.persist('repl:kept')).toBe(1);
     const text = await LineClient.open(b.port);
     try {
-      await eventually(async () => Number(await text.call('TTL repl:px')) > 0);
-      await eventually(async () => Number(await text.call('TTL repl:ttl')) > 0);
+      await waitFor('repl:px replicated with its expiry', async () => Number(await text.call('TTL repl:px')) > 0, 15_000);
+      await waitFor('repl:ttl replicated with its expiry', async () => Number(await text.call('TTL repl:ttl')) > 0, 15_000);
       const ttl = Number(await text.call('TTL repl:ttl'));
       expect(ttl).toBeGreaterThan(70);
       expect(ttl).toBeLessThanOrEqual(100);
-      await eventually(async () => (await text.call('TTL repl:kept')) === '-1');
+      await waitFor('repl:kept replicated without expiry', async () => (await text.call('TTL repl:kept')) === '-1', 15_000);
       expect(await text.call('GET repl:kept')).toBe('v');
     } finally {
       text.close();
