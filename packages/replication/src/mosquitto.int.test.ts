@@ -4,10 +4,10 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { compareVersions, silentLogger, type VersionedRecord } from '@merklekv/storage';
+import { compareVersions, type VersionedRecord } from '@merklekv/storage';
 import { clusterSuite } from './__tests__/cluster-suite.js';
 import { snapshot, startCluster, stopCluster } from './__tests__/cluster.js';
-import { FaultProxy, Mosquitto, waitFor } from '@merklekv/test-support';
+import { FaultProxy, Mosquitto, recordingLogger, waitFor } from '@merklekv/test-support';
 import { createMqttPubSub } from './mqtt-pubsub.js';
 
 jest.setTimeout(30_000);
@@ -100,9 +100,9 @@ describe('createMqttPubSub options against mosquitto', () => {
     const strict = await Mosquitto.start({ anonymous: false, extraConfig: `password_file ${passwd}\n` });
     const good = createMqttPubSub({ brokerUrl: strict.url, clientId: 'auth-ok', username: 'alice', password: 's3cret', reconnectBackoff: () => 50 });
     // The refusal is observed as events: each refused attempt is logged by the client, and it never reports a connection.
-    const refusals: unknown[] = [];
-    const badLogger = { ...silentLogger, warn: (obj: object, msg?: string) => void (msg === 'mqtt connection error' && refusals.push(obj)) };
-    const bad = createMqttPubSub({ brokerUrl: strict.url, clientId: 'auth-bad', username: 'alice', password: 'wrong', reconnectBackoff: () => 50, logger: badLogger });
+    const badLog = recordingLogger();
+    const refusals = (): string[] => badLog.entries.filter((e) => e.level === 'warn' && e.msg?.startsWith('mqtt connection error') === true).map((e) => String(e.obj['reason']));
+    const bad = createMqttPubSub({ brokerUrl: strict.url, clientId: 'auth-bad', username: 'alice', password: 'wrong', reconnectBackoff: () => 50, logger: badLog.logger });
     const badChanges: boolean[] = [];
     bad.onConnectionChange((c) => badChanges.push(c));
     // A second authenticated client reads: MQTT 5's noLocal keeps a client's own messages from it.
@@ -113,8 +113,8 @@ describe('createMqttPubSub options against mosquitto', () => {
       await waitFor('authenticated clients connected', () => good.connected && reader.connected);
       await good.publish('auth/t', Buffer.from('hi'));
       await waitFor('message received by the other authenticated client', () => got.includes('hi'));
-      await waitFor('the wrong password refused twice (a retry refused too)', () => refusals.length >= 2);
-      expect(String((refusals[0] as { err?: Error }).err?.message)).toMatch(/not authori[sz]ed|bad user name or password/i);
+      await waitFor('the wrong password refused twice (a retry refused too)', () => refusals().length >= 2);
+      expect(refusals()[0]).toMatch(/not authori[sz]ed|bad user name or password/i);
       expect(badChanges).not.toContain(true);
       expect(bad.connected).toBe(false);
     } finally {
