@@ -15,6 +15,9 @@
  * two reads of the tree (anti-entropy reads it every interval) is hashed once. Pending keys are
  * also folded in once PENDING_LIMIT of them accumulate, which bounds the work a read can find
  * waiting and the memory the notes take. The cached digest costs 32 B per record.
+ *
+ * Every write (local or merged) first asks the engine to admit it: while the engine's queue of
+ * unwritten changes is at its bound, it throws StorageError UNAVAILABLE and nothing changes.
  */
 import { DEFAULT_SHAPE, DIGEST_BYTES, MerkleTree, localTree, toHex, versionDigestInto } from '@merklekv/merkle';
 import type { LeafEntry, RemoteTree, TreePath } from '@merklekv/merkle';
@@ -166,6 +169,7 @@ export class Store {
 
   /** Sets every entry (a repeated key: the last wins), or none if they would not fit. @throws StorageError STORAGE_FULL */
   mset(entries: ReadonlyArray<readonly [string, string]>): void {
+    this.engine.admit?.();
     const finals = new Map<string, string>(entries);
     let delta = 0;
     for (const [key, value] of finals) delta += this.budget.growth(key, this.records.get(key), value);
@@ -175,6 +179,7 @@ export class Store {
 
   /** Tombstones every live key (FLUSH, replicated cluster-wide). @returns how many keys were deleted. */
   flush(): number {
+    this.engine.admit?.();
     let n = 0;
     for (const [key, r] of this.records) {
       if (r.deleted) continue;
@@ -201,6 +206,7 @@ export class Store {
     const record = makeStored(version.value, version.ts, this.nodes.intern(version.node), version.deleted);
     // Tombstones are always accepted (deletes keep working when full); they are collected after the grace.
     if (!record.deleted) this.budget.ensureRoom(this.budget.growth(key, current, record.value));
+    this.engine.admit?.();
     this.commit(key, record, 'remote');
     return 'applied';
   }
@@ -293,9 +299,11 @@ export class Store {
     return this.engine.flush();
   }
 
-  /** Flushes and closes the engine. */
+  /**
+   * Flushes and closes the engine (released even when the last flush fails).
+   * @throws StorageError UNAVAILABLE when changes could not be written
+   */
   async close(): Promise<void> {
-    await this.engine.flush();
     await this.engine.close();
   }
 
@@ -308,6 +316,7 @@ export class Store {
   private writeLocal(key: string, value: string, deleted: boolean): VersionedRecord {
     const current = this.records.get(key);
     if (!deleted) this.budget.ensureRoom(this.budget.growth(key, current, value));
+    this.engine.admit?.();
     const record = this.stamp(key, value, deleted, current);
     this.commit(key, record, 'local', current);
     return record;
