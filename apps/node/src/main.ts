@@ -5,7 +5,7 @@ import { startNode } from './node.js';
 
 const USAGE = 'usage: merklekv-node [--config FILE]   (no file: 127.0.0.1:7878 with an embedded MQTT broker)';
 
-/** Exit codes: 0 clean stop, 1 cannot start (bad config, port taken, ...), 2 bad command line. */
+/** Exit codes: 0 clean stop, 1 cannot start (bad config, port taken, ...) or stopped uncleanly (unsaved changes), 2 bad command line. */
 async function main(): Promise<number> {
   let file: string | undefined;
   try {
@@ -50,9 +50,10 @@ async function main(): Promise<number> {
       logger.error({ err: err instanceof ConfigError ? err.message : err }, 'reload refused: the running configuration is kept');
     }
   });
-  await node.stopped;
+  const outcome = await node.stopped;
   logger.flush();
-  return 0;
+  // A part that failed to close (e.g. changes the storage engine could not take) was logged by the node.
+  return outcome.clean ? 0 : 1;
 }
 
 main().then(

@@ -13,22 +13,33 @@ import { loadServerTls } from './server/tls.js';
 import { startBackupScheduler } from './storage/backup-scheduler.js';
 import { createEngine, storagePlan } from './storage/create-engine.js';
 import { backupRunner } from './storage/run-backup.js';
+import { storageFailing, storageSection } from './storage/storage-section.js';
+import { ClockSkewMonitor } from './clock-skew.js';
+import { DisposalStack } from './lifecycle/disposal-stack.js';
 
 /** A started node. */
 export interface RunningNode {
   readonly host: string;
   readonly port: number;
   readonly store: Store;
-  /** Stops gracefully: stop accepting, answer what is in flight, close everything. Idempotent. */
-  stop(reason?: string): Promise<void>;
+  /**
+   * Stops gracefully: stop accepting, answer what is in flight, close everything. Idempotent;
+   * never rejects: a part that fails to close is logged and makes the outcome unclean.
+   */
+  stop(reason?: string): Promise<StopOutcome>;
   /** Settles once the node has stopped, whoever stopped it (SHUTDOWN, a signal, stop()). */
-  readonly stopped: Promise<void>;
+  readonly stopped: Promise<StopOutcome>;
   /**
    * Re-reads the configuration (SIGHUP): applies what can change while running
    * and reports, by name, what needs a restart.
    * @throws ConfigError when the new configuration is invalid (nothing changes then)
    */
   reload(): ReloadReport;
+}
+
+/** How a stop went: `clean` is false when a part failed to close (e.g. changes the engine could not take). */
+export interface StopOutcome {
+  readonly clean: boolean;
 }
 
 export interface StartOptions {
@@ -39,36 +50,47 @@ export interface StartOptions {
 /**
  * Composes a node from its parts and starts it: storage (loaded, tree built
  * once), replication and anti-entropy, then the client listener. Resolves once the port accepts connections.
+ *
+ * Every resource joins one {@link DisposalStack} the moment it exists; stopping the node, or a
+ * start that fails part-way, disposes of that stack (last started, first stopped).
  */
 export async function startNode(config: NodeConfig, logger: Logger, options: StartOptions = {}): Promise<RunningNode> {
+  const stack = new DisposalStack();
+  try {
+    return await composeNode(config, logger, options, stack);
+  } catch (err) {
+    const failures = await stack.disposeAll();
+    for (const f of failures) logger.error({ err: f.error, resource: f.name }, 'could not release a resource after a failed start');
+    throw err;
+  }
+}
+
+async function composeNode(config: NodeConfig, logger: Logger, options: StartOptions, stack: DisposalStack): Promise<RunningNode> {
   let running = config;
   const startedAt = Date.now();
   // Read first: a missing certificate stops the start before anything else runs.
   const tls = loadServerTls(config.network);
+  const skew = new ClockSkewMonitor(logger.child({ component: 'clock' }));
   const store = new Store({
     nodeId: config.node_id,
     engine: createEngine(config, logger),
     ...(config.storage.memory_limit_mb ? { memoryLimitBytes: config.storage.memory_limit_mb * 1024 * 1024 } : {}),
+    onClockSkew: skew.observe,
   });
+  stack.use('storage', store, (s) => s.close());
   const loaded = await store.load();
   logger.info({ records: loaded.records, ms: loaded.ms }, 'storage loaded');
   const storage = storagePlan(config);
   const backup = backupRunner(store, storage, config.storage.backup_keep);
-  const backups = startBackupScheduler({
-    intervalHours: storage.kind === 'memory' ? 0 : config.storage.backup_interval_hours,
-    run: backup,
-    logger,
-  });
-
-  const cluster = await startCluster(() => running, store, { host: config.network.bind_address, port: config.network.bind_port }, logger).catch(
-    async (err: unknown) => {
-      backups.stop();
-      await store.close();
-      throw err;
-    },
+  stack.use(
+    'backups',
+    startBackupScheduler({ intervalHours: storage.kind === 'memory' ? 0 : config.storage.backup_interval_hours, run: backup, logger }),
+    (b) => b.stop(),
   );
+
+  const cluster = await startCluster(() => running, store, { host: config.network.bind_address, port: config.network.bind_port }, logger, stack);
   const sections: Array<() => StatsSection> = [];
-  let stop: (reason?: string) => Promise<void> = async () => undefined;
+  let stop: (reason?: string) => Promise<StopOutcome> = async () => ({ clean: true });
   const ctx: NodeContext = {
     config,
     store,
@@ -79,11 +101,13 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
     shutdown: () => setImmediate(() => void stop('SHUTDOWN command')),
     backup,
     durableWrites: storage.durableWrites,
+    logger,
   };
 
   const metrics: NodeMetrics = new NodeMetrics({
     counters: ctx.counters,
     store,
+    skewEvents: () => skew.events,
     // Read at scrape time only, once the listener below exists.
     server: () => ({ connections: listener.connectionCount, counters: listener.counters }),
     replication: () => cluster.replicationStats(),
@@ -113,46 +137,39 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
   ]);
   sections.push(access.section);
   sections.push(...cluster.sections);
-  let address;
-  let admin: AdminServer | undefined;
-  try {
-    if (config.admin.port !== undefined) {
-      admin = new AdminServer({
-        host: config.admin.bind_address,
-        port: config.admin.port,
-        metrics,
-        ready: () => cluster.ready(),
-        reload: () => reload(),
-        logger,
-      });
-      const at = await admin.listen();
-      logger.info({ address: at.host, port: at.port }, 'admin listening');
-    }
-    address = await listener.listen().catch((err: unknown) => {
-      throw portError(err, `cannot listen on ${config.network.bind_address}:${config.network.bind_port}`, '[network] bind_port');
+  sections.push(() => storageSection(store));
+  sections.push(() => skew.section(store.clockSkewMaxMs));
+  if (config.admin.port !== undefined) {
+    const admin = new AdminServer({
+      host: config.admin.bind_address,
+      port: config.admin.port,
+      metrics,
+      ready: () => cluster.ready() && !storageFailing(store),
+      reload: () => reload(),
+      logger,
     });
-  } catch (err) {
-    await admin?.close();
-    await cluster.stop();
-    backups.stop();
-    await store.close();
-    throw err;
+    const at = await admin.listen();
+    stack.use('admin listener', admin, (a) => a.close());
+    logger.info({ address: at.host, port: at.port }, 'admin listening');
   }
+  const address = await listener.listen().catch((err: unknown) => {
+    throw portError(err, `cannot listen on ${config.network.bind_address}:${config.network.bind_port}`, '[network] bind_port');
+  });
+  stack.use('client listener', listener, (l) => l.close());
   logger.info({ address: address.host, port: address.port, startup_ms: Date.now() - startedAt }, 'listening');
 
-  let resolveStopped: () => void = () => undefined;
-  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
-  let stopping: Promise<void> | undefined;
+  let resolveStopped: (outcome: StopOutcome) => void = () => undefined;
+  const stopped = new Promise<StopOutcome>((resolve) => (resolveStopped = resolve));
+  let stopping: Promise<StopOutcome> | undefined;
   stop = (reason = 'requested') => {
     stopping ??= (async () => {
       logger.info({ reason }, 'shutting down');
-      await listener.close();
-      await admin?.close();
-      await cluster.stop();
-      backups.stop();
-      await store.close();
-      logger.info('stopped');
-      resolveStopped();
+      const failures = await stack.disposeAll();
+      for (const f of failures) logger.error({ resource: f.name, err: errorText(f.error) }, `stopped, but ${f.name} failed to close: ${errorText(f.error)}`);
+      if (failures.length === 0) logger.info('stopped');
+      const outcome = { clean: failures.length === 0 };
+      resolveStopped(outcome);
+      return outcome;
     })();
     return stopping;
   };
@@ -175,4 +192,8 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
   }
 
   return { host: address.host, port: address.port, store, stop: (reason) => stop(reason), stopped, reload };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -30,6 +30,4 @@ export interface ReplicationStats {
   readonly reconnects: number;
   /** Own batches echoed back by the broker and ignored. */
   readonly ownIgnored: number;
-  /** Largest amount (ms) by which a remote timestamp was ahead of the local wall clock. */
-  readonly maxSkewMs: number;
 }

@@ -25,7 +25,7 @@
  * Incoming: payloads are validated (see event-codec.ts); rejects are counted
  * and logged (throttled), never applied; a node's own batches are ignored.
  */
-import { tsMillis, type VersionedRecord } from '@merklekv/storage';
+import type { VersionedRecord } from '@merklekv/storage';
 import { batchPrefix, decodeBatch, encodeBatchArrays, MAX_PAYLOAD_BYTES } from './event-codec.js';
 import { signPayload, verifyPayload } from './payload-signature.js';
 import { ReplicationError, ReplicationErrorCode } from './errors.js';
@@ -114,7 +114,7 @@ export class Replicator {
   private flushTimer: unknown;
   private flushQueued = false;
   private replayTimer: unknown;
-  private counters = { published: 0, publishedBatches: 0, received: 0, receivedBatches: 0, applied: 0, stale: 0, rejected: 0, failed: 0, replayed: 0, reconnects: 0, ownIgnored: 0, maxSkewMs: 0 };
+  private counters = { published: 0, publishedBatches: 0, received: 0, receivedBatches: 0, applied: 0, stale: 0, rejected: 0, failed: 0, replayed: 0, reconnects: 0, ownIgnored: 0 };
 
   /** @throws ReplicationError `INVALID_OPTION` for a non-positive size or a negative delay. */
   constructor(opts: ReplicatorOptions) {
@@ -299,10 +299,7 @@ export class Replicator {
     this.counters.receivedBatches++;
     this.counters.received += batch.events.length;
     if (batch.rejoin) this.scheduleReplay();
-    const nowMs = this.scheduler.now();
     for (const { key, record } of batch.events) {
-      const skew = tsMillis(record.ts) - nowMs;
-      if (skew > this.counters.maxSkewMs) this.counters.maxSkewMs = skew;
       try {
         if (this.store.merge(key, record) === 'applied') this.counters.applied++;
         else this.counters.stale++;

@@ -61,6 +61,7 @@ export class Store {
   private liveCount = 0;
   private readonly budget: MemoryBudget;
   private skewEvents = 0;
+  private maxSkewMs = 0;
 
   constructor(opts: StoreOptions) {
     if (opts.nodeId === '') throw new StorageError(StorageErrorCode.INVALID_ARGUMENT, 'nodeId must not be empty');
@@ -199,8 +200,9 @@ export class Store {
     const seen = this.clock.observe(version.ts);
     if (seen.clamped) {
       this.skewEvents++;
-      this.onClockSkew?.({ key, ts: version.ts, skewMs: seen.skewMs });
+      this.onClockSkew?.({ key, node: version.node, ts: version.ts, skewMs: seen.skewMs });
     }
+    if (seen.skewMs > this.maxSkewMs) this.maxSkewMs = seen.skewMs;
     const current = this.records.get(key);
     if (current !== undefined && compareVersions(version, current) <= 0) return 'stale';
     const record = makeStored(version.value, version.ts, this.nodes.intern(version.node), version.deleted);
@@ -264,6 +266,11 @@ export class Store {
   /** How many merged versions were more than the clock's maximum offset ahead. */
   get clockSkewEvents(): number {
     return this.skewEvents;
+  }
+
+  /** The largest amount (ms) by which a merged version's ts was ahead of the local wall clock (0: never ahead). */
+  get clockSkewMaxMs(): number {
+    return this.maxSkewMs;
   }
 
   /** The digest of the version held for `key` (what the tree holds for it). */

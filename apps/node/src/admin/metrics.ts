@@ -9,6 +9,8 @@ import type { ServerCounters } from '../server/tcp-server.js';
 export interface MetricsSource {
   readonly counters: CommandCounters;
   readonly store: Store;
+  /** Merged versions whose ts was past the clock's maximum offset. */
+  readonly skewEvents?: () => number;
   readonly server: () => { readonly connections: number; readonly counters: ServerCounters };
   readonly replication: () => ReplicationStats | undefined;
   readonly antiEntropy: () => AntiEntropyStats;
@@ -80,7 +82,12 @@ export class NodeMetrics {
     });
     gauge(registry, 'merklekv_replication_queue_depth', 'Keys waiting to be published', replication((s) => s.queueDepth));
     gauge(registry, 'merklekv_broker_connected', '1 when the MQTT connection is up', replication((s) => (s.connected ? 1 : 0)));
-    gauge(registry, 'merklekv_clock_skew_max_ms', 'Largest amount a remote timestamp was ahead of the local clock', replication((s) => s.maxSkewMs));
+    gauge(registry, 'merklekv_clock_skew_max_ms', 'Largest amount a merged version\'s timestamp was ahead of the local clock', () => source.store.clockSkewMaxMs);
+    counter(registry, 'merklekv_clock_skew_events_total', 'Merged versions whose timestamp was more than the maximum offset ahead (per peer in INFO)', () => source.skewEvents?.() ?? source.store.clockSkewEvents);
+    const writes = () => source.store.engine.writeStatus?.();
+    counter(registry, 'merklekv_storage_write_failures_total', 'Batches the storage engine failed to write (each retry counts)', () => writes()?.failures ?? 0);
+    gauge(registry, 'merklekv_storage_write_queue', 'Changes not yet written to the storage engine', () => writes()?.queued ?? 0);
+    gauge(registry, 'merklekv_storage_writes_failing', '1 while the storage engine fails writes (the node is not ready)', () => (writes()?.failing ? 1 : 0));
 
     new Counter({
       name: 'merklekv_anti_entropy_sessions_total',
