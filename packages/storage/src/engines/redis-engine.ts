@@ -47,6 +47,7 @@ export class RedisEngine implements StorageEngine {
   private readonly scanCount: number;
   private readonly queue: WriteBehind;
   private closed = false;
+  private connectionError: Error | undefined;
 
   constructor(opts: RedisEngineOptions) {
     this.hashKey = `${opts.prefix}records`;
@@ -58,6 +59,10 @@ export class RedisEngine implements StorageEngine {
       this.client = new Redis(opts.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
       this.ownsClient = true;
     }
+    // ioredis reconnects by itself; its connection errors explain a failed batch (see apply) and
+    // must not reach the console as "Unhandled error event".
+    this.client.on('error', (err: Error) => (this.connectionError = err));
+    this.client.on('ready', () => (this.connectionError = undefined));
     this.queue = new WriteBehind({
       windowMs: opts.batchWindowMs ?? 10,
       apply: (b) => this.apply(b),
@@ -158,7 +163,14 @@ export class RedisEngine implements StorageEngine {
     }
     if (sets.length > 0) pipeline.hset(this.hashKey, ...sets);
     if (dels.length > 0) pipeline.hdel(this.hashKey, ...dels);
-    const results = (await pipeline.exec()) ?? [];
-    for (const [err] of results) if (err) throw err;
+    try {
+      const results = (await pipeline.exec()) ?? [];
+      for (const [err] of results) if (err) throw err;
+    } catch (err) {
+      // "Reached the max retries per request limit" says nothing useful: say why instead.
+      const why = this.connectionError;
+      if (why !== undefined && this.client.status !== 'ready') throw new Error(`cannot reach Redis (${why.message})`, { cause: err });
+      throw err;
+    }
   }
 }
