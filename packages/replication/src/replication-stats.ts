@@ -16,6 +16,8 @@ export interface ReplicationStats {
   readonly stale: number;
   /** Payloads rejected: malformed, foreign, unsupported version, too large. */
   readonly rejected: number;
+  /** Events left out of an accepted batch: a key, value or writer id the text protocol refuses. */
+  readonly rejectedEvents: number;
   /** Remote events the store refused (e.g. storage full). */
   readonly failed: number;
   /** Local events never published because the queue was full (anti-entropy repairs them). */

@@ -70,7 +70,7 @@ export class NodeMetrics {
     };
     new Counter({
       name: 'merklekv_replication_events_total',
-      help: 'Replication events by kind: published, received, applied, stale (lost LWW), rejected, dropped (queue full)',
+      help: 'Replication events by kind: published, received, applied, stale (lost LWW), rejected (payloads), rejected_event (a key, value or node id the protocol refuses), dropped (queue full)',
       labelNames: ['kind'],
       registers: [registry],
       collect() {
@@ -78,6 +78,7 @@ export class NodeMetrics {
         const s = source.replication();
         if (!s) return;
         for (const kind of ['published', 'received', 'applied', 'stale', 'rejected', 'dropped'] as const) this.inc({ kind }, s[kind]);
+        this.inc({ kind: 'rejected_event' }, s.rejectedEvents);
       },
     });
     gauge(registry, 'merklekv_replication_queue_depth', 'Keys waiting to be published', replication((s) => s.queueDepth));
