@@ -1,4 +1,5 @@
 import type { LeafEntry, TreePath } from '@merklekv/merkle';
+import { formatTreePath } from '@merklekv/protocol';
 import type { Store, VersionedRecord } from '@merklekv/storage';
 import type { Peer } from './peer.js';
 
@@ -25,12 +26,12 @@ export function storePeer(store: PeerStore): Peer {
     },
     async children(path: TreePath) {
       const hashes = await tree.children(path);
-      count(`TREE ${pathText(path)}`, hashes.join(' '));
+      count(`TREE ${formatTreePath(path)}`, hashes.join(' '));
       return hashes;
     },
     async leaf(path: TreePath): Promise<LeafEntry[]> {
       const entries = await tree.leaf(path);
-      count(`LEAF ${pathText(path)}`, ...entries.map((e) => `${e.key} ${e.digest}`), 'END');
+      count(`LEAF ${formatTreePath(path)}`, ...entries.map((e) => `${e.key} ${e.digest}`), 'END');
       return entries;
     },
     async getVersions(keys: string[]) {
@@ -59,9 +60,6 @@ export function storePeer(store: PeerStore): Peer {
   };
 }
 
-function pathText(path: TreePath): string {
-  return path.length === 0 ? '-' : path.join('.');
-}
 
 function versionLine(key: string, v: VersionedRecord): string {
   return `${key} ${v.ts} ${v.node} ${v.deleted ? 1 : 0} ${v.value}`;

@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { createClient, noRetry } from '@merklekv/client';
 import type { LeafEntry, TreePath } from '@merklekv/merkle';
+import { formatTreePath } from '@merklekv/protocol';
 import type { VersionedRecord } from '@merklekv/storage';
 import { parsePeerAddress } from './address.js';
 import { AntiEntropyError } from './errors.js';
@@ -99,7 +100,7 @@ export function connectTcpPeer(address: string, opts: TcpPeerOptions = {}): Peer
       }
       throw new AntiEntropyError(
         'PEER_PROTOCOL',
-        `LEAF ${path.join('.') || '-'} from ${address} did not end within ${maxLeafPages} pages`,
+        `LEAF ${formatTreePath(path)} from ${address} did not end within ${maxLeafPages} pages`,
       );
     },
     async getVersions(keys: string[]) {

@@ -1,6 +1,6 @@
 export type { VersionedRecord } from './record.js';
 export { assertValidVersion, isLive, makeRecord, tombstone } from './record.js';
-export { compareVersions, mergeVersion } from './lww.js';
+export { compareVersions } from './lww.js';
 export { HLC_LOGICAL_PER_MS, HybridClock, packTs, tsMillis } from './hlc.js';
 export type { ClockObservation, HybridClockOptions } from './hlc.js';
 export { StorageError, StorageErrorCode } from './errors.js';

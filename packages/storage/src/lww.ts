@@ -1,6 +1,8 @@
 /**
  * Last-writer-wins ordering of versions (DESIGN.md §2).
  *
+ * The one merge is `Store.merge`, which keeps the incoming version when it compares greater.
+ *
  * Versions are totally ordered by `(ts, node, deleted, value)`: the higher ts wins; equal ts are
  * broken by the node id, then a tombstone beats a live value, then the larger value wins. Because
  * the order is total, merging is taking a maximum, which is commutative, associative and
@@ -21,10 +23,4 @@ export function compareVersions(a: VersionedRecord, b: VersionedRecord): number 
   if (byNode !== 0) return byNode;
   if (a.deleted !== b.deleted) return a.deleted ? 1 : -1;
   return compareStrings(a.value, b.value);
-}
-
-/** The version a replica holds after seeing `incoming` while holding `current` (the LWW winner). */
-export function mergeVersion(current: VersionedRecord | undefined, incoming: VersionedRecord): VersionedRecord {
-  if (current === undefined) return incoming;
-  return compareVersions(incoming, current) > 0 ? incoming : current;
 }
