@@ -5,6 +5,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { createClient, noRetry } from '@merklekv/client';
 import { connectOptions } from './connect-options.js';
+import { clusterCommand } from './cluster.js';
 import { prepare } from './dispatch.js';
 import { EXIT, describeError, exitCodeOf } from './errors.js';
 import type { ExitCode } from './errors.js';
@@ -37,6 +38,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
     io.stdout.write(`${helpText()}\n`);
     return EXIT.OK;
   }
+  if (opts.command?.toLowerCase() === 'cluster') return clusterCommand(opts, io);
   if (opts.command === undefined) {
     try {
       connectOptions(opts); // an unreadable PEM file is reported before the prompt

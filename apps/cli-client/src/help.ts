@@ -37,6 +37,9 @@ export function helpText(command?: string): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.args}`),
     ...BULK.map(([n, a]) => `  ${n.padEnd(width)}${a}`),
     `  ${'help'.padEnd(width)}[command]`,
+    '',
+    'Cluster (one-shot only): cluster --admin HOST:PORT [--watch [--count N]] [--json]',
+    '  Every node a node knows, from GET /cluster on its admin listener ($MERKLEKV_ADMIN); --user/--password for [security].',
   ];
   return lines.join('\n');
 }

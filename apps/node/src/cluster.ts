@@ -1,5 +1,5 @@
-import { AntiEntropy, connectTcpPeer, PeerDiscovery, TombstoneCollector, discoveryWill, type AntiEntropyStats } from '@merklekv/anti-entropy';
-import { createMqttPubSub, Replicator, startEmbeddedBroker, type EmbeddedBroker, type PubSub, type ReplicationStats } from '@merklekv/replication';
+import { AntiEntropy, connectTcpPeer, PeerDiscovery, TombstoneCollector, discoveryWill, type AntiEntropyStats, type TcpPeerOptions } from '@merklekv/anti-entropy';
+import { createMqttPubSub, Replicator, startEmbeddedBroker, type EmbeddedBroker, type MqttConnection, type ReplicationStats } from '@merklekv/replication';
 import type { Store } from '@merklekv/storage';
 import { mqttTls, peerConnectOptions } from './cluster-security.js';
 import type { StatsSection, SyncFigures } from './commands/context.js';
@@ -15,6 +15,12 @@ export interface Cluster {
   syncNow(peer: string): Promise<SyncFigures>;
   /** True when replication is on and the broker connection is up (or replication is off). */
   ready(): boolean;
+  /** This node's client address as peers dial it. */
+  readonly selfAddress: string;
+  /** The peers anti-entropy works with, and where each comes from (the status page). */
+  knownPeers(): ReadonlyArray<{ readonly address: string; readonly sources: ReadonlyArray<'peer_list' | 'discovery'> }>;
+  /** How this node authenticates to its peers (cluster secret, TLS). */
+  readonly peerOptions: Pick<TcpPeerOptions, 'peerSecret' | 'tls'>;
 }
 
 /** How often tombstones past the grace period are collected. */
@@ -46,7 +52,8 @@ export async function startCluster(
   const secret = config.security.cluster_secret;
 
   let broker: EmbeddedBroker | undefined;
-  let brokerUrl = mqtt.broker_address;
+  // A list (failover between brokers) never holds "embedded" or "none": the schema refuses it.
+  let brokerUrl: string | readonly string[] = mqtt.broker_address;
   if (brokerUrl === 'embedded') {
     broker = await startEmbeddedBroker({ host: config.network.bind_address, port: mqtt.embedded_port }).catch((err: unknown) => {
       throw portError(err, `the embedded MQTT broker cannot listen on ${config.network.bind_address}:${mqtt.embedded_port}`, '[mqtt] embedded_port');
@@ -56,7 +63,7 @@ export async function startCluster(
     logger.info({ host: broker.host, port: broker.port }, 'embedded MQTT broker listening');
   }
 
-  let pubsub: PubSub | undefined;
+  let pubsub: MqttConnection | undefined;
   let replicator: Replicator | undefined;
   let discovery: PeerDiscovery | undefined;
   if (brokerUrl !== 'none') {
@@ -73,7 +80,7 @@ export async function startCluster(
     });
     stack.use('MQTT connection', pubsub, (p) => p.close());
     const connection = pubsub;
-    connection.onConnectionChange((up) => logger.info({ broker: brokerUrl }, up ? 'broker connected' : 'broker disconnected'));
+    connection.onConnectionChange((up) => logger.info({ broker: connection.broker }, up ? 'broker connected' : 'broker disconnected'));
     replicator = new Replicator({
       store,
       nodeId: config.node_id,
@@ -85,7 +92,7 @@ export async function startCluster(
     });
     const running = stack.use('replicator', replicator, (r) => r.stop());
     await running.start();
-    sections.push(() => ['Replication', { broker: brokerUrl, ...snakeCase(running.stats()) }]);
+    sections.push(() => ['Replication', { broker: connection.broker, ...snakeCase(running.stats()) }]);
     discovery = new PeerDiscovery({
       pubsub: connection,
       topicPrefix: mqtt.topic_prefix,
@@ -159,6 +166,16 @@ export async function startCluster(
     antiEntropyStats: () => antiEntropy.stats(),
     syncNow: (peer) => antiEntropy.syncNow(peer),
     ready: () => pubsub?.connected ?? true,
+    selfAddress: self,
+    knownPeers: () => {
+      const listed = new Set(live().anti_entropy.peer_list);
+      const found = new Set(discovery?.peers() ?? []);
+      return peers().map((address) => ({
+        address,
+        sources: [...(listed.has(address) ? ['peer_list' as const] : []), ...(found.has(address) ? ['discovery' as const] : [])],
+      }));
+    },
+    peerOptions,
   };
 }
 

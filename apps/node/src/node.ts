@@ -12,6 +12,7 @@ import { TcpServer } from './server/tcp-server.js';
 import { loadServerTls } from './server/tls.js';
 import { startBackupScheduler } from './storage/backup-scheduler.js';
 import { createEngine, storagePlan } from './storage/create-engine.js';
+import { startClusterStatus } from './status/cluster-status.js';
 import { backupRunner } from './storage/run-backup.js';
 import { storageFailing, storageSection } from './storage/storage-section.js';
 import { ClockSkewMonitor } from './clock-skew.js';
@@ -113,6 +114,21 @@ async function composeNode(config: NodeConfig, logger: Logger, options: StartOpt
     replication: () => cluster.replicationStats(),
     antiEntropy: () => cluster.antiEntropyStats(),
   });
+  let address: { host: string; port: number } | undefined = undefined;
+  const status = stack.use(
+    'status sampler',
+    startClusterStatus({
+      config: () => running,
+      store,
+      cluster,
+      metrics,
+      counters: ctx.counters,
+      // The configured port until the listener has its real one (bind_port = 0).
+      selfAddress: () => (address === undefined ? cluster.selfAddress : cluster.selfAddress.replace(/\d+$/, String(address.port))),
+      logger,
+    }),
+    (s) => s.stop(),
+  );
   const access = withAccess(createDispatcher(ctx, metrics.latency), config.security, logger.child({ component: 'security' }));
   const listener: TcpServer = new TcpServer({
     host: config.network.bind_address,
@@ -137,6 +153,7 @@ async function composeNode(config: NodeConfig, logger: Logger, options: StartOpt
   ]);
   sections.push(access.section);
   sections.push(...cluster.sections);
+  sections.push(status.section);
   sections.push(() => storageSection(store));
   sections.push(() => skew.section(store.clockSkewMaxMs));
   if (config.admin.port !== undefined) {
@@ -147,12 +164,13 @@ async function composeNode(config: NodeConfig, logger: Logger, options: StartOpt
       ready: () => cluster.ready() && !storageFailing(store),
       reload: () => reload(),
       logger,
+      status: status.routes,
     });
     const at = await admin.listen();
     stack.use('admin listener', admin, (a) => a.close());
     logger.info({ address: at.host, port: at.port }, 'admin listening');
   }
-  const address = await listener.listen().catch((err: unknown) => {
+  address = await listener.listen().catch((err: unknown) => {
     throw portError(err, `cannot listen on ${config.network.bind_address}:${config.network.bind_port}`, '[network] bind_port');
   });
   stack.use('client listener', listener, (l) => l.close());

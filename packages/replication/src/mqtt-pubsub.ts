@@ -10,11 +10,16 @@
  * - Subscriptions are renewed on every connect; `connected` turns true (and
  *   listeners hear it) only once they are active, so nothing published by
  *   others after that point is missed.
+ * - Failover: given several brokers (bridged, or members of one cluster), it
+ *   connects to the first that answers and, whenever a connection fails or is
+ *   lost, tries the next one in the list (mqtt.js `servers`, wrapping around).
+ *   The replicator sees an ordinary reconnect: subscriptions are renewed and
+ *   its recent events replayed.
  */
 import mqtt from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { exponentialBackoff } from './backoff.js';
-import { normalizeBrokerUrl } from './broker-url.js';
+import { brokerServers, type BrokerServer } from './broker-servers.js';
 import { ReplicationError, ReplicationErrorCode } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { MessageHandler, PublishOptions, PubSub } from './pubsub.js';
@@ -40,8 +45,11 @@ export interface MqttWill {
 
 /** Options of {@link createMqttPubSub}; SPEC.md's `[mqtt]` section maps one to one. */
 export interface MqttPubSubOptions {
-  /** `mqtt.broker_address`: tcp://, mqtt://, mqtts://, ws://, wss:// (see {@link normalizeBrokerUrl}). */
-  readonly brokerUrl: string;
+  /**
+   * `mqtt.broker_address`: tcp://, mqtt://, mqtts://, ws://, wss:// (see {@link normalizeBrokerUrl}),
+   * or a list of them to fail over between, tried in order.
+   */
+  readonly brokerUrl: string | readonly string[];
   /** `mqtt.client_id` (SPEC default: the node id). */
   readonly clientId: string;
   readonly username?: string;
@@ -61,17 +69,26 @@ export interface MqttPubSubOptions {
   readonly logger?: Logger;
 }
 
+/** A {@link PubSub} over MQTT that also tells which broker it is on. */
+export interface MqttConnection extends PubSub {
+  /** The broker of the current connection, or of the attempt in progress, as configured. */
+  readonly broker: string;
+}
+
 /**
  * Connects to an MQTT broker (mqtt.js, MQTT 3.1.1) and returns it as a {@link PubSub}.
  * Never throws on connection problems: it keeps reconnecting until closed.
- * @throws ReplicationError `INVALID_BROKER_URL` for an unusable address.
+ * @throws ReplicationError `INVALID_BROKER_URL` for an unusable address or an empty list.
  */
-export function createMqttPubSub(opts: MqttPubSubOptions): PubSub {
+export function createMqttPubSub(opts: MqttPubSubOptions): MqttConnection {
   return new MqttPubSub(opts);
 }
 
-class MqttPubSub implements PubSub {
+class MqttPubSub implements MqttConnection {
   private readonly client: MqttClient;
+  private readonly servers: readonly BrokerServer[];
+  /** True when the TLS server name was given (`tls.servername`): it then applies to every broker. */
+  private readonly pinnedServername: boolean;
   private readonly logger: Logger;
   private readonly backoff: (attempt: number) => number;
   private readonly closeTimeoutMs: number;
@@ -84,7 +101,9 @@ class MqttPubSub implements PubSub {
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(opts: MqttPubSubOptions) {
-    const url = normalizeBrokerUrl(opts.brokerUrl);
+    this.servers = brokerServers(opts.brokerUrl);
+    this.pinnedServername = opts.tls?.servername !== undefined;
+    const url = (this.servers[0] as BrokerServer).url;
     this.logger = opts.logger ?? silentLogger;
     this.backoff = opts.reconnectBackoff ?? exponentialBackoff();
     this.closeTimeoutMs = opts.closeTimeoutMs ?? 1000;
@@ -100,16 +119,24 @@ class MqttPubSub implements PubSub {
       ...(opts.password !== undefined ? { password: opts.password } : {}),
       ...(opts.will !== undefined ? { will: { ...opts.will } } : {}),
       ...(opts.tls ?? {}),
+      // mqtt.js builds every connection from the next entry of `servers`, wrapping around.
+      ...(this.servers.length > 1 ? { servers: this.servers.map(({ host, port, protocol }) => ({ host, port, protocol })) } : {}),
     };
     this.client = mqtt.connect(url, options);
     this.client.on('connect', () => void this.onConnect());
     this.client.on('close', () => this.onClose());
-    this.client.on('error', (err) => this.logger.warn({ err, broker: url }, 'mqtt connection error'));
+    this.client.on('error', (err) => this.logger.warn({ err, broker: this.broker }, 'mqtt connection error'));
     this.client.on('message', (topic, payload) => this.dispatch(topic, payload));
   }
 
   get connected(): boolean {
     return this.ready && this.client.connected;
+  }
+
+  get broker(): string {
+    const { host, port, protocol } = this.client.options;
+    const current = this.servers.find((s) => s.host === host && s.port === Number(port ?? s.port) && s.protocol === protocol);
+    return (current ?? (this.servers[0] as BrokerServer)).address;
   }
 
   publish(topic: string, payload: Buffer, opts: PublishOptions = {}): Promise<void> {
@@ -167,7 +194,7 @@ class MqttPubSub implements PubSub {
       return;
     }
     if (generation !== this.generation || this.closing || !this.client.connected) return;
-    this.logger.info({ clientId: this.client.options.clientId }, 'mqtt connected');
+    this.logger.info({ clientId: this.client.options.clientId, broker: this.broker }, 'mqtt connected');
     this.setReady(true);
   }
 
@@ -191,6 +218,9 @@ class MqttPubSub implements PubSub {
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       if (this.closing) return;
+      // mqtt.js keeps the TLS server name of the first broker it dialled in the options its stream
+      // builder reads (client.options); the next broker may be another host: let it set its own.
+      if (this.servers.length > 1 && !this.pinnedServername) delete (this.client.options as { servername?: string }).servername;
       // Keep the stores: QoS 1 messages in flight are resent after the CONNACK.
       this.client.reconnect({ incomingStore: this.client.incomingStore, outgoingStore: this.client.outgoingStore });
     }, delay);

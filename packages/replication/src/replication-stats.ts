@@ -32,4 +32,10 @@ export interface ReplicationStats {
   readonly reconnects: number;
   /** Own batches echoed back by the broker and ignored. */
   readonly ownIgnored: number;
+  /**
+   * How old the newest event of the last batch received was when it arrived
+   * (ms, by the writer's HLC and this node's wall clock, so clock skew shows in it;
+   * republished events after a reconnect count too); 0 before any.
+   */
+  readonly lagMs: number;
 }

@@ -7,7 +7,7 @@ import type { Logger } from './logger.js';
 import { MemoryBus } from './memory-bus.js';
 import { Replicator } from './replicator.js';
 import { HeldPubSub } from './__tests__/held-pubsub.js';
-import { Store } from '@merklekv/storage';
+import { packTs, Store } from '@merklekv/storage';
 
 function recordingLogger(): Logger & { lines: Array<{ level: string; obj: object; msg?: string }> } {
   const lines: Array<{ level: string; obj: object; msg?: string }> = [];
@@ -153,6 +153,25 @@ describe('Replicator (in-memory pub/sub)', () => {
     await settle();
     expect(b.store.get('k')).toBe('new');
     expect(b.replicator.stats()).toMatchObject({ received: 2, applied: 1, stale: 1 });
+  });
+
+  it('reports the lag of the last batch received: its newest event\'s age on arrival', async () => {
+    const a = await startReplica(bus, 'a', clock);
+    expect(a.replicator.stats().lagMs).toBe(0);
+    const sender = bus.connect('sender');
+    const written = clock.now() - 250;
+    const events = [
+      { key: 'older', record: { value: 'v', ts: packTs(written - 1000), node: 'c', deleted: false } },
+      { key: 'newest', record: { value: 'v', ts: packTs(written, 3), node: 'c', deleted: false } },
+    ];
+    await sender.publish('test/updates', encodeBatch('c', events));
+    await settle();
+    expect(a.replicator.stats()).toMatchObject({ received: 2, lagMs: 250 });
+    // A timestamp ahead of the local clock (skew) is no negative lag.
+    await sender.publish('test/updates', encodeBatch('c', [{ key: 'ahead', record: { value: 'v', ts: packTs(clock.now() + 40), node: 'c', deleted: false } }]));
+    await settle();
+    expect(a.replicator.stats()).toMatchObject({ lagMs: 0 });
+    // The skew itself is measured once, where the store merges (Store.clockSkewMaxMs, apps/node's clock-skew test).
   });
 
   it('rejects malformed and foreign payloads: counted, logged (throttled), never applied', async () => {

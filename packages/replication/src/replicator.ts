@@ -27,7 +27,7 @@
  * value or writer id breaks the text protocol's rules is rejected alone (counted in
  * `rejectedEvents`, logged throttled) and the rest of its batch is applied.
  */
-import type { VersionedRecord } from '@merklekv/storage';
+import { tsMillis, type VersionedRecord } from '@merklekv/storage';
 import { batchPrefix, decodeBatch, encodeBatchArrays, MAX_PAYLOAD_BYTES } from './event-codec.js';
 import { signPayload, verifyPayload } from './payload-signature.js';
 import { ReplicationError, ReplicationErrorCode } from './errors.js';
@@ -116,7 +116,7 @@ export class Replicator {
   private flushTimer: unknown;
   private flushQueued = false;
   private replayTimer: unknown;
-  private counters = { published: 0, publishedBatches: 0, received: 0, receivedBatches: 0, applied: 0, stale: 0, rejected: 0, rejectedEvents: 0, failed: 0, replayed: 0, reconnects: 0, ownIgnored: 0 };
+  private counters = { published: 0, publishedBatches: 0, received: 0, receivedBatches: 0, applied: 0, stale: 0, rejected: 0, rejectedEvents: 0, failed: 0, replayed: 0, reconnects: 0, ownIgnored: 0, lagMs: 0 };
 
   /** @throws ReplicationError `INVALID_OPTION` for a non-positive size or a negative delay. */
   constructor(opts: ReplicatorOptions) {
@@ -306,7 +306,11 @@ export class Replicator {
       this.logThrottled('warn', 'event-rejected', { from: batch.node, events: batch.rejected.length, reason: first.reason, rejectedEvents: this.counters.rejectedEvents }, 'replication events rejected: they break the protocol\'s rules for keys, values or node ids (the rest of the batch is applied)');
     }
     if (batch.rejoin) this.scheduleReplay();
+    const nowMs = this.scheduler.now();
+    let newest = Number.NEGATIVE_INFINITY;
     for (const { key, record } of batch.events) {
+      const written = tsMillis(record.ts);
+      if (written > newest) newest = written;
       try {
         if (this.store.merge(key, record) === 'applied') this.counters.applied++;
         else this.counters.stale++;
@@ -315,6 +319,7 @@ export class Replicator {
         this.logThrottled('error', 'merge-failed', { err, key, from: batch.node }, 'replication merge failed');
       }
     }
+    if (batch.events.length > 0) this.counters.lagMs = Math.max(0, nowMs - newest);
   }
 
   private scheduleReplay(): void {

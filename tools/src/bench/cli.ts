@@ -18,6 +18,7 @@ export const USAGE = `Usage: bench <subcommand> [options]
   replication  replication benchmarks
   storage      Store.set throughput per storage engine (memory, lmdb, redis)
   recovery     restart time and memory of an lmdb node with 1M keys
+  fanout       broker egress and CPU for 3, 6, 9 nodes at a fixed write rate (mosquitto)
   profile      hot spots of a node --cpu-prof profile (bench profile FILE [--top N])
 
 Run \`bench <subcommand> --help\` for its options.
@@ -68,6 +69,8 @@ export async function runCli(argv: readonly string[], dir: URL = new URL('.', im
       return (await import('./storage.js')).benchStorage(rest);
     case 'recovery':
       return (await import('./recovery.js')).benchRecovery(rest);
+    case 'fanout':
+      return (await import('./fanout.js')).benchFanout(rest);
     default:
       throw new BenchError(BenchErrorCode.UNKNOWN_SUBCOMMAND, `Unknown subcommand '${sub}'.\n\n${USAGE}`);
   }

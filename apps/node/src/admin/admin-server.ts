@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { Logger } from '../logger.js';
 import type { ReloadReport } from '../reload.js';
 import type { NodeMetrics } from './metrics.js';
+import type { statusRoutes } from './status-routes.js';
 
 export interface AdminServerOptions {
   readonly host: string;
@@ -12,12 +13,15 @@ export interface AdminServerOptions {
   /** Re-reads the configuration; throws when it is invalid. */
   readonly reload: () => ReloadReport;
   readonly logger: Logger;
+  /** `GET /` (the status page) and `GET /cluster`. @default not served */
+  readonly status?: ReturnType<typeof statusRoutes>;
 }
 
 /**
  * The admin HTTP listener: `GET /metrics` (Prometheus text format), `GET /health`
  * (the process is alive), `GET /ready` (503 until the node can serve its
- * cluster role) and `POST /reload` (re-read the configuration, as SIGHUP does).
+ * cluster role), `POST /reload` (re-read the configuration, as SIGHUP does),
+ * and the status page: `GET /` with its data `GET /cluster`.
  * Nothing else is served. It listens on loopback unless configured otherwise.
  */
 export class AdminServer {
@@ -40,6 +44,7 @@ export class AdminServer {
         res.writeHead(405, { allow: 'GET, HEAD' }).end();
         return;
       }
+      if (options.status?.(path ?? '', req, res) === true) return;
       if (path === '/health') {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       } else if (path === '/ready') {
@@ -54,7 +59,7 @@ export class AdminServer {
           },
         );
       } else {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /health or /ready\n');
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /, /cluster, /metrics, /health or /ready\n');
       }
     });
   }

@@ -17,7 +17,7 @@ export interface MetricsSource {
 }
 
 /** Seconds; spans a map lookup to a slow anti-entropy session. */
-const LATENCY_BUCKETS = [0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1, 5];
+export const LATENCY_BUCKETS = [0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1, 5];
 
 /**
  * The node's Prometheus registry: every series prefixed `merklekv_`. Counters

@@ -73,7 +73,7 @@ export interface AccessGate {
 const reply = (message: string): string => `ERROR: ${message}${CRLF}`;
 
 /** SHA-256 both sides first, so the comparison takes the same time whatever the lengths. */
-function secretEquals(given: string, expected: string): boolean {
+export function secretEquals(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given, 'utf8').digest();
   const b = createHash('sha256').update(expected, 'utf8').digest();
   return timingSafeEqual(a, b);

@@ -5,7 +5,7 @@ const SECTIONS = ['anti_entropy', 'network', 'mqtt', 'storage', 'logging', 'secu
 type Table = Record<string, unknown>;
 
 /** The kind of value an option holds, so an environment string is read as the right type. */
-export type OptionKind = 'string' | 'number' | 'boolean' | 'array';
+export type OptionKind = 'string' | 'number' | 'boolean' | 'array' | 'string-or-list';
 /** Looks up an option's kind; `section` is '' for top-level keys. Undefined = no such option. */
 export type OptionKinds = (section: string, key: string) => OptionKind | undefined;
 
@@ -14,7 +14,8 @@ export type OptionKinds = (section: string, key: string) => OptionKind | undefin
  * environment variables over the parsed file, e.g. `MERKLE_KV_NODE_ID`,
  * `MERKLE_KV_NETWORK_BIND_PORT`, `MERKLE_KV_ANTI_ENTROPY_PEER_LIST`. Values are
  * read by the option's kind: integers, `true`/`false`, and for lists a JSON
- * array or comma-separated items. The schema then validates the result like
+ * array or comma-separated items; an option that is a string or a list
+ * (`mqtt.broker_address`) is a list when the value holds a comma or is a JSON array. The schema then validates the result like
  * any value from the file.
  *
  * @throws ConfigError for a variable that names no option, or a value of the wrong kind.
@@ -51,6 +52,8 @@ function coerce(name: string, value: string, kind: OptionKind): unknown {
     case 'boolean':
       if (value !== 'true' && value !== 'false') throw bad('true or false');
       return value === 'true';
+    case 'string-or-list':
+      return value.includes(',') || value.trim().startsWith('[') ? coerce(name, value, 'array') : value;
     case 'array':
       if (value.trim().startsWith('[')) {
         try {

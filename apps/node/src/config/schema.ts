@@ -16,13 +16,38 @@ const ipAddress = z.union([z.ipv4(), z.ipv6(), z.literal('localhost')], {
   error: 'must be an IPv4 or IPv6 address',
 });
 
+const BROKER_URL = /^(tcp|mqtt|mqtts|ssl|tls|ws|wss):\/\/[^/\s:]+(:\d{1,5})?(\/\S*)?$/;
+
 /** A broker connection string, `embedded` (start one inside this node) or `none` (no replication). */
-const brokerAddress = z
-  .string({ error: (issue) => (issue.input === undefined ? 'is required (a URL, "embedded" or "none")' : 'must be a string') })
+const singleBrokerAddress = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required (a URL, a list of URLs, "embedded" or "none")' : 'must be a string or a list of URLs') })
   .refine(
-  (s) => s === 'embedded' || s === 'none' || /^(tcp|mqtt|mqtts|ssl|tls|ws|wss):\/\/[^/\s:]+(:\d{1,5})?(\/\S*)?$/.test(s),
+  (s) => s === 'embedded' || s === 'none' || BROKER_URL.test(s),
   { error: 'must be "embedded", "none" or a URL like tcp://host:1883 (schemes: tcp, mqtt, mqtts, ws, wss)' },
 );
+
+/** MerkleKV: several brokers (bridged, or one broker cluster) to fail over between, tried in order. */
+const brokerList = z
+  .array(z.string({ error: 'must be a list of broker URLs' }), { error: 'must be a string or a list of URLs' })
+  .min(1, { error: 'must hold at least one broker URL' })
+  .superRefine((list, ctx) => {
+    list.forEach((s, i) => {
+      if (s === 'embedded' || s === 'none') {
+        ctx.addIssue({ code: 'custom', path: [i], message: `"${s}" cannot be part of a broker list: give only broker URLs, or "${s}" alone` });
+      } else if (!BROKER_URL.test(s)) {
+        ctx.addIssue({ code: 'custom', path: [i], message: 'must be a URL like tcp://host:1883 (schemes: tcp, mqtt, mqtts, ws, wss)' });
+      }
+    });
+    const repeated = list.find((s, i) => list.indexOf(s) !== i);
+    if (repeated !== undefined) ctx.addIssue({ code: 'custom', message: `lists ${repeated} twice` });
+  });
+
+const brokerAddress = z.union([singleBrokerAddress, brokerList], {
+  error: (issue) => {
+    if (issue.input === undefined) return 'is required (a URL, a list of URLs, "embedded" or "none")';
+    return typeof issue.input === 'string' || Array.isArray(issue.input) ? undefined : 'must be a URL, a list of URLs, "embedded" or "none"';
+  },
+});
 
 /** A peer's client address, host:port. */
 const peerAddress = z.string().regex(/^[^\s:]+:\d{1,5}$/, { error: 'must be host:port, e.g. "127.0.0.1:7879"' });

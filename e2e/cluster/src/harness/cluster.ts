@@ -1,6 +1,7 @@
-import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TreeRoot } from '@merklekv/client';
+import { bridgeConfigs, type Site } from './bridge-config.js';
 import { E2eError } from './errors.js';
 import { FaultProxy } from './fault-proxy.js';
 import { MosquittoBroker } from './mosquitto.js';
@@ -15,8 +16,18 @@ export interface ClusterOptions {
   /** The test's name: its logs go to e2e/cluster/.e2e-logs/<name>/. */
   readonly name: string;
   readonly nodes: number;
-  /** A mosquitto child process, or an embedded (aedes) broker inside node-1. */
-  readonly broker: 'mosquitto' | 'embedded';
+  /**
+   * A mosquitto child process, an embedded (aedes) broker inside node-1, or
+   * two mosquitto brokers bridged by the shipped deploy/mosquitto files (the
+   * bridge through a fault proxy; nodes use topic_prefix "merkle-kv").
+   */
+  readonly broker: 'mosquitto' | 'embedded' | 'bridged';
+  /**
+   * With `bridged`: per node, the sites whose brokers it connects to, in
+   * order (two = a failover list). @default the first half of the nodes on
+   * site a, the rest on site b
+   */
+  readonly sites?: ReadonlyArray<readonly Site[]>;
   /**
    * `static`: each node's peer_list holds fault proxies to every other node,
    * and discovery announcements are blanked on the broker links (so no peer is
@@ -34,6 +45,8 @@ export interface ClusterOptions {
    * anti-entropy can carry writes to and from them. @default []
    */
   readonly brokerCutFromStart?: readonly number[];
+  /** Give every node an admin listener on a free port (`node.spec.adminPort`). @default false */
+  readonly admin?: boolean;
 }
 
 /** The outcome of {@link Cluster.waitConverged}. */
@@ -50,7 +63,11 @@ export interface Convergence {
 export class Cluster {
   readonly nodes: NodeProcess[] = [];
   broker: MosquittoBroker | undefined;
-  private readonly brokerLinks = new Map<string, FaultProxy>();
+  /** With `bridged`: both brokers. */
+  readonly brokers = new Map<Site, MosquittoBroker>();
+  /** With `bridged`: the proxy site B's bridge dials to reach site A. */
+  bridgeLink: FaultProxy | undefined;
+  private readonly brokerLinks = new Map<string, Array<{ site: Site | undefined; link: FaultProxy }>>();
   private readonly peerLinks = new Map<string, FaultProxy>();
   private readonly topicPrefix: string;
   private brokerPort = 0;
@@ -60,7 +77,8 @@ export class Cluster {
     readonly opts: ClusterOptions,
     readonly dir: string,
   ) {
-    this.topicPrefix = `e2e-${opts.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`;
+    // The shipped bridge carries `merkle-kv/#`, the default prefix.
+    this.topicPrefix = opts.broker === 'bridged' ? 'merkle-kv' : `e2e-${opts.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`;
   }
 
   /** Creates the log folder, starts the broker, the proxies and every node. */
@@ -86,9 +104,31 @@ export class Cluster {
     return node;
   }
 
-  /** The proxy between node `i` and the broker (undefined for the node hosting the embedded broker). */
+  /** The proxy between node `i` and its (first) broker (undefined for the node hosting the embedded broker). */
   brokerLink(i: number): FaultProxy | undefined {
-    return this.brokerLinks.get(this.node(i).id);
+    return this.brokerLinks.get(this.node(i).id)?.[0]?.link;
+  }
+
+  /** With `bridged`: the proxy between node `i` and the broker of `site`. */
+  brokerLinkTo(i: number, site: Site): FaultProxy {
+    const link = this.brokerLinks.get(this.node(i).id)?.find((l) => l.site === site)?.link;
+    if (link === undefined) throw new E2eError('INVALID_STATE', `node-${i} has no link to the broker of site ${site}`);
+    return link;
+  }
+
+  /** With `bridged`: the site of node `i`'s first broker. */
+  siteOf(i: number): Site {
+    return this.brokerLinks.get(this.node(i).id)?.[0]?.site ?? 'a';
+  }
+
+  /** With `bridged`: cuts the bridge and every peer link between nodes of different sites (the sites' link is down). */
+  partitionSites(): void {
+    this.event('partition the sites: bridge and cross-site peer links cut');
+    this.requireBridge().cut();
+    for (const [name, link] of this.peerLinks) {
+      const [from = '', to = ''] = name.split('->');
+      if (this.siteOf(this.indexOf(from)) !== this.siteOf(this.indexOf(to))) link.cut();
+    }
   }
 
   /** The proxy node `from` dials to reach node `to` (static topology). */
@@ -102,8 +142,7 @@ export class Cluster {
   linksOf(i: number): FaultProxy[] {
     const id = this.node(i).id;
     const links: FaultProxy[] = [];
-    const broker = this.brokerLinks.get(id);
-    if (broker) links.push(broker);
+    for (const { link } of this.brokerLinks.get(id) ?? []) links.push(link);
     for (const [name, link] of this.peerLinks) {
       const [from, to] = name.split('->');
       if (from === id || to === id) links.push(link);
@@ -117,23 +156,32 @@ export class Cluster {
     for (const link of this.linksOf(i)) link.cut();
   }
 
+  private indexOf(nodeId: string): number {
+    return this.nodes.findIndex((n) => n.id === nodeId) + 1;
+  }
+
+  private requireBridge(): FaultProxy {
+    if (this.bridgeLink === undefined) throw new E2eError('INVALID_STATE', 'this cluster has no bridged brokers');
+    return this.bridgeLink;
+  }
+
   /** Restores every link. */
   healAll(): void {
     this.event('heal all links');
-    for (const link of [...this.brokerLinks.values(), ...this.peerLinks.values()]) link.restore();
+    for (const link of this.allLinks()) link.restore();
   }
 
-  /** kill -9 of the broker (mosquitto). */
-  async killBroker(): Promise<void> {
-    const broker = this.requireMosquitto();
-    this.event('kill -9 broker');
+  /** kill -9 of the broker (mosquitto; with `bridged`, the broker of `site`). */
+  async killBroker(site?: Site): Promise<void> {
+    const broker = this.requireMosquitto(site);
+    this.event(`kill -9 broker${site === undefined ? '' : ` of site ${site}`}`);
     await broker.kill9();
   }
 
   /** Starts the broker again on the same port. */
-  async restartBroker(): Promise<void> {
-    const broker = this.requireMosquitto();
-    this.event('restart broker');
+  async restartBroker(site?: Site): Promise<void> {
+    const broker = this.requireMosquitto(site);
+    this.event(`restart broker${site === undefined ? '' : ` of site ${site}`}`);
     await broker.start();
   }
 
@@ -205,8 +253,13 @@ export class Cluster {
     if (this.closed) return;
     this.closed = true;
     await Promise.all(this.nodes.map((n) => n.dispose()));
-    await this.broker?.stop();
-    await Promise.all([...this.brokerLinks.values(), ...this.peerLinks.values()].map((p) => p.close()));
+    if (this.brokers.size === 0) await this.broker?.stop();
+    for (const broker of this.brokers.values()) await broker.stop();
+    await Promise.all(this.allLinks().map((p) => p.close()));
+  }
+
+  private allLinks(): FaultProxy[] {
+    return [...[...this.brokerLinks.values()].flat().map((l) => l.link), ...this.peerLinks.values(), ...(this.bridgeLink ? [this.bridgeLink] : [])];
   }
 
   private async boot(): Promise<void> {
@@ -218,6 +271,7 @@ export class Cluster {
       this.broker = new MosquittoBroker(this.brokerPort, this.dir);
       await this.broker.start();
     }
+    if (opts.broker === 'bridged') await this.startBridgedBrokers();
     if (opts.topology === 'static') {
       for (let i = 0; i < opts.nodes; i++) {
         for (let j = 0; j < opts.nodes; j++) {
@@ -239,18 +293,24 @@ export class Cluster {
     const { opts } = this;
     const nodeId = `node-${index}`;
     const hostsBroker = opts.broker === 'embedded' && index === 1;
-    let brokerAddress = 'embedded';
+    let brokerAddress: string | string[] = 'embedded';
     if (!hostsBroker) {
-      const name = `${nodeId}->broker`;
-      const link = await FaultProxy.start({
-        name,
-        targetPort: this.brokerPort,
-        log: (l) => this.linkLog(l),
-        ...(opts.topology === 'static' ? { downstreamFilter: () => discoveryBlanker(this.topicPrefix) } : {}),
-      });
-      this.brokerLinks.set(nodeId, link);
-      if (opts.brokerCutFromStart?.includes(index) === true) link.cut();
-      brokerAddress = `tcp://127.0.0.1:${link.port}`;
+      const targets: Array<{ site: Site | undefined; port: number }> =
+        opts.broker === 'bridged' ? this.sitesOf(index).map((site) => ({ site, port: (this.brokers.get(site) as MosquittoBroker).port })) : [{ site: undefined, port: this.brokerPort }];
+      const links: Array<{ site: Site | undefined; link: FaultProxy }> = [];
+      for (const { site, port } of targets) {
+        const link = await FaultProxy.start({
+          name: `${nodeId}->broker${site === undefined ? '' : `-${site}`}`,
+          targetPort: port,
+          log: (l) => this.linkLog(l),
+          ...(opts.topology === 'static' ? { downstreamFilter: () => discoveryBlanker(this.topicPrefix) } : {}),
+        });
+        if (opts.brokerCutFromStart?.includes(index) === true) link.cut();
+        links.push({ site, link });
+      }
+      this.brokerLinks.set(nodeId, links);
+      const urls = links.map(({ link }) => `tcp://127.0.0.1:${link.port}`);
+      brokerAddress = urls.length === 1 ? (urls[0] as string) : urls;
     }
     const peers =
       opts.topology === 'static'
@@ -269,14 +329,39 @@ export class Cluster {
         discoverySeconds: opts.discoverySeconds ?? (opts.topology === 'static' ? 600 : 1),
         keepAlive: 5,
         logLevel: 'info',
+        ...(opts.admin === true ? { adminPort: await freePort() } : {}),
       },
       this.dir,
     );
   }
 
-  private requireMosquitto(): MosquittoBroker {
-    if (this.broker === undefined) throw new E2eError('INVALID_STATE', 'this cluster has no mosquitto broker');
-    return this.broker;
+  private requireMosquitto(site?: Site): MosquittoBroker {
+    const broker = site === undefined ? this.broker : this.brokers.get(site);
+    if (broker === undefined) throw new E2eError('INVALID_STATE', `this cluster has no mosquitto broker${site === undefined ? '' : ` for site ${site}`}`);
+    return broker;
+  }
+
+  /** Node `index`'s sites (bridged): as given, or the first half on a, the rest on b. */
+  private sitesOf(index: number): readonly Site[] {
+    return this.opts.sites?.[index - 1] ?? [index <= Math.ceil(this.opts.nodes / 2) ? 'a' : 'b'];
+  }
+
+  /** Site A, the bridge proxy, then site B (whose bridge dials site A through the proxy). */
+  private async startBridgedBrokers(): Promise<void> {
+    const portA = this.brokerPort;
+    const portB = await freePort();
+    this.bridgeLink = await FaultProxy.start({ name: 'bridge b->a', targetPort: portA, log: (l) => this.linkLog(l) });
+    const configs = bridgeConfigs(portA, portB, this.bridgeLink.port);
+    // Started as root, mosquitto runs as its own user: it writes its persistence file in its folder.
+    for (const site of ['a', 'b'] as const) {
+      const dir = join(this.dir, `broker-${site}`);
+      mkdirSync(dir, { recursive: true });
+      chmodSync(dir, 0o777);
+      const broker = new MosquittoBroker(site === 'a' ? portA : portB, dir, configs[site], `site-${site}`);
+      this.brokers.set(site, broker);
+      await broker.start();
+    }
+    this.broker = this.brokers.get('a');
   }
 
   private linkLog(line: string): void {

@@ -28,27 +28,34 @@ export function portOpen(port: number): Promise<boolean> {
 export class MosquittoBroker {
   private readonly process: ManagedProcess;
 
+  /**
+   * @param config the whole configuration file (it must listen on `port`); by default a
+   *   plain anonymous listener. `name` names its files in `dir` (`NAME.conf`, `NAME.log`).
+   */
   constructor(
     readonly port: number,
     dir: string,
+    config?: string,
+    name = 'mosquitto',
   ) {
-    const conf = join(dir, 'mosquitto.conf');
+    const conf = join(dir, `${name}.conf`);
     writeFileSync(
       conf,
-      [
-        `listener ${port} 127.0.0.1`,
-        'allow_anonymous true',
-        'persistence false',
-        'log_dest stdout',
-        'log_type error',
-        'log_type warning',
-        'log_type notice',
-        'log_type information',
-        'connection_messages true',
-        '',
-      ].join('\n'),
+      config ??
+        [
+          `listener ${port} 127.0.0.1`,
+          'allow_anonymous true',
+          'persistence false',
+          'log_dest stdout',
+          'log_type error',
+          'log_type warning',
+          'log_type notice',
+          'log_type information',
+          'connection_messages true',
+          '',
+        ].join('\n'),
     );
-    this.process = new ManagedProcess({ command: MOSQUITTO_BIN, args: ['-c', conf], cwd: dir, logFile: join(dir, 'mosquitto.log') });
+    this.process = new ManagedProcess({ command: MOSQUITTO_BIN, args: ['-c', conf], cwd: dir, logFile: join(dir, `${name}.log`) });
   }
 
   get running(): boolean {

@@ -2,8 +2,8 @@
 export interface NodeConfigSpec {
   readonly nodeId: string;
   readonly port: number;
-  /** `tcp://127.0.0.1:PORT` (a proxy in front of the broker), or `embedded`. */
-  readonly brokerAddress: string;
+  /** `tcp://127.0.0.1:PORT` (a proxy in front of the broker), `embedded`, or a list of proxies (failover). */
+  readonly brokerAddress: string | readonly string[];
   /** With `brokerAddress = "embedded"`: the broker's port. */
   readonly embeddedPort?: number;
   readonly topicPrefix: string;
@@ -14,6 +14,8 @@ export interface NodeConfigSpec {
   /** MQTT keep-alive in seconds. */
   readonly keepAlive: number;
   readonly logLevel: 'debug' | 'info' | 'warn';
+  /** The admin HTTP listener's port (status page, /cluster, /metrics); none when absent. */
+  readonly adminPort?: number;
 }
 
 const str = (s: string): string => JSON.stringify(s);
@@ -30,7 +32,7 @@ export function renderNodeToml(spec: NodeConfigSpec): string {
     'connection_timeout = 0',
     '',
     '[mqtt]',
-    `broker_address = ${str(spec.brokerAddress)}`,
+    `broker_address = ${typeof spec.brokerAddress === 'string' ? str(spec.brokerAddress) : `[${spec.brokerAddress.map(str).join(', ')}]`}`,
     ...(spec.embeddedPort !== undefined ? [`embedded_port = ${spec.embeddedPort}`] : []),
     `topic_prefix = ${str(spec.topicPrefix)}`,
     `client_id = ${str(spec.nodeId)}`,
@@ -48,6 +50,7 @@ export function renderNodeToml(spec: NodeConfigSpec): string {
     `level = ${str(spec.logLevel)}`,
     'format = "json"',
     '',
+    ...(spec.adminPort !== undefined ? ['[admin]', 'bind_address = "127.0.0.1"', `port = ${spec.adminPort}`, ''] : []),
   ];
   return lines.join('\n');
 }

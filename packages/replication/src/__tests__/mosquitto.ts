@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,12 +42,20 @@ export class Mosquitto {
     private readonly dir: string,
     private readonly extraConfig: string,
     private readonly anonymous: boolean,
+    private readonly config: string | undefined,
   ) {}
 
-  /** Starts mosquitto on a free port (or `port`) and waits until it accepts connections. */
-  static async start(opts: { port?: number; extraConfig?: string; anonymous?: boolean } = {}): Promise<Mosquitto> {
+  /**
+   * Starts mosquitto on a free port (or `port`) and waits until it accepts connections.
+   * `config` replaces the whole generated file (it must listen on `port`); mosquitto then
+   * runs in a folder its own user may write to (persistence).
+   */
+  static async start(opts: { port?: number; extraConfig?: string; anonymous?: boolean; config?: string } = {}): Promise<Mosquitto> {
     const port = opts.port ?? (await freePort());
-    const m = new Mosquitto(port, mkdtempSync(join(tmpdir(), 'mkv-mosquitto-')), opts.extraConfig ?? '', opts.anonymous ?? true);
+    const dir = mkdtempSync(join(tmpdir(), 'mkv-mosquitto-'));
+    // Started as root, mosquitto drops to its own user: let it write its persistence file.
+    if (opts.config !== undefined) chmodSync(dir, 0o777);
+    const m = new Mosquitto(port, dir, opts.extraConfig ?? '', opts.anonymous ?? true, opts.config);
     await m.launch();
     return m;
   }
@@ -62,8 +70,8 @@ export class Mosquitto {
 
   private async launch(): Promise<void> {
     const conf = join(this.dir, 'mosquitto.conf');
-    writeFileSync(conf, `listener ${this.port} 127.0.0.1\nallow_anonymous ${String(this.anonymous)}\npersistence false\nlog_dest none\n${this.extraConfig}`);
-    const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+    writeFileSync(conf, this.config ?? `listener ${this.port} 127.0.0.1\nallow_anonymous ${String(this.anonymous)}\npersistence false\nlog_dest none\n${this.extraConfig}`);
+    const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore', cwd: this.dir });
     this.child = child;
     child.once('exit', () => {
       if (this.child === child) this.child = undefined;

@@ -7,11 +7,19 @@ export class TcpProxy {
   private constructor(
     private readonly server: Server,
     readonly port: number,
+    private readonly accepted: { count: number },
   ) {}
+
+  /** Connections accepted so far. */
+  get connections(): number {
+    return this.accepted.count;
+  }
 
   static async start(targetPort: number): Promise<TcpProxy> {
     const sockets = new Set<Socket>();
+    const accepted = { count: 0 };
     const server = createServer((client) => {
+      accepted.count++;
       const upstream = createConnection({ port: targetPort, host: '127.0.0.1' });
       for (const s of [client, upstream]) {
         sockets.add(s);
@@ -24,7 +32,7 @@ export class TcpProxy {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
-    const proxy = new TcpProxy(server, typeof address === 'object' && address !== null ? address.port : 0);
+    const proxy = new TcpProxy(server, typeof address === 'object' && address !== null ? address.port : 0, accepted);
     (proxy as unknown as { sockets: Set<Socket> }).sockets = sockets;
     return proxy;
   }
