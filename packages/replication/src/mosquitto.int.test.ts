@@ -27,6 +27,27 @@ describe('replication through mosquitto', () => {
 
   clusterSuite(() => `tcp://127.0.0.1:${broker.port}`);
 
+  it('speaks MQTT 5 to mosquitto, so a client is not sent its own messages back (noLocal) while others get them', async () => {
+    const a = createMqttPubSub({ brokerUrl: broker.url, clientId: `nl-a-${process.pid}` });
+    const b = createMqttPubSub({ brokerUrl: broker.url, clientId: `nl-b-${process.pid}` });
+    try {
+      const gotA: string[] = [];
+      const gotB: string[] = [];
+      await a.subscribe('nl/t', (_t, p) => gotA.push(p.toString()));
+      await b.subscribe('nl/t', (_t, p) => gotB.push(p.toString()));
+      await waitFor('both connected', () => a.connected && b.connected);
+      expect([a.protocolVersion, b.protocolVersion]).toEqual([5, 5]);
+      await a.publish('nl/t', Buffer.from('from-a'));
+      await b.publish('nl/t', Buffer.from('from-b'));
+      await waitFor('each got the other one', () => gotA.length === 1 && gotB.length === 1);
+      // a's publish was acknowledged before b's was sent, so an echo of a's own would have reached a before b's.
+      expect({ gotA, gotB }).toEqual({ gotA: ['from-b'], gotB: ['from-a'] });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('loses no acknowledged write when the broker is killed and restarted during a stream of writes', async () => {
     const nodes = await startCluster(broker.url, 3, `mkv-crash-${process.pid}`);
     try {
@@ -81,16 +102,19 @@ describe('createMqttPubSub options against mosquitto', () => {
     const strict = await Mosquitto.start({ anonymous: false, extraConfig: `password_file ${passwd}\n` });
     const good = createMqttPubSub({ brokerUrl: strict.url, clientId: 'auth-ok', username: 'alice', password: 's3cret', reconnectBackoff: () => 50 });
     const bad = createMqttPubSub({ brokerUrl: strict.url, clientId: 'auth-bad', username: 'alice', password: 'wrong', reconnectBackoff: () => 50 });
+    // A second authenticated client reads: MQTT 5's noLocal keeps a client's own messages from it.
+    const reader = createMqttPubSub({ brokerUrl: strict.url, clientId: 'auth-reader', username: 'alice', password: 's3cret', reconnectBackoff: () => 50 });
     try {
-      await waitFor('authenticated client connected', () => good.connected);
       const got: string[] = [];
-      await good.subscribe('auth/t', (_t, p) => got.push(p.toString()));
+      await reader.subscribe('auth/t', (_t, p) => got.push(p.toString()));
+      await waitFor('authenticated clients connected', () => good.connected && reader.connected);
       await good.publish('auth/t', Buffer.from('hi'));
-      await waitFor('own message received', () => got.includes('hi'));
+      await waitFor('message received by the other authenticated client', () => got.includes('hi'));
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(bad.connected).toBe(false);
     } finally {
       await good.close();
+      await reader.close();
       await bad.close();
       await strict.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -14,73 +14,27 @@ export interface VersionedRecord {
 }
 
 /**
- * The store's in-memory representation. One class, fields always assigned in the same order,
- * so that a million records share one V8 hidden class and stay small (8 fields, no dictionary mode).
- *
- * `#d0..#d3` cache the record's version digest under the key the store holds it at (16 bytes as
- * four int32 lanes, little-endian; small integers on 64-bit V8, so no heap number each). The store
- * computes it once, when the record is committed, and reads it back when the record is replaced:
- * an overwrite hashes only the new version. Four fields cost 32 B per record; a Uint8Array per
- * record would cost ~100 B (typed array + buffer objects). They are private fields: in-object like
- * the others, but not enumerable own properties, so a record still looks like
- * `{ value, ts, node, deleted }` to callers (Object.keys, structural equality, serialisers).
+ * A version as the store hands it out (reads, change events, engines). The store itself keeps no
+ * object per record (see record-slab.ts); it makes one of these per write and per read of a
+ * version. One class with its fields always assigned in the same order: one hidden class.
  */
-export class StoredVersion implements VersionedRecord {
-  /** Digest lanes (see above); meaningful only while the store holds the record. */
-  #d0 = 0;
-  #d1 = 0;
-  #d2 = 0;
-  #d3 = 0;
-
+class Version implements VersionedRecord {
   constructor(
     readonly value: string,
     readonly ts: number,
     readonly node: string,
     readonly deleted: boolean,
   ) {}
-
-  /** Caches `digest[0..16)` as this record's digest. */
-  setDigest(digest: Uint8Array): void {
-    this.#d0 = lane(digest, 0);
-    this.#d1 = lane(digest, 4);
-    this.#d2 = lane(digest, 8);
-    this.#d3 = lane(digest, 12);
-  }
-
-  /** Writes the cached digest to `out[0..16)`; returns `out`. */
-  digestInto(out: Uint8Array): Uint8Array {
-    writeLane(out, 0, this.#d0);
-    writeLane(out, 4, this.#d1);
-    writeLane(out, 8, this.#d2);
-    writeLane(out, 12, this.#d3);
-    return out;
-  }
 }
 
-function lane(b: Uint8Array, at: number): number {
-  return (b[at] as number) | ((b[at + 1] as number) << 8) | ((b[at + 2] as number) << 16) | ((b[at + 3] as number) << 24);
-}
-
-function writeLane(out: Uint8Array, at: number, x: number): void {
-  out[at] = x;
-  out[at + 1] = x >>> 8;
-  out[at + 2] = x >>> 16;
-  out[at + 3] = x >>> 24;
-}
-
-/** Creates a record (the store's own compact shape). */
+/** Creates a record (a tombstone's value is normalised to ''). */
 export function makeRecord(value: string, ts: number, node: string, deleted = false): VersionedRecord {
-  return new StoredVersion(deleted ? '' : value, ts, node, deleted);
-}
-
-/** {@link makeRecord} typed as the store's class (package-internal). */
-export function makeStored(value: string, ts: number, node: string, deleted: boolean): StoredVersion {
-  return new StoredVersion(deleted ? '' : value, ts, node, deleted);
+  return new Version(deleted ? '' : value, ts, node, deleted);
 }
 
 /** Creates a tombstone: the version that says "deleted at `ts` by `node`". */
 export function tombstone(ts: number, node: string): VersionedRecord {
-  return new StoredVersion('', ts, node, true);
+  return new Version('', ts, node, true);
 }
 
 /** True if `r` is a live (not deleted) record. */

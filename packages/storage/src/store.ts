@@ -7,14 +7,17 @@
  * digest), the memory estimate, the scan index, the engine and the subscribers together, so no
  * path can leave the tree behind the data.
  *
- * Write cost. The tree is brought up to date when it is read, not on every write: `commit`
- * notes, the first time a key changes after the tree was last read, the version the tree holds
- * for it (`pending`), and reading the tree (`tree`, `digestOf`, `leafEntries`, `remoteTree`)
- * first folds every pending key in — one version digest (MurmurHash3, cached on the record) and
- * one tree update per key. So a write costs a Map lookup, and a key written many times between
- * two reads of the tree (anti-entropy reads it every interval) is hashed once. Pending keys are
- * also folded in once PENDING_LIMIT of them accumulate, which bounds the work a read can find
- * waiting and the memory the notes take. The cached digest costs 32 B per record.
+ * Write cost. The tree is kept up to date on every write, in bounded work: the new version's
+ * digest (MurmurHash3 over key, value, ts and node, ~0.3 µs), XORed into its leaf bucket with the
+ * old version's digest XORed out (the digest of what the tree holds is kept per record, so an
+ * overwrite hashes once), and at most `depth` dirty marks on the bucket's path; internal nodes
+ * are rehashed when the tree is read (O(dirty nodes), a few ms at most for the 65,536-bucket
+ * default shape). An earlier version deferred the digests to the next read of the tree; with a
+ * large keyspace every write paid for them anyway, plus the notes, and a fold of 65,536 keys at
+ * once stalled a client for tens of milliseconds (DESIGN.md §8: no background work may).
+ *
+ * Records are slots in a {@link RecordSlab} (columns, no object per record); `slots` maps a key
+ * to its slot. Versions are handed out as fresh objects (`getVersion`, change events).
  *
  * Every write (local or merged) first asks the engine to admit it: while the engine's queue of
  * unwritten changes is at its bound, it throws StorageError UNAVAILABLE and nothing changes.
@@ -26,34 +29,36 @@ import { StorageError, StorageErrorCode } from './errors.js';
 import { HybridClock } from './hlc.js';
 import { addInt64, parseInt64 } from './integer.js';
 import { Interner } from './intern.js';
-import { compareVersions } from './lww.js';
 import { MemoryEngine } from './memory-engine.js';
 import { MemoryBudget } from './memory-estimate.js';
-import { assertValidVersion, isLive, makeStored } from './record.js';
-import type { StoredVersion, VersionedRecord } from './record.js';
+import { ownCopy } from './own-copy.js';
+import { assertValidVersion, makeRecord } from './record.js';
+import type { VersionedRecord } from './record.js';
+import { DELETED, RecordSlab } from './record-slab.js';
 import { ScanIndex } from './scan-index.js';
 import type { ChangeEvent, ChangeOrigin, ClockSkewEvent, ScanPage, StoreOptions } from './store-types.js';
 
 /** What caused a commit: a replicated origin, or a silent one (not published, for load also not persisted). */
 type Cause = ChangeOrigin | 'load' | 'gc';
 
-/** The versioned key-value store of one node. */
-/** Keys whose tree entry may wait to be folded in before it is brought up to date anyway. */
-const PENDING_LIMIT = 65_536;
+/** Compares strings by UTF-16 code units (the LWW order's tie-breaker, as in lww.ts). */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
+/** The versioned key-value store of one node. */
 export class Store {
   readonly #tree: MerkleTree;
-  /** Keys changed since the tree was last brought up to date → the version the tree holds (undefined: none). */
-  private readonly pending = new Map<string, StoredVersion | undefined>();
   readonly nodeId: string;
   readonly clock: HybridClock;
   readonly engine: StorageEngine;
-  /** Every record is a StoredVersion holding its digest under its key (see record.ts). */
-  private readonly records = new Map<string, StoredVersion>();
+  /** Key → its slot in `slab` (every record held, tombstones included). */
+  private readonly slots = new Map<string, number>();
+  private readonly slab = new RecordSlab();
   /** Scratch for the digests handed to the tree (it copies nothing: it XORs them in). */
   private readonly oldDigest = new Uint8Array(DIGEST_BYTES);
   private readonly newDigest = new Uint8Array(DIGEST_BYTES);
-  private readonly index = new ScanIndex((k) => this.records.has(k), () => this.records.keys());
+  private readonly index = new ScanIndex((k) => this.slots.has(k), () => this.slots.keys());
   private readonly listeners = new Set<(e: ChangeEvent) => void>();
   private readonly nodes = new Interner();
   private readonly onClockSkew: ((e: ClockSkewEvent) => void) | undefined;
@@ -71,17 +76,11 @@ export class Store {
     this.budget = new MemoryBudget(opts.memoryLimitBytes ?? Number.POSITIVE_INFINITY);
     this.#tree = new MerkleTree(opts.shape ?? DEFAULT_SHAPE);
     this.onClockSkew = opts.onClockSkew;
-    const local = localTree(this.#tree, (k) => this.digestOf(k));
-    this.remote = {
-      root: () => (this.foldPending(), local.root()),
-      children: (path) => (this.foldPending(), local.children(path)),
-      leaf: (path) => (this.foldPending(), local.leaf(path)),
-    };
+    this.remote = localTree(this.#tree, (k) => this.digestOf(k));
   }
 
   /** The Merkle tree over every record, tombstones included, up to date. */
   get tree(): MerkleTree {
-    this.foldPending();
     return this.#tree;
   }
 
@@ -97,42 +96,44 @@ export class Store {
     const engine = this.engine;
     if (engine.loadEach !== undefined) {
       await engine.loadEach((key, value, ts, node, deleted) => {
-        this.loadRecord(key, makeStored(value, ts, this.nodes.intern(node), deleted));
+        this.loadRecord(key, value, ts, node, deleted);
         if (ts > maxTs) maxTs = ts;
         count++;
       });
     } else {
       for await (const [key, r] of engine.load()) {
-        this.loadRecord(key, makeStored(r.value, r.ts, this.nodes.intern(r.node), r.deleted));
+        this.loadRecord(key, r.value, r.ts, r.node, r.deleted);
         if (r.ts > maxTs) maxTs = r.ts;
         count++;
       }
     }
-    // The tree is built once, here, rather than left for the first read.
-    this.foldPending();
+    // Internal nodes are hashed once, here, rather than left for the first read.
+    this.#tree.rootHash();
     if (count > 0) this.clock.observe(maxTs);
     return { records: count, ms: performance.now() - start };
   }
 
   /** The live value of `key` (undefined if missing or deleted). */
   get(key: string): string | undefined {
-    const r = this.records.get(key);
-    return r === undefined || r.deleted ? undefined : r.value;
+    const slot = this.slots.get(key);
+    return slot === undefined || (this.slab.flags[slot] as number) & DELETED ? undefined : this.slab.values[slot];
   }
 
-  /** The version held for `key`, tombstones included. */
+  /** The version held for `key`, tombstones included (a fresh object). */
   getVersion(key: string): VersionedRecord | undefined {
-    return this.records.get(key);
+    const slot = this.slots.get(key);
+    return slot === undefined ? undefined : this.versionAt(slot);
   }
 
   /** Every record held, tombstones included, in insertion order (a live view: do not write while iterating). */
-  versions(): IterableIterator<[string, VersionedRecord]> {
-    return this.records.entries();
+  *versions(): IterableIterator<[string, VersionedRecord]> {
+    for (const [key, slot] of this.slots) yield [key, this.versionAt(slot)];
   }
 
   /** True if `key` holds a live value. */
   exists(key: string): boolean {
-    return isLive(this.records.get(key));
+    const slot = this.slots.get(key);
+    return slot !== undefined && ((this.slab.flags[slot] as number) & DELETED) === 0;
   }
 
   /** Sets `key`. @throws StorageError STORAGE_FULL */
@@ -173,18 +174,19 @@ export class Store {
     this.engine.admit?.();
     const finals = new Map<string, string>(entries);
     let delta = 0;
-    for (const [key, value] of finals) delta += this.budget.growth(key, this.records.get(key), value);
+    for (const [key, value] of finals) delta += this.budget.growth(key, this.heldValue(this.slots.get(key)), value);
     this.budget.ensureRoom(delta);
-    for (const [key, value] of finals) this.commit(key, this.stamp(key, value, false), 'local');
+    for (const [key, value] of finals) this.writeStamped(key, value, false);
   }
 
   /** Tombstones every live key (FLUSH, replicated cluster-wide). @returns how many keys were deleted. */
   flush(): number {
     this.engine.admit?.();
     let n = 0;
-    for (const [key, r] of this.records) {
-      if (r.deleted) continue;
-      this.commit(key, this.stamp(key, '', true), 'local');
+    const live: string[] = [];
+    for (const [key, slot] of this.slots) if (((this.slab.flags[slot] as number) & DELETED) === 0) live.push(key);
+    for (const key of live) {
+      this.writeStamped(key, '', true);
       n++;
     }
     return n;
@@ -203,13 +205,13 @@ export class Store {
       this.onClockSkew?.({ key, node: version.node, ts: version.ts, skewMs: seen.skewMs });
     }
     if (seen.skewMs > this.maxSkewMs) this.maxSkewMs = seen.skewMs;
-    const current = this.records.get(key);
-    if (current !== undefined && compareVersions(version, current) <= 0) return 'stale';
-    const record = makeStored(version.value, version.ts, this.nodes.intern(version.node), version.deleted);
+    const slot = this.slots.get(key);
+    if (slot !== undefined && this.compareWithHeld(version, slot) <= 0) return 'stale';
+    const record = makeRecord(version.value, version.ts, this.nodes.intern(version.node), version.deleted);
     // Tombstones are always accepted (deletes keep working when full); they are collected after the grace.
-    if (!record.deleted) this.budget.ensureRoom(this.budget.growth(key, current, record.value));
+    if (!record.deleted) this.budget.ensureRoom(this.budget.growth(key, this.heldValue(slot), record.value));
     this.engine.admit?.();
-    this.commit(key, record, 'remote');
+    this.commit(key, slot, record, 'remote');
     return 'applied';
   }
 
@@ -227,14 +229,11 @@ export class Store {
 
   /** Removes tombstones with `ts < olderThanTs` entirely (record and tree entry). @returns how many. */
   collectTombstones(olderThanTs: number): number {
-    let n = 0;
-    for (const [key, r] of this.records) {
-      if (r.deleted && r.ts < olderThanTs) {
-        this.commit(key, undefined, 'gc');
-        n++;
-      }
-    }
-    return n;
+    const doomed: Array<[string, number]> = [];
+    const { flags, ts } = this.slab;
+    for (const [key, slot] of this.slots) if ((flags[slot] as number) & DELETED && (ts[slot] as number) < olderThanTs) doomed.push([key, slot]);
+    for (const [key, slot] of doomed) this.commit(key, slot, undefined, 'gc');
+    return doomed.length;
   }
 
   /** Live keys. */
@@ -244,7 +243,7 @@ export class Store {
 
   /** Records held, tombstones included (= tree.size). */
   get recordCount(): number {
-    return this.records.size;
+    return this.slots.size;
   }
 
   /** The estimated heap the records take, in bytes (see memory-estimate.ts). */
@@ -275,17 +274,16 @@ export class Store {
 
   /** The digest of the version held for `key` (what the tree holds for it). */
   digestOf(key: string): Uint8Array | undefined {
-    this.foldPending();
-    const r = this.records.get(key);
-    return r === undefined ? undefined : r.digestInto(new Uint8Array(DIGEST_BYTES));
+    const slot = this.slots.get(key);
+    return slot === undefined ? undefined : this.slab.digestInto(slot, new Uint8Array(DIGEST_BYTES));
   }
 
   /** The entries of the leaf bucket at `path`, sorted by key. */
   leafEntries(path: TreePath): LeafEntry[] {
     const entries: LeafEntry[] = [];
     for (const key of [...this.tree.leafKeys(path)].sort()) {
-      const r = this.records.get(key);
-      if (r !== undefined) entries.push({ key, digest: toHex(r.digestInto(this.oldDigest)) });
+      const slot = this.slots.get(key);
+      if (slot !== undefined) entries.push({ key, digest: toHex(this.slab.digestInto(slot, this.oldDigest)) });
     }
     return entries;
   }
@@ -315,75 +313,98 @@ export class Store {
   }
 
   /** Takes one loaded record if it wins over any held for `key` (so a load is idempotent). */
-  private loadRecord(key: string, r: StoredVersion): void {
-    const current = this.records.get(key);
-    if (current === undefined || compareVersions(r, current) > 0) this.commit(key, r, 'load', current);
+  private loadRecord(key: string, value: string, ts: number, node: string, deleted: boolean): void {
+    const slot = this.slots.get(key);
+    if (slot !== undefined && this.compareWithHeld({ value, ts, node, deleted }, slot) <= 0) return;
+    this.commit(key, slot, makeRecord(value, ts, this.nodes.intern(node), deleted), 'load');
   }
 
   private writeLocal(key: string, value: string, deleted: boolean): VersionedRecord {
-    const current = this.records.get(key);
-    if (!deleted) this.budget.ensureRoom(this.budget.growth(key, current, value));
+    const slot = this.slots.get(key);
+    if (!deleted) this.budget.ensureRoom(this.budget.growth(key, this.heldValue(slot), value));
     this.engine.admit?.();
-    const record = this.stamp(key, value, deleted, current);
-    this.commit(key, record, 'local', current);
+    return this.writeAt(key, slot, value, deleted);
+  }
+
+  /** A local write, budget already checked. */
+  private writeStamped(key: string, value: string, deleted: boolean): VersionedRecord {
+    return this.writeAt(key, this.slots.get(key), value, deleted);
+  }
+
+  /** Stamps a local version of `key` above the one held at `slot`, whatever the clock says, and commits it. */
+  private writeAt(key: string, slot: number | undefined, value: string, deleted: boolean): VersionedRecord {
+    const now = this.clock.now();
+    const held = slot === undefined ? -1 : (this.slab.ts[slot] as number);
+    // Its own copy: a value parsed from a request would otherwise keep the whole request line alive.
+    const record = makeRecord(deleted ? '' : ownCopy(value), held >= now ? held + 1 : now, this.nodeId, deleted);
+    this.commit(key, slot, record, 'local');
     return record;
   }
 
-  /** A local version of `key`, stamped above the one it replaces whatever the clock says. */
-  private stamp(key: string, value: string, deleted: boolean, current = this.records.get(key)): StoredVersion {
-    const now = this.clock.now();
-    const ts = current !== undefined && current.ts >= now ? current.ts + 1 : now;
-    return makeStored(value, ts, this.nodeId, deleted);
+  /** The value held at `slot` for the memory estimate (undefined: no record). */
+  private heldValue(slot: number | undefined): string | undefined {
+    return slot === undefined ? undefined : this.slab.values[slot];
+  }
+
+  /** The version at `slot` as an object. */
+  private versionAt(slot: number): VersionedRecord {
+    const { slab } = this;
+    return makeRecord(slab.values[slot] as string, slab.ts[slot] as number, slab.nodes[slot] as string, ((slab.flags[slot] as number) & DELETED) !== 0);
+  }
+
+  /** {@link compareVersions}(v, the version held at `slot`), without making an object of the latter. */
+  private compareWithHeld(v: VersionedRecord, slot: number): number {
+    const { slab } = this;
+    const ts = slab.ts[slot] as number;
+    if (v.ts !== ts) return v.ts < ts ? -1 : 1;
+    const byNode = compareStrings(v.node, slab.nodes[slot] as string);
+    if (byNode !== 0) return byNode;
+    const deleted = ((slab.flags[slot] as number) & DELETED) !== 0;
+    if (v.deleted !== deleted) return v.deleted ? 1 : -1;
+    return compareStrings(v.value, slab.values[slot] as string);
   }
 
   /**
-   * The one place a record changes (see the comment at the top of this file). `held`: the record
-   * held for `key` (undefined: none), or null (the default) to look it up — so a caller that passes
-   * an explicit undefined saves the second Map lookup a default parameter would make.
+   * The one place a record changes (see the comment at the top of this file): `slot` is where
+   * `key` is held (undefined: not held), `next` the version replacing it (undefined: remove it).
    */
-  private commit(key: string, next: StoredVersion | undefined, cause: Cause, held: StoredVersion | undefined | null = null): void {
-    const prev = held === null ? this.records.get(key) : held;
-    if (prev === undefined && next === undefined) return;
-    // The tree catches up when it is read (see the top of this file): note what it holds now.
-    if (!this.pending.has(key)) this.pending.set(key, prev);
+  private commit(key: string, slot: number | undefined, next: VersionedRecord | undefined, cause: Cause): void {
+    if (slot === undefined && next === undefined) return;
+    const { slab } = this;
+    const tree = this.#tree;
+    const prevValue = slot === undefined ? undefined : (slab.values[slot] as string);
+    const prevLive = slot !== undefined && ((slab.flags[slot] as number) & DELETED) === 0;
     if (next === undefined) {
-      this.records.delete(key);
+      const held = slot as number;
+      tree.update(key, slab.digestInto(held, this.oldDigest), null);
+      slab.release(held);
+      this.slots.delete(key);
       this.index.keyRemoved();
     } else {
-      this.records.set(key, next);
-      if (prev === undefined) this.index.keyAdded(key);
+      const digest = versionDigestInto(this.newDigest, key, next.value, next.ts, next.node, next.deleted);
+      let at: number;
+      if (slot === undefined) {
+        at = slab.allocate();
+        tree.update(key, null, digest);
+        this.slots.set(key, at);
+        this.index.keyAdded(key);
+      } else {
+        at = slot;
+        // The tree holds `key` under the digest kept at its slot, so an overwrite skips the presence check.
+        tree.replace(key, slab.digestInto(at, this.oldDigest), digest);
+      }
+      slab.setDigest(at, digest);
+      slab.values[at] = next.value;
+      slab.nodes[at] = next.node;
+      slab.ts[at] = next.ts;
+      slab.flags[at] = next.deleted ? DELETED : 0;
     }
-    this.budget.change(key, prev, next);
-    this.liveCount += (isLive(next) ? 1 : 0) - (isLive(prev) ? 1 : 0);
-    this.notePending();
+    this.budget.change(key, prevValue, next?.value);
+    this.liveCount += (next !== undefined && !next.deleted ? 1 : 0) - (prevLive ? 1 : 0);
     if (cause === 'load') return;
     if (next === undefined) this.engine.remove(key);
     else this.engine.put(key, next);
     if (cause === 'gc' || next === undefined || this.listeners.size === 0) return;
     for (const listener of this.listeners) listener({ key, record: next, origin: cause });
-  }
-
-  /** Once a commit is over: fold pending keys in when too many wait. */
-  private notePending(): void {
-    if (this.pending.size >= PENDING_LIMIT) this.foldPending();
-  }
-
-  /** Brings the tree up to date: each pending key's old digest out, its current one in. */
-  private foldPending(): void {
-    if (this.pending.size === 0) return;
-    const tree = this.#tree;
-    for (const [key, inTree] of this.pending) {
-      const now = this.records.get(key);
-      if (now === inTree) continue;
-      let newDigest: Uint8Array | null = null;
-      if (now !== undefined) {
-        newDigest = versionDigestInto(this.newDigest, key, now.value, now.ts, now.node, now.deleted);
-        now.setDigest(newDigest);
-      }
-      // The tree holds `key` exactly when `inTree` is defined, so an overwrite skips its presence check.
-      if (inTree !== undefined && newDigest !== null) tree.replace(key, inTree.digestInto(this.oldDigest), newDigest);
-      else tree.update(key, inTree === undefined ? null : inTree.digestInto(this.oldDigest), newDigest);
-    }
-    this.pending.clear();
   }
 }

@@ -10,8 +10,11 @@ describe('parseKvOptions', () => {
         { label: 'SET', getRatio: 0 },
         { label: 'GET', getRatio: 1 },
       ],
-      keySpace: 10_000,
-      valueSize: 100,
+      keySpace: 100_000,
+      valueSize: 32,
+      broker: 'mosquitto',
+      antiEntropy: true,
+      hotKeySpace: 10_000,
       requests: 200_000,
       durationMs: 10_000,
       servers: ['merklekv', 'redis'],
@@ -25,12 +28,12 @@ describe('parseKvOptions', () => {
     const o = parseKvOptions([
       '--connections=8', '--pipeline', '4', '--mix', '0.9', '--keyspace', '100', '--value-size', '10',
       '--requests', '1000', '--duration', '0.5', '--servers', 'redis', '--host', '::1', '--port', '7000', '--pid', '42',
-      '--redis-port', '6400', '--node', 'tsx', '--node-arg=--cpu-prof', '--node-arg=--cpu-prof-dir=/tmp/p', '--seed', '3', '--json',
+      '--redis-port', '6400', '--node', 'tsx', '--broker', 'none', '--anti-entropy', 'off', '--hot-keyspace', '0', '--node-arg=--cpu-prof', '--node-arg=--cpu-prof-dir=/tmp/p', '--seed', '3', '--json',
     ]);
     expect(o).toMatchObject({
       connections: 8, pipelines: [4], mixes: [{ label: '90% GET', getRatio: 0.9 }], keySpace: 100, valueSize: 10,
       requests: 1000, durationMs: 500, servers: ['redis'], host: '::1', port: 7000, pid: 42,
-      redisHost: '127.0.0.1', redisPort: 6400, nodeMode: 'tsx', nodeArgs: ['--cpu-prof', '--cpu-prof-dir=/tmp/p'], seed: 3, json: true,
+      redisHost: '127.0.0.1', redisPort: 6400, nodeMode: 'tsx', broker: 'none', antiEntropy: false, hotKeySpace: 0, nodeArgs: ['--cpu-prof', '--cpu-prof-dir=/tmp/p'], seed: 3, json: true,
     });
   });
 
@@ -42,6 +45,9 @@ describe('parseKvOptions', () => {
     expect(() => parseKvOptions(['--host', 'h'])).toThrow(/--host needs --port/);
     expect(() => parseKvOptions(['--duration', '-1'])).toThrow(/--duration/);
     expect(() => parseKvOptions(['--frobnicate'])).toThrow(BenchError);
+    expect(() => parseKvOptions(['--broker', 'rabbit'])).toThrow(/--broker must be mosquitto, none or a broker URL/);
+    expect(parseKvOptions(['--broker', 'mqtt://127.0.0.1:1883']).broker).toBe('mqtt://127.0.0.1:1883');
+    expect(() => parseKvOptions(['--anti-entropy', 'yes'])).toThrow(/--anti-entropy must be on or off/);
   });
 });
 

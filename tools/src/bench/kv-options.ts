@@ -22,10 +22,19 @@ export interface KvOptions {
   readonly pipelines: readonly number[];
   /** GET/SET mixes, one scenario each. @default SET only, GET only */
   readonly mixes: readonly Mix[];
-  /** @default 10000 */
+  /** Distinct keys, all preloaded. @default 100000 */
   readonly keySpace: number;
-  /** @default 100 */
+  /** @default 32 */
   readonly valueSize: number;
+  /**
+   * The started node's `mqtt.broker_address`: `mosquitto` (one started here, so replication is on,
+   * as in a cluster), `none` (replication off) or a broker URL. @default 'mosquitto'
+   */
+  readonly broker: string;
+  /** The started node runs anti-entropy at its default interval. @default true */
+  readonly antiEntropy: boolean;
+  /** Keys of the extra hot-set row (SET and GET at the deepest pipeline); 0: no such row. @default 10000 */
+  readonly hotKeySpace: number;
   /** Request cap per scenario per server. @default 200000 */
   readonly requests: number;
   /** Time cap per scenario per server, ms. @default 10000 */
@@ -60,8 +69,13 @@ server CPU time per operation.
   --connections N     concurrent connections                 (50)
   --pipeline LIST     pipeline depths, e.g. 1,16             (1,16)
   --mix LIST          set | get | a GET fraction in [0,1]    (set,get)
-  --keyspace N        distinct keys                          (10000)
-  --value-size N      SET value bytes                        (100)
+  --keyspace N        distinct keys, all preloaded           (100000)
+  --value-size N      SET value bytes                        (32)
+  --broker B          the started node's broker: mosquitto (started here),
+                      none (replication off) or a URL        (mosquitto)
+  --anti-entropy on|off  anti-entropy at its default interval (on)
+  --hot-keyspace N    extra rows: SET/GET on a hot set of N keys at the
+                      deepest pipeline; 0 for none            (10000)
   --requests N        request cap per scenario per server    (200000)
   --duration S        time cap per scenario per server, s    (10)
   --servers LIST      merklekv,redis,baseline                (merklekv,redis)
@@ -123,6 +137,9 @@ export function parseKvOptions(argv: readonly string[]): KvOptions {
         mix: { type: 'string' },
         keyspace: { type: 'string' },
         'value-size': { type: 'string' },
+        broker: { type: 'string' },
+        'anti-entropy': { type: 'string' },
+        'hot-keyspace': { type: 'string' },
         requests: { type: 'string' },
         duration: { type: 'string' },
         servers: { type: 'string' },
@@ -153,6 +170,12 @@ export function parseKvOptions(argv: readonly string[]): KvOptions {
   if (nodeMode !== 'auto' && nodeMode !== 'built' && nodeMode !== 'tsx') throw bad(`--node must be auto, built or tsx, got '${nodeMode}'`);
   const duration = Number(v.duration ?? '10');
   if (!Number.isFinite(duration) || duration <= 0) throw bad(`--duration must be a positive number of seconds, got '${v.duration}'`);
+  const antiEntropy = v['anti-entropy'] ?? 'on';
+  if (antiEntropy !== 'on' && antiEntropy !== 'off') throw bad(`--anti-entropy must be on or off, got '${antiEntropy}'`);
+  const broker = v.broker ?? 'mosquitto';
+  if (broker !== 'mosquitto' && broker !== 'none' && !/^(mqtts?|tcp|wss?):\/\//.test(broker)) {
+    throw bad(`--broker must be mosquitto, none or a broker URL (mqtt://host:port), got '${broker}'`);
+  }
   const port = optionalInt('port', v.port);
   if (v.host !== undefined && port === undefined) throw bad('--host needs --port');
   const redisPort = optionalInt('redis-port', v['redis-port']);
@@ -161,8 +184,11 @@ export function parseKvOptions(argv: readonly string[]): KvOptions {
     connections: int('connections', v.connections, 50, 1),
     pipelines: [...new Set(pipelines)],
     mixes: list(v.mix, 'set,get').map(parseMix),
-    keySpace: int('keyspace', v.keyspace, 10_000, 1),
-    valueSize: int('value-size', v['value-size'], 100, 1),
+    keySpace: int('keyspace', v.keyspace, 100_000, 1),
+    valueSize: int('value-size', v['value-size'], 32, 1),
+    broker,
+    antiEntropy: antiEntropy === 'on',
+    hotKeySpace: int('hot-keyspace', v['hot-keyspace'], 10_000, 0),
     requests: int('requests', v.requests, 200_000, 1),
     durationMs: Math.round(duration * 1000),
     servers: [...new Set(servers)],

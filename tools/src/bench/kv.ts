@@ -4,13 +4,15 @@
  * Redis, so both see the machine in the same state), with server CPU read
  * from /proc before and after each run.
  */
-import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processTreeCpuSeconds } from './cpu-time.js';
 import { KV_USAGE, parseKvOptions, type KvOptions, type ServerName } from './kv-options.js';
 import { runLoad, sendAll } from './load-runner.js';
 import { formatKvMarkdown, scenarioName, type KvReport, type ScenarioResult, type ServerMeasurement } from './report.js';
+import { startMosquitto, type BenchBroker } from './mosquitto.js';
 import { externalServer, startBaseline, startMerkleKv, startRedis, type ServerHandle } from './servers.js';
 import { buildBatches, buildPreload, type WireProtocol } from './workload.js';
 
@@ -26,13 +28,13 @@ function log(message: string): void {
   process.stderr.write(`[bench kv] ${message}\n`);
 }
 
-async function startServer(name: ServerName, o: KvOptions): Promise<ServerHandle> {
+async function startServer(name: ServerName, o: KvOptions, brokerUrl: string): Promise<ServerHandle> {
   if (name === 'baseline') return startBaseline(workspaceRoot);
   if (name === 'redis') {
     return o.redisPort !== undefined ? externalServer('Redis', o.redisHost ?? '127.0.0.1', o.redisPort, o.redisPid) : startRedis();
   }
   if (o.port !== undefined) return externalServer('MerkleKV', o.host ?? '127.0.0.1', o.port, o.pid);
-  const handle = await startMerkleKv(workspaceRoot, o.nodeMode, o.nodeArgs);
+  const handle = await startMerkleKv(workspaceRoot, o.nodeMode, o.nodeArgs, { broker: brokerUrl, antiEntropy: o.antiEntropy });
   if (handle.stale) log('warning: apps/node/src/main.ts is newer than apps/node/dist/main.js: run `npx nx build node`');
   return handle;
 }
@@ -41,8 +43,19 @@ function cpuSeconds(pid: number | undefined): number | undefined {
   return pid === undefined ? undefined : processTreeCpuSeconds(pid);
 }
 
-async function measure(server: ServerHandle, protocol: WireProtocol, o: KvOptions, pipeline: number, getRatio: number, requests: number): Promise<ServerMeasurement> {
-  const spec = { keySpace: o.keySpace, valueSize: o.valueSize, getRatio, pipeline, seed: o.seed };
+/** Resident set size of `pid` in bytes (VmRSS), or undefined when unknown. */
+function rssBytes(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? undefined : Number(m[1]) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+async function measure(server: ServerHandle, protocol: WireProtocol, o: KvOptions, pipeline: number, getRatio: number, requests: number, keySpace = o.keySpace): Promise<ServerMeasurement> {
+  const spec = { keySpace, valueSize: o.valueSize, getRatio, pipeline, seed: o.seed };
   const batches = buildBatches(spec, protocol, Math.min(BATCH_POOL, Math.ceil(requests / pipeline)));
   const cpu0 = cpuSeconds(server.pid);
   const load = await runLoad({
@@ -79,9 +92,12 @@ export async function benchKv(argv: string[]): Promise<string> {
   if (o.help) return KV_USAGE;
 
   const servers = new Map<ServerName, ServerHandle>();
+  let broker: BenchBroker | undefined;
   const stopAll = async (): Promise<void> => {
     await Promise.all([...servers.values()].map((s) => s.stop()));
     servers.clear();
+    await broker?.stop();
+    broker = undefined;
   };
   const onSignal = (): void => {
     void stopAll().finally(() => process.exit(130));
@@ -89,16 +105,26 @@ export async function benchKv(argv: string[]): Promise<string> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    const startsNode = o.servers.includes('merklekv') && o.port === undefined;
+    if (startsNode && o.broker === 'mosquitto') {
+      broker = await startMosquitto();
+      log(`mosquitto on ${broker.url} (pid ${broker.pid ?? 'unknown'})`);
+    }
+    const brokerUrl = broker?.url ?? o.broker;
     for (const name of o.servers) {
-      const s = await startServer(name, o);
+      const s = await startServer(name, o, brokerUrl);
       servers.set(name, s);
       log(`${s.label} on ${s.host}:${s.port} (pid ${s.pid ?? 'unknown'}): ${s.launch}`);
     }
     // Preload every key (so GETs hit) and warm up (JIT, allocator) before measuring.
+    const rssPerKey: Partial<Record<ServerName, number>> = {};
     for (const [name, s] of servers) {
       const protocol = protocolOf[name];
+      const rss0 = rssBytes(s.pid);
       const pre = await sendAll(s.host, s.port, protocol, buildPreload({ keySpace: o.keySpace, valueSize: o.valueSize, seed: o.seed }, protocol, 100));
       if (pre.errors > 0) log(`warning: ${s.label} answered ${pre.errors} preload SETs with an error`);
+      const rss1 = rssBytes(s.pid);
+      if (rss0 !== undefined && rss1 !== undefined) rssPerKey[name] = (rss1 - rss0) / o.keySpace;
       await measure(s, protocol, o, 1, 0.5, Math.min(20_000, o.requests));
       log(`${s.label}: preloaded ${o.keySpace} keys and warmed up`);
     }
@@ -111,14 +137,40 @@ export async function benchKv(argv: string[]): Promise<string> {
         for (const [server, s] of servers) {
           const m = await measure(s, protocolOf[server], o, pipeline, mix.getRatio, o.requests);
           results[server] = m;
-          log(`${name} — ${s.label}: ${summaryLine(m)}`);
+          log(`${name} — ${s.label}: ${summaryLine(m)} (load average ${loadavg()[0]?.toFixed(2)})`);
+        }
+        scenarios.push({ name, pipeline, getRatio: mix.getRatio, merklekv: results.merklekv, redis: results.redis, baseline: results.baseline });
+      }
+    }
+    // The hot set: an extra row, never the only one (a small keyspace flatters every cache).
+    if (o.hotKeySpace > 0 && o.hotKeySpace !== o.keySpace) {
+      const pipeline = Math.max(...o.pipelines);
+      for (const mix of o.mixes) {
+        const name = `${scenarioName(mix.label, o.connections, pipeline)}, hot set of ${o.hotKeySpace.toLocaleString('en-US')} keys`;
+        const results: Partial<Record<ServerName, ServerMeasurement>> = {};
+        for (const [server, s] of servers) {
+          const protocol = protocolOf[server];
+          await sendAll(s.host, s.port, protocol, buildPreload({ keySpace: o.hotKeySpace, valueSize: o.valueSize, seed: o.seed }, protocol, 100));
+          const m = await measure(s, protocol, o, pipeline, mix.getRatio, o.requests, o.hotKeySpace);
+          results[server] = m;
+          log(`${name} — ${s.label}: ${summaryLine(m)} (load average ${loadavg()[0]?.toFixed(2)})`);
         }
         scenarios.push({ name, pipeline, getRatio: mix.getRatio, merklekv: results.merklekv, redis: results.redis, baseline: results.baseline });
       }
     }
 
     const report: KvReport = {
-      settings: { connections: o.connections, keySpace: o.keySpace, valueSize: o.valueSize, requests: o.requests, durationMs: o.durationMs },
+      settings: {
+        connections: o.connections,
+        keySpace: o.keySpace,
+        valueSize: o.valueSize,
+        requests: o.requests,
+        durationMs: o.durationMs,
+        replication: !startsNode ? 'as configured on the given node' : o.broker === 'none' ? 'off (broker_address = "none")' : o.broker === 'mosquitto' ? 'on, through a mosquitto started here' : `on, through ${o.broker}`,
+        antiEntropy: startsNode ? (o.antiEntropy ? 'on (default interval)' : 'off') : 'as configured on the given node',
+        loadAverage: loadavg()[0] ?? 0,
+      },
+      rssBytesPerKey: rssPerKey,
       environment: {
         node: process.version,
         cpus: availableParallelism(),

@@ -15,18 +15,14 @@
  * Targets (DESIGN.md): p50 <= 1 ms and p99 <= 5 ms at 10k writes/s; on/off >= 0.7.
  * The report is returned as markdown; progress goes to stderr.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Store } from '@merklekv/storage';
-import { createMqttPubSub, Replicator, type PubSub } from '@merklekv/replication';
+import { createMqttPubSub, Replicator } from '@merklekv/replication';
 import { percentile } from './latency.js';
 import { nodeWriteRun } from './replication-node.js';
-import { freePort } from './servers.js';
+import { ProbedPubSub, stageReport, startLoopMonitor, type StageFigures, type StageReport } from './replication-stages.js';
+import { startMosquitto } from './mosquitto.js';
 
 interface Options {
   readonly rates: number[];
@@ -36,7 +32,7 @@ interface Options {
 
 interface Node {
   readonly store: Store;
-  readonly pubsub: PubSub;
+  readonly pubsub: ProbedPubSub;
   readonly replicator: Replicator | undefined;
 }
 
@@ -70,39 +66,9 @@ async function until(what: string, check: () => boolean, timeoutMs: number): Pro
   }
 }
 
-async function startMosquitto(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'bench-mosquitto-'));
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nmax_inflight_messages 0\nmax_queued_messages 0\n`);
-  const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-  const up = async (): Promise<boolean> =>
-    new Promise((resolve) => {
-      const s = connect({ port, host: '127.0.0.1' });
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-  const deadline = Date.now() + 5000;
-  while (!(await up())) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('mosquitto did not start (is it installed?)');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode === null && child.pid !== undefined) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        process.kill(child.pid, 'SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 async function startNode(url: string, id: string, prefix: string, replicate: boolean): Promise<Node> {
   const store = new Store({ nodeId: id });
-  const pubsub = createMqttPubSub({ brokerUrl: url, clientId: `${prefix}-${id}` });
+  const pubsub = new ProbedPubSub(createMqttPubSub({ brokerUrl: url, clientId: `${prefix}-${id}` }));
   const replicator = replicate ? new Replicator({ store, nodeId: id, topicPrefix: prefix, pubsub }) : undefined;
   await replicator?.start();
   await until(`${id} connected`, () => pubsub.connected, 5000);
@@ -117,13 +83,22 @@ async function stopNodes(nodes: readonly Node[]): Promise<void> {
 }
 
 /** Writes on A at `rate`/s for `seconds`, measuring write → visible on B. */
-async function measureLatency(a: Node, b: Node, rate: number, seconds: number): Promise<{ p50: number; p99: number; count: number; achieved: number }> {
+async function measureLatency(a: Node, b: Node, rate: number, seconds: number): Promise<{ p50: number; p99: number; count: number; achieved: number; stages: StageReport }> {
   const sent = new Map<string, number>();
+  const visible = new Map<string, number>();
   const samples: number[] = [];
   const off = b.store.subscribe((e) => {
     const t0 = e.origin === 'remote' ? sent.get(e.key) : undefined;
-    if (t0 !== undefined) samples.push(performance.now() - t0);
+    if (t0 === undefined) return;
+    const now = performance.now();
+    visible.set(e.key, now);
+    samples.push(now - t0);
   });
+  a.pubsub.reset();
+  b.pubsub.reset();
+  a.pubsub.recording = true;
+  b.pubsub.recording = true;
+  const loop = startLoopMonitor();
   const total = Math.round(rate * seconds);
   const start = performance.now();
   let i = 0;
@@ -139,8 +114,12 @@ async function measureLatency(a: Node, b: Node, rate: number, seconds: number): 
   const elapsed = (performance.now() - start) / 1000;
   await until('every write visible on B', () => samples.length >= total, 30_000);
   off();
+  loop.disable();
+  a.pubsub.recording = false;
+  b.pubsub.recording = false;
+  const stages = stageReport(sent, visible, a.pubsub, b.pubsub, loop);
   samples.sort((x, y) => x - y);
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99), count: samples.length, achieved: total / elapsed };
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99), count: samples.length, achieved: total / elapsed, stages };
 }
 
 /** Writes `writes` distinct keys on `node` in chunks; returns writes/s (until acknowledged when replicating). */
@@ -169,11 +148,22 @@ export async function benchReplication(argv: string[]): Promise<string> {
     const nodes = [await startNode(broker.url, 'A', prefix, true), await startNode(broker.url, 'B', prefix, true), await startNode(broker.url, 'C', prefix, true)];
     const [a, b] = nodes as [Node, Node, Node];
     lines.push('| rate (writes/s) | achieved | samples | p50 A→B (ms) | p99 A→B (ms) |', '|---:|---:|---:|---:|---:|');
+    const split: Array<[number, StageReport]> = [];
     for (const rate of opts.rates) {
       process.stderr.write(`latency at ${rate} writes/s...\n`);
       const r = await measureLatency(a, b, rate, opts.seconds);
       lines.push(`| ${rate} | ${Math.round(r.achieved)} | ${r.count} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} |`);
+      split.push([rate, r.stages]);
     }
+    const f = (x: StageFigures): string => `${x.p50.toFixed(3)} / ${x.p99.toFixed(3)} / ${x.max.toFixed(1)}`;
+    lines.push(
+      '',
+      'Per stage, p50 / p99 / max ms (queue: set on A → batch handed to MQTT; broker: → delivered to B; apply: → visible in B\'s store; event-loop delay of the shared process beside them):',
+      '',
+      '| rate (writes/s) | batches | queue | broker | apply | event-loop delay |',
+      '|---:|---:|---:|---:|---:|---:|',
+      ...split.map(([rate, s]) => `| ${rate} | ${s.batches} | ${f(s.queue)} | ${f(s.broker)} | ${f(s.apply)} | ${f(s.loopDelay)} |`),
+    );
     // Throughput is the writer's own cost: its peers would be other processes, so they stop here.
     await stopNodes(nodes.slice(1));
     process.stderr.write('throughput with replication on...\n');

@@ -75,4 +75,19 @@ describe('report', () => {
     };
     expect(formatKvMarkdown(report)).not.toMatch(/Baseline/);
   });
+
+  it('states the replication setup, the load average and the RSS per key of both servers', () => {
+    const report: KvReport = {
+      settings: {
+        connections: 50, keySpace: 100_000, valueSize: 32, requests: 200_000, durationMs: 10_000,
+        replication: 'on, through a mosquitto started here', antiEntropy: 'on (default interval)', loadAverage: 1.234,
+      },
+      rssBytesPerKey: { merklekv: 300.4, redis: 150 },
+      environment: { node: 'v20.0.0', cpus: 2, merklekv: undefined, redis: undefined },
+      scenarios: [],
+    };
+    const md = formatKvMarkdown(report);
+    expect(md).toContain('MerkleKV replication: on, through a mosquitto started here; anti-entropy: on (default interval). Load average 1.23 at the end.');
+    expect(md).toContain('RSS growth per preloaded key (100,000 keys): MerkleKV 300 B, Redis 150 B (ratio 2.00×).');
+  });
 });

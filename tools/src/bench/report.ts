@@ -28,7 +28,14 @@ export interface KvReport {
     readonly valueSize: number;
     readonly requests: number;
     readonly durationMs: number;
+    /** How the MerkleKV node replicates (e.g. `on, through a mosquitto started here`). */
+    readonly replication?: string;
+    readonly antiEntropy?: string;
+    /** 1-minute load average when the report was made. */
+    readonly loadAverage?: number;
   };
+  /** RSS growth per preloaded key, bytes, per server. */
+  readonly rssBytesPerKey?: { readonly merklekv?: number; readonly redis?: number; readonly baseline?: number };
   readonly environment: {
     readonly node: string;
     readonly cpus: number;
@@ -89,7 +96,9 @@ export function formatKvMarkdown(report: KvReport): string {
   const lines = [
     `Workload: ${s.keySpace.toLocaleString('en-US')} keys, ${s.valueSize}-byte values, ${s.connections} connections; ` +
       `each scenario runs ${s.requests.toLocaleString('en-US')} requests or ${s.durationMs / 1000} s per server, whichever ends first. ` +
-      `Node ${report.environment.node}, ${report.environment.cpus} CPUs (load generator and server share them).`,
+      `Node ${report.environment.node}, ${report.environment.cpus} CPUs (load generator and server share them).` +
+      (s.replication !== undefined ? ` MerkleKV replication: ${s.replication}; anti-entropy: ${s.antiEntropy ?? 'unknown'}.` : '') +
+      (s.loadAverage !== undefined ? ` Load average ${s.loadAverage.toFixed(2)} at the end.` : ''),
     '',
     '| Scenario | MerkleKV ops/s | Redis ops/s | ops/s ratio | MerkleKV p50 / p99 ms | Redis p50 / p99 ms | MerkleKV CPU µs/op | Redis CPU µs/op | CPU/op ratio |' +
       (withBaseline ? ' Baseline CPU µs/op | Baseline/Redis CPU |' : ''),
@@ -127,6 +136,13 @@ export function formatKvMarkdown(report: KvReport): string {
     lines.push(
       'Baseline: a bare Node.js server (tools/src/bench/baseline-server.ts: lines split with Buffer.indexOf, a Map, one write per chunk), ' +
         'the floor a Node.js server reaches here' + (report.environment.baseline ? `: \`${report.environment.baseline}\`.` : '.'),
+    );
+  }
+  const rss = report.rssBytesPerKey;
+  if (rss !== undefined && (rss.merklekv !== undefined || rss.redis !== undefined)) {
+    lines.push(
+      `RSS growth per preloaded key (${s.keySpace.toLocaleString('en-US')} keys): MerkleKV ${fmtNum(rss.merklekv, 0)} B, Redis ${fmtNum(rss.redis, 0)} B` +
+        ` (ratio ${fmtRatio(ratio(rss.merklekv, rss.redis))}).`,
     );
   }
   for (const n of notes) lines.push(`- ${n}`);

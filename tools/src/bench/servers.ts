@@ -145,8 +145,16 @@ export async function startRedis(): Promise<ServerHandle> {
   );
 }
 
-/** The TOML config of a standalone bench node. */
-export function nodeConfigToml(port: number): string {
+/** How the bench node replicates and repairs. */
+export interface BenchNodeSetup {
+  /** `mqtt.broker_address`: a broker URL, or `none` (replication off). @default 'none' */
+  readonly broker?: string;
+  /** `anti_entropy.enabled` at its default interval. @default false */
+  readonly antiEntropy?: boolean;
+}
+
+/** The TOML config of a bench node: standalone unless `setup` names a broker. */
+export function nodeConfigToml(port: number, setup: BenchNodeSetup = {}): string {
   return [
     'node_id = "bench"',
     '[network]',
@@ -154,9 +162,10 @@ export function nodeConfigToml(port: number): string {
     `bind_port = ${port}`,
     'max_connections = 10000',
     '[mqtt]',
-    'broker_address = "none"',
+    `broker_address = ${JSON.stringify(setup.broker ?? 'none')}`,
+    `topic_prefix = "bench-kv-${process.pid}"`,
     '[anti_entropy]',
-    'enabled = false',
+    `enabled = ${setup.antiEntropy === true ? 'true' : 'false'}`,
     '[logging]',
     'level = "warn"',
     '',
@@ -167,18 +176,18 @@ export function nodeConfigToml(port: number): string {
 export type NodeLaunchMode = 'auto' | 'built' | 'tsx';
 
 /**
- * Starts a MerkleKV node (apps/node) on a free loopback port, standalone:
- * no MQTT, no anti-entropy. `built` runs `node apps/node/dist/main.js`
+ * Starts a MerkleKV node (apps/node) on a free loopback port, replicating
+ * through `setup.broker` (standalone by default). `built` runs `node apps/node/dist/main.js`
  * (build it first: `npx nx build node`); `tsx` runs the sources with
  * `node --import tsx`, so the node process itself is the child whose CPU is
  * measured; `auto` takes the build when it exists.
  * @throws BenchError `SERVER_START_FAILED`
  */
-export async function startMerkleKv(root: string, mode: NodeLaunchMode, extraNodeArgs: readonly string[] = []): Promise<ServerHandle & { stale: boolean }> {
+export async function startMerkleKv(root: string, mode: NodeLaunchMode, extraNodeArgs: readonly string[] = [], setup: BenchNodeSetup = {}): Promise<ServerHandle & { stale: boolean }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'merklekv-bench-'));
   const configFile = join(dir, 'node.toml');
-  writeFileSync(configFile, nodeConfigToml(port));
+  writeFileSync(configFile, nodeConfigToml(port, setup));
   const built = join(root, 'apps/node/dist/main.js');
   const source = join(root, 'apps/node/src/main.ts');
   const useBuilt = mode === 'built' || (mode === 'auto' && existsSync(built));

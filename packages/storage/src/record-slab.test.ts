@@ -1,0 +1,44 @@
+import { DELETED, RecordSlab } from './record-slab.js';
+
+const digest = (seed: number): Uint8Array => Uint8Array.from({ length: 16 }, (_, i) => (seed * 31 + i * 17) & 0xff);
+
+describe('RecordSlab', () => {
+  it('keeps every column of every slot across growth', () => {
+    const slab = new RecordSlab();
+    const n = 5000; // past the initial capacity several times
+    for (let i = 0; i < n; i++) {
+      const s = slab.allocate();
+      expect(s).toBe(i);
+      slab.values[s] = `v${i}`;
+      slab.nodes[s] = i % 2 === 0 ? 'a' : 'b';
+      slab.ts[s] = 2 ** 52 + i; // a packed HLC is a large safe integer: kept exactly
+      slab.flags[s] = i % 3 === 0 ? DELETED : 0;
+      slab.setDigest(s, digest(i));
+    }
+    for (let i = 0; i < n; i++) {
+      expect([slab.values[i], slab.nodes[i], slab.ts[i], slab.flags[i]]).toEqual([`v${i}`, i % 2 === 0 ? 'a' : 'b', 2 ** 52 + i, i % 3 === 0 ? DELETED : 0]);
+      expect(slab.digestInto(i, new Uint8Array(16))).toEqual(digest(i));
+    }
+  });
+
+  it('round-trips digests with high bits set in every lane', () => {
+    const slab = new RecordSlab();
+    const s = slab.allocate();
+    const d = Uint8Array.from({ length: 16 }, (_, i) => 0xff - i);
+    slab.setDigest(s, d);
+    expect(slab.digestInto(s, new Uint8Array(16))).toEqual(d);
+  });
+
+  it('reuses released slots before growing, with their flags and strings cleared', () => {
+    const slab = new RecordSlab();
+    const a = slab.allocate();
+    const b = slab.allocate();
+    slab.values[a] = 'x';
+    slab.nodes[a] = 'n';
+    slab.flags[a] = DELETED;
+    slab.release(a);
+    expect([slab.values[a], slab.nodes[a], slab.flags[a]]).toEqual(['', '', 0]);
+    expect(slab.allocate()).toBe(a);
+    expect(slab.allocate()).toBe(b + 1);
+  });
+});
