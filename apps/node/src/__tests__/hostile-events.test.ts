@@ -63,33 +63,40 @@ describe('hostile change events published on the broker', () => {
     };
     // A batch whose publisher id breaks the rules is rejected whole, its valid-looking event too.
     const badNode = { v: 1, n: 'bad\nnode', e: [['good:3', ts, 0, 'never']] };
-    await publish([JSON.stringify(batch), JSON.stringify(badNode)]);
 
     const c = await LineClient.open(node.port);
     try {
+      // The node subscribes once its MQTT connection is up: a valid probe, published until it
+      // lands, says the hostile batches below cannot be missed.
+      const probe = JSON.stringify({ v: 1, n: 'attacker', e: [['probe', ts, 0, 'p']] });
+      await until('the node subscribed', async () => (await publish([probe]), (await c.call('GET probe')) === 'p'));
+      await publish([JSON.stringify(batch), JSON.stringify(badNode)]);
       await until('the valid event applied', async () => (await c.call('GET good:1')) === 'fine');
       c.send('SCAN *\r\n');
-      expect(await c.untilEnd()).toEqual(['good:1 fine', 'END']);
+      expect(await c.untilEnd()).toEqual(['good:1 fine', 'probe p', 'END']);
       c.send('GETV good:1 good:2 good:3\r\n');
       const getv = await c.untilEnd();
       expect(getv).toHaveLength(4);
       expect(getv[0]).toMatch(/^good:1 \d+ attacker 0 fine$/);
       expect(getv[1]).toMatch(/^good:2 \d+ attacker 1/);
       expect(getv[2]).toBe('good:3 -');
-      expect(await c.call('DBSIZE')).toBe('1');
+      expect(await c.call('DBSIZE')).toBe('2');
       const hash = (await c.call('HASH')).split(' ');
-      expect(hash[1]).toBe('2'); // good:1 and the tombstone good:2: nothing else is held
+      expect(hash[1]).toBe('3'); // good:1, probe and the tombstone good:2: nothing else is held
 
-      c.send('INFO\r\n');
-      const info = await c.untilEnd();
+      let info: string[] = [];
+      await until('the bad publisher id counted', async () => {
+        c.send('INFO\r\n');
+        info = await c.untilEnd();
+        return info.includes('rejected:1');
+      });
       expect(info).toContain('rejected_events:7');
-      expect(info).toContain('rejected:1');
     } finally {
       c.close();
     }
     const logged = lines.filter((l) => l.includes('replication events rejected'));
     expect(logged).toHaveLength(1); // throttled: one line for the batch, not one per event
     expect(logged[0]).toContain('"events":7');
-    expect(lines.some((l) => l.includes('replication payload rejected') && l.includes('node id'))).toBe(true);
+    await until('the bad publisher id logged', async () => lines.some((l) => l.includes('replication payload rejected') && l.includes('node id')));
   }, 30_000);
 });
