@@ -26,7 +26,7 @@ export default [
             lib('node', ['protocol', 'client', 'merkle', 'storage', 'replication', 'anti-entropy']),
             lib('cli', ['client', 'protocol']),
             lib('e2e', ['client', 'protocol']),
-            lib('tools', ['client', 'protocol', 'merkle', 'storage', 'replication']),
+            lib('tools', ['client', 'protocol', 'merkle', 'storage', 'replication', 'anti-entropy']),
           ],
         },
       ],

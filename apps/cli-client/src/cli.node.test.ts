@@ -32,6 +32,14 @@ afterAll(async () => {
 
 const cli = (...args: string[]): Promise<CliResult> => runCli(args, { env });
 
+function readHistory(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n');
+  } catch {
+    return [];
+  }
+}
+
 function ok(r: CliResult): string {
   expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
   return r.stdout;
@@ -59,6 +67,27 @@ describe('every command', () => {
     expect(ok(await cli('append', 's', 'world'))).toBe('world\n');
     expect(ok(await cli('prepend', 's', 'hello', ''))).toBe('hello world\n');
     expect(ok(await cli('exists', 's', 'n', 'nope'))).toBe('2\n');
+  });
+
+  it('setex/psetex, expire forms, ttl/pttl, persist', async () => {
+    expect(ok(await cli('setex', 'sess', '100', 'token', 'words'))).toBe('OK\n');
+    expect(ok(await cli('get', 'sess'))).toBe('token words\n');
+    // Each call is a new process (~0.5 s): the rounded seconds may have moved on.
+    expect(Number(ok(await cli('ttl', 'sess')))).toBeGreaterThanOrEqual(95);
+    expect(ok(await cli('psetex', 'lock', '60000', 'me'))).toBe('OK\n');
+    expect(Number(ok(await cli('pttl', 'lock')))).toBeGreaterThan(50_000);
+    expect(ok(await cli('expire', 'sess', '30'))).toBe('1\n');
+    expect(ok(await cli('pexpire', 'sess', '40000'))).toBe('1\n');
+    expect(ok(await cli('expireat', 'sess', String(Math.floor(Date.now() / 1000) + 300)))).toBe('1\n');
+    expect(ok(await cli('pexpireat', 'sess', String(Date.now() + 200_000)))).toBe('1\n');
+    expect(Number(ok(await cli('ttl', 'sess')))).toBeGreaterThanOrEqual(195);
+    expect(ok(await cli('persist', 'sess'))).toBe('1\n');
+    expect(ok(await cli('ttl', 'sess'))).toBe('-1\n');
+    expect(ok(await cli('ttl', 'nope'))).toBe('-2\n');
+    expect(ok(await cli('expire', 'nope', '5'))).toBe('0\n');
+    const bad = await cli('setex', 'k', '0', 'v');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/time must be a positive integer, got '0'/);
   });
 
   it('mset, mget, scan, dbsize', async () => {
@@ -135,7 +164,7 @@ describe('every command', () => {
   it('help lists every command and explains one', async () => {
     const all = ok(await cli('help'));
     for (const name of ['set', 'get', 'del', 'incr', 'mget', 'scan', 'hash', 'leaf', 'putv', 'sync', 'import', 'export']) {
-      expect(all).toMatch(new RegExp(`^  ${name} `, 'm'));
+      expect(all).toMatch(new RegExp(`^  ${name}(\\s|$)`, 'm'));
     }
     expect(ok(await cli('help', 'set'))).toContain('joined by single spaces');
   });
@@ -225,7 +254,7 @@ describe('import and export', () => {
     const jsonl = '{"key":"stop:1","value":"a"}\n{"key":"stop:2"}\n{"key":"stop:3","value":"c"}\n';
     const s = await runCli(['import', '-', '--on-error', 'stop'], { env, input: jsonl });
     expect(s.code).toBe(1);
-    expect(s.stderr).toBe('line 2: "value" must be a string\n');
+    expect(s.stderr).toBe('line 2: "value" must be a string, a number or a boolean\n');
     expect(s.stdout).toMatch(/stopped at the first error/);
     expect(ok(await cli('get', 'stop:1'))).toBe('a\n');
     expect(ok(await cli('get', 'stop:3'))).toBe('(null)\n');
@@ -233,19 +262,21 @@ describe('import and export', () => {
 });
 
 describe('interactive mode through stdin', () => {
-  it('runs the lines in order, keeps going after errors, and keeps history between runs', async () => {
+  it('runs the lines in order, keeps going after errors, exits with the worst line, and keeps piped lines out of the history', async () => {
     const script = ['set say "Hello   World"', 'get say', 'append say " !"', 'help get', 'mget say nope', 'incr say', 'bogus', 'info', 'quit', 'get say'].join('\n');
     const r = await runCli([], { env, input: `${script}\n` });
-    expect(r.code).toBe(0);
+    // `incr say` got ERROR (1), `bogus` is a usage error (2): the worst is 2.
+    expect(r.code).toBe(2);
     const out = r.stdout.split('\n');
     expect(out.slice(0, 7)).toEqual(['OK', 'Hello   World', 'Hello   World !', 'get key', '  Print the value of key as stored, or (null).', '1) Hello   World !', '2) (null)']);
     expect(r.stdout).toMatch(new RegExp(`\\(error\\) 127\\.0\\.0\\.1:${node.port}: ERROR: .*\\n\\(error\\) unknown command 'bogus'`));
     expect(r.stdout).toContain('# Server Information');
     // Nothing after `quit` ran.
     expect(r.stdout.trimEnd().endsWith('Hello   World !')).toBe(false);
-    await runCli([], { env, input: 'ping\n' });
-    const history = readFileSync(env['MERKLEKV_HISTORY'] ?? '', 'utf8').split('\n');
-    expect(history.slice(-3)).toEqual(['quit', 'ping', '']);
-    expect(history).toContain('set say "Hello   World"');
+    expect((await runCli([], { env, input: 'ping\n' })).code).toBe(0);
+    // Scripted lines are not something the user typed: they stay out of ~/.merklekv_history.
+    const history = readHistory(env['MERKLEKV_HISTORY'] ?? '');
+    expect(history).not.toContain('ping');
+    expect(history).not.toContain('set say "Hello   World"');
   });
 });

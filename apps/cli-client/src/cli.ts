@@ -2,6 +2,7 @@
  * The CLI entry as a function: parses argv, runs one command (or interactive
  * mode) and resolves to the exit code; errors go to stderr as one line.
  */
+import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { createClient, noRetry } from '@merklekv/client';
 import { connectOptions } from './connect-options.js';
@@ -21,9 +22,22 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
+/** The CLI's version, from its package.json. */
+export function cliVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** A write to a pipe whose reader has gone (EPIPE). */
+export function isClosedPipe(error: unknown): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'EPIPE';
+}
+
 /** Runs `merklekv-cli argv...`. */
 export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   const fail = (error: unknown, address: string): ExitCode => {
+    // stdout closed by its reader (`| head`): the reader has what it wanted; end quietly, like every Unix tool.
+    if (isClosedPipe(error)) return EXIT.OK;
     io.stderr.write(`merklekv-cli: ${describeError(error, address).replace(/[\r\n]+/g, ' ')}\n`);
     return exitCodeOf(error);
   };
@@ -36,6 +50,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
   const address = `${opts.host}:${opts.port}`;
   if (opts.help) {
     io.stdout.write(`${helpText()}\n`);
+    return EXIT.OK;
+  }
+  if (opts.version) {
+    io.stdout.write(`merklekv-cli ${cliVersion()}\n`);
     return EXIT.OK;
   }
   if (opts.command?.toLowerCase() === 'cluster') return clusterCommand(opts, io);

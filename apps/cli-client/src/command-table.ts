@@ -39,6 +39,15 @@ function integerArg(name: string, text: string): bigint {
   return BigInt(text);
 }
 
+/** A time argument of the expiry commands: a safe integer (positive for SETEX/PSETEX). */
+function timeArg(text: string, positive: boolean): number {
+  const n = Number(text);
+  if (!INTEGER.test(text) || !Number.isSafeInteger(n) || (positive && n < 1)) {
+    throw usageError(`time must be ${positive ? 'a positive' : 'an'} integer, got '${text}'`);
+  }
+  return n;
+}
+
 function same(text: string): Output {
   return { text, json: text };
 }
@@ -65,11 +74,14 @@ const DATA: readonly CliCommand[] = [
   {
     name: 'del',
     aliases: ['delete'],
-    args: 'key',
-    summary: 'Delete key (DELETED or NOT_FOUND).',
+    args: 'key...',
+    summary: 'Delete key (DELETED or NOT_FOUND); with several keys, print how many were deleted.',
     minArgs: 1,
-    maxArgs: 1,
     run: async (c, a) => {
+      if (a.length > 1) {
+        const n = await c.delMany(...(a as [string, ...string[]]));
+        return { text: String(n), json: n };
+      }
       const deleted = await c.del(arg(a, 0));
       return { text: deleted ? 'DELETED' : 'NOT_FOUND', json: deleted };
     },
@@ -100,6 +112,65 @@ const DATA: readonly CliCommand[] = [
       run: async (c, a) => same(name === 'append' ? await c.append(arg(a, 0), rest(a, 1)) : await c.prepend(arg(a, 0), rest(a, 1))),
     }),
   ),
+  ...(['setex', 'psetex'] as const).map(
+    (name): CliCommand => ({
+      name,
+      args: `key ${name === 'setex' ? 'seconds' : 'ms'} value...`,
+      summary: `Store the value under key, expiring in ${name === 'setex' ? 'seconds' : 'ms milliseconds'} (a positive integer).`,
+      minArgs: 3,
+      check: (a) => void timeArg(a[1] ?? '', true),
+      run: async (c, a) => {
+        const ttl = timeArg(arg(a, 1), true);
+        return same(name === 'setex' ? await c.setex(arg(a, 0), ttl, rest(a, 2)) : await c.psetex(arg(a, 0), ttl, rest(a, 2)));
+      },
+    }),
+  ),
+  ...([
+    ['expire', 'seconds', 'Make key expire in seconds (0 or less deletes it)'],
+    ['pexpire', 'ms', 'Make key expire in ms milliseconds'],
+    ['expireat', 'unix-seconds', 'Make key expire at a unix time in seconds'],
+    ['pexpireat', 'unix-ms', 'Make key expire at a unix time in milliseconds'],
+  ] as const).map(
+    ([name, unit, summary]): CliCommand => ({
+      name,
+      args: `key ${unit}`,
+      summary: `${summary}; 1, or 0 when there is no such key.`,
+      minArgs: 2,
+      maxArgs: 2,
+      check: (a) => void timeArg(a[1] ?? '', false),
+      run: async (c, a) => {
+        const key = arg(a, 0);
+        const t = timeArg(arg(a, 1), false);
+        const done =
+          name === 'expire' ? await c.expire(key, t) : name === 'pexpire' ? await c.pexpire(key, t) : name === 'expireat' ? await c.expireat(key, t) : await c.pexpireat(key, t);
+        return { text: done ? '1' : '0', json: done };
+      },
+    }),
+  ),
+  ...(['ttl', 'pttl'] as const).map(
+    (name): CliCommand => ({
+      name,
+      args: 'key',
+      summary: `${name === 'ttl' ? 'Seconds' : 'Milliseconds'} key has left; -1 without an expiry, -2 when there is no such key.`,
+      minArgs: 1,
+      maxArgs: 1,
+      run: async (c, a) => {
+        const n = name === 'ttl' ? await c.ttl(arg(a, 0)) : await c.pttl(arg(a, 0));
+        return { text: String(n), json: n };
+      },
+    }),
+  ),
+  {
+    name: 'persist',
+    args: 'key',
+    summary: 'Remove the expiry of key; 1, or 0 when it had none or there is no such key.',
+    minArgs: 1,
+    maxArgs: 1,
+    run: async (c, a) => {
+      const done = await c.persist(arg(a, 0));
+      return { text: done ? '1' : '0', json: done };
+    },
+  },
   {
     name: 'exists',
     args: 'key...',
@@ -193,7 +264,7 @@ const SERVER: readonly CliCommand[] = [
     maxArgs: 0,
     run: async (c) => {
       const info = await c.info();
-      return { text: formatInfo(info), json: info };
+      return { text: formatInfo(info), json: Object.fromEntries(Object.entries(info).map(([title, fields]) => [title, typedFields(fields)])) };
     },
   },
   {
@@ -204,12 +275,58 @@ const SERVER: readonly CliCommand[] = [
     maxArgs: 0,
     run: async (c) => {
       const stats = await c.stats();
-      return { text: formatPairs(stats), json: stats };
+      return { text: formatPairs(stats), json: typedFields(stats) };
     },
   },
   { name: 'flush', args: '', summary: 'Delete every key, cluster-wide.', minArgs: 0, maxArgs: 0, run: async (c) => same(await c.flush()) },
   { name: 'shutdown', args: '', summary: 'Stop the node gracefully.', minArgs: 0, maxArgs: 0, run: async (c) => same(await c.shutdown()) },
+  {
+    name: 'backup',
+    args: '',
+    summary: "Write a snapshot of the node's replica; print its folder.",
+    minArgs: 0,
+    maxArgs: 0,
+    run: async (c) => {
+      const reply = String(await c.send({ type: 'BACKUP' }));
+      const path = reply.startsWith('OK ') ? reply.slice(3) : reply;
+      return { text: reply, json: { path } };
+    },
+  },
+  {
+    name: 'auth',
+    args: '[user] password',
+    summary: 'Authenticate this session (interactive mode; --user/--password do it on connect).',
+    minArgs: 1,
+    maxArgs: 2,
+    run: async (c, a) => {
+      const command = a.length === 2 ? { type: 'AUTH' as const, user: arg(a, 0), password: arg(a, 1) } : { type: 'AUTH' as const, password: arg(a, 0) };
+      return same(String(await c.send(command)));
+    },
+  },
 ];
+
+/** `name:value` fields with numbers as numbers, `true`/`false` as booleans, everything else as text (for --json). */
+export function typedFields(fields: Readonly<Record<string, string>>): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [name, text] of Object.entries(fields)) {
+    if (/^-?(0|[1-9]\d*)(\.\d+)?$/.test(text) && Number.isFinite(Number(text)) && (text.includes('.') || Number.isSafeInteger(Number(text)))) out[name] = Number(text);
+    else if (text === 'true' || text === 'false') out[name] = text === 'true';
+    else out[name] = text;
+  }
+  return out;
+}
+
+/** `OK rounds=R bytes=B pulled=P pushed=Q ms=M` as `{ rounds, bytes, pulled, pushed, ms }`. */
+export function parseSyncReply(reply: string): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const part of reply.replace(/^OK\s*/, '').split(/\s+/)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const value = part.slice(eq + 1);
+    out[part.slice(0, eq)] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  }
+  return out;
+}
 
 function treePathArg(text: string) {
   try {
@@ -275,7 +392,17 @@ const TREE: readonly CliCommand[] = [
     check: (a) => void putvArgs(a),
     run: async (c, a) => same(await c.putv(putvArgs(a))),
   },
-  { name: 'sync', args: 'host:port', summary: 'Run one anti-entropy session with a peer.', minArgs: 1, maxArgs: 1, run: async (c, a) => same(await c.sync(arg(a, 0))) },
+  {
+    name: 'sync',
+    args: 'host:port',
+    summary: 'Run one anti-entropy session with a peer.',
+    minArgs: 1,
+    maxArgs: 1,
+    run: async (c, a) => {
+      const reply = await c.sync(arg(a, 0));
+      return { text: reply, json: parseSyncReply(reply) };
+    },
+  },
 ];
 
 function putvArgs(a: readonly string[]) {

@@ -7,7 +7,12 @@ describe('import line parsing', () => {
   it('JSON lines: entries, blanks skipped, bad lines explained', () => {
     expect(parseJsonLine('{"key":"a","value":"x y"}')).toEqual({ key: 'a', value: 'x y' });
     expect(parseJsonLine('  ')).toEqual({ skip: true });
-    expect(parseJsonLine('{"key":"a"}')).toEqual({ error: '"value" must be a string' });
+    expect(parseJsonLine('{"key":"a"}')).toEqual({ error: '"value" must be a string, a number or a boolean' });
+    expect(parseJsonLine('{"key":"a","value":null}')).toEqual({ error: '"value" must be a string, a number or a boolean' });
+    // A number or boolean is stored as its text.
+    expect(parseJsonLine('{"key":"n","value":42}')).toEqual({ key: 'n', value: '42' });
+    expect(parseJsonLine('{"key":"f","value":1.5}')).toEqual({ key: 'f', value: '1.5' });
+    expect(parseJsonLine('{"key":"b","value":true}')).toEqual({ key: 'b', value: 'true' });
     expect(parseJsonLine('[1]')).toEqual({ error: 'expected an object {"key":..,"value":..}' });
     expect(parseJsonLine('{"key":"a b","value":"v"}')).toHaveProperty('error');
     expect(parseJsonLine('{nope')).toHaveProperty('error');

@@ -1,5 +1,6 @@
 /**
- * Parsing of import lines. JSON lines: `{"key": "...", "value": "..."}`.
+ * Parsing of import lines. JSON lines: `{"key": "...", "value": "..."}` (a
+ * number or boolean value is stored as its text).
  * CSV: `key,value` — the key is the first field, the value the rest of the
  * line; either may be a RFC 4180 quoted field (`"a ""b"", c"`). A quoted CSV
  * field cannot span lines: use JSON lines for values with newlines.
@@ -37,7 +38,12 @@ export function parseJsonLine(line: string): ParsedLine {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return { error: 'expected an object {"key":..,"value":..}' };
   const { key, value } = doc as Record<string, unknown>;
   if (typeof key !== 'string') return { error: '"key" must be a string' };
-  if (typeof value !== 'string') return { error: '"value" must be a string' };
+  // A number or boolean is stored as its JSON text ({"value": 42} stores "42"), as a value in a CSV line would be.
+  if (typeof value === 'number' || typeof value === 'boolean') {
+    const bad = checkKey(key);
+    return bad === undefined ? { key, value: JSON.stringify(value) } : { error: bad };
+  }
+  if (typeof value !== 'string') return { error: '"value" must be a string, a number or a boolean' };
   const bad = checkKey(key);
   return bad === undefined ? { key, value } : { error: bad };
 }

@@ -1,6 +1,8 @@
 /**
- * Global options: `[--host H] [--port P] [--json] [--timeout MS] [--tls --cacert FILE
- * [--cert FILE --key FILE]] [--user U] [--password P] <command> [args...]`.
+ * Global options: `[-h|--host H] [-p|--port P] [--json] [--timeout MS] [--tls --cacert FILE
+ * [--cert FILE --key FILE]] [--user U] [--password P] <command> [args...]`, and
+ * `--help`, `--version`. As in redis-cli, `-h` takes a host; `-h` with nothing
+ * after it (or followed by another option) asks for help.
  * Options come before the command; everything after it belongs to the command.
  * `MERKLEKV_HOST`, `MERKLEKV_PORT`, `MERKLEKV_TLS` (1/true), `MERKLEKV_CACERT`,
  * `MERKLEKV_CERT`, `MERKLEKV_KEY`, `MERKLEKV_USER` and `MERKLEKV_PASSWORD`
@@ -15,6 +17,8 @@ export interface GlobalOptions {
   readonly json: boolean;
   readonly timeoutMs: number;
   readonly help: boolean;
+  /** `--version`: print the CLI's version and exit. */
+  readonly version: boolean;
   /** The command name, or undefined for interactive mode. */
   readonly command: string | undefined;
   readonly args: readonly string[];
@@ -55,6 +59,7 @@ export function parseGlobalOptions(argv: readonly string[], env: Readonly<Record
   let port = envPort !== undefined && envPort !== '' ? parsePort(envPort, 'MERKLEKV_PORT') : DEFAULT_PORT;
   let json = false;
   let help = false;
+  let version = false;
   let timeoutMs = DEFAULT_TIMEOUT_MS;
   const envText = (name: string): string | undefined => (env[name] !== undefined && env[name] !== '' ? env[name] : undefined);
   const envTls = envText('MERKLEKV_TLS');
@@ -84,6 +89,15 @@ export function parseGlobalOptions(argv: readonly string[], env: Readonly<Record
     const name = eq > 0 ? token.slice(0, eq) : token;
     const inline = eq > 0 ? token.slice(eq + 1) : undefined;
     switch (name) {
+      case '-h':
+        // redis-cli's `-h HOST`; a bare `-h` (last, or before another option) still means help.
+        if (inline === undefined && (argv[i + 1] === undefined || argv[i + 1]?.startsWith('-') === true)) {
+          help = true;
+          break;
+        }
+        host = value(name, inline);
+        if (host === '') throw usageError('-h needs a host');
+        break;
       case '--host':
         host = value(name, inline);
         if (host === '') throw usageError('--host needs a value');
@@ -120,8 +134,11 @@ export function parseGlobalOptions(argv: readonly string[], env: Readonly<Record
         password = value(name, inline);
         break;
       case '--help':
-      case '-h':
         help = true;
+        break;
+      case '--version':
+      case '-v':
+        version = true;
         break;
       default:
         throw usageError(`unknown option '${token}' (try --help)`);
@@ -136,6 +153,7 @@ export function parseGlobalOptions(argv: readonly string[], env: Readonly<Record
     json,
     timeoutMs,
     help,
+    version,
     command: argv[i],
     args: argv.slice(i + 1),
     tls: tls ? { ca, cert, key } : undefined,

@@ -22,11 +22,17 @@ export function renderProgress(keys: number, elapsedMs: number, fraction: number
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(f * 100).toFixed(0).padStart(3)}%  ${stats}  ${eta}`;
 }
 
+/** Redraw interval. */
+const REDRAW_MS = 100;
+/** Time before the first frame. */
+const FIRST_FRAME_DELAY_MS = 500;
+
 /** A throttled progress bar; a no-op unless `sink.isTTY`. */
 export class ProgressBar {
   private readonly sink: ProgressSink;
   private readonly started = performance.now();
-  private lastDraw = 0;
+  /** The first frame waits a little, so that its rate and share are measured over real time, not one read. */
+  private lastDraw = this.started + FIRST_FRAME_DELAY_MS - REDRAW_MS;
   private drawn = false;
 
   constructor(sink: ProgressSink) {
@@ -37,7 +43,7 @@ export class ProgressBar {
   update(keys: number, fraction: number | undefined): void {
     if (this.sink.isTTY !== true) return;
     const now = performance.now();
-    if (now - this.lastDraw < 100) return;
+    if (now - this.lastDraw < REDRAW_MS) return;
     this.lastDraw = now;
     this.drawn = true;
     this.sink.write(`\r\x1b[K${renderProgress(keys, now - this.started, fraction)}`);

@@ -3,7 +3,8 @@
  * `~/.merklekv_history` (or `$MERKLEKV_HISTORY`), `help [command]`, tab
  * completion of command names. Lines are split like a shell's (quotes group
  * words). When stdin is not a TTY the lines are read and run in order with
- * no prompt, so the mode can be scripted.
+ * no prompt, so the mode can be scripted: those lines are not written to the
+ * history, and the exit code is the worst of theirs (see errors.ts).
  */
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -14,9 +15,9 @@ import { createClient, exponentialBackoff } from '@merklekv/client';
 import { connectOptions } from './connect-options.js';
 import { prepare } from './dispatch.js';
 import type { CommandIo } from './dispatch.js';
-import { EXIT, describeError } from './errors.js';
+import { EXIT, describeError, exitCodeOf } from './errors.js';
 import type { ExitCode } from './errors.js';
-import { commandNames } from './help.js';
+import { commandNames, sessionHelpText } from './help.js';
 import type { GlobalOptions } from './options.js';
 import { tokenize } from './tokenize.js';
 
@@ -64,7 +65,18 @@ function saveLine(file: string, line: string): void {
   }
 }
 
-/** Runs interactive mode until EOF or `quit`; resolves to the exit code (0). */
+/** Exit codes from best to worst: a piped session ends with the worst of its lines. */
+const SEVERITY: readonly ExitCode[] = [EXIT.OK, EXIT.SERVER_ERROR, EXIT.USAGE, EXIT.UNREACHABLE];
+
+function worse(a: ExitCode, b: ExitCode): ExitCode {
+  return SEVERITY.indexOf(b) > SEVERITY.indexOf(a) ? b : a;
+}
+
+/**
+ * Runs interactive mode until EOF or `quit`. On a terminal it says first
+ * whether it could connect, and resolves to 0 (3 when it could not connect);
+ * piped, it resolves to the worst exit code of its lines.
+ */
 export async function runRepl(
   opts: GlobalOptions,
   io: CommandIo & { readonly stdin: Readable & { isTTY?: boolean }; readonly stdout: Writable },
@@ -82,7 +94,18 @@ export async function runRepl(
   const showPrompt = (): void => {
     if (tty) rl.prompt();
   };
-  if (tty) io.stdout.write(`Connected to ${client.address} (type help, or quit to leave)\n`);
+  if (tty) {
+    try {
+      await client.connect();
+      io.stdout.write(`Connected to ${client.address} (type help, or quit to leave)\n`);
+    } catch (error) {
+      io.stderr.write(`merklekv-cli: ${describeError(error, client.address)}\n`);
+      rl.close();
+      client.destroy();
+      return EXIT.UNREACHABLE;
+    }
+  }
+  let worst: ExitCode = EXIT.OK;
   showPrompt();
   for await (const raw of rl) {
     const line = raw.trim();
@@ -90,20 +113,23 @@ export async function runRepl(
       showPrompt();
       continue;
     }
-    saveLine(file, line);
+    if (tty) saveLine(file, line);
     if (line === 'quit' || line === 'exit') break;
     try {
       const [name, ...args] = tokenize(line);
-      if (name !== undefined) {
+      if (name?.toLowerCase() === 'help') {
+        io.stdout.write(`${sessionHelpText(args[0])}\n`);
+      } else if (name !== undefined) {
         const work = await prepare(name, args);
-        await work.run(client, io, opts.json);
+        worst = worse(worst, await work.run(client, io, opts.json));
       }
     } catch (error) {
+      worst = worse(worst, exitCodeOf(error));
       io.stdout.write(`(error) ${describeError(error, client.address)}\n`);
     }
     showPrompt();
   }
   rl.close();
   client.destroy();
-  return EXIT.OK;
+  return tty ? EXIT.OK : worst;
 }

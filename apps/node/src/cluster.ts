@@ -147,6 +147,7 @@ export async function startCluster(
         bytes: s.bytes,
         running: s.running,
         last_sessions: last,
+        ...lastSessionFigures(s.peers),
       },
     ];
   });
@@ -182,6 +183,9 @@ export async function startCluster(
 /** An error for a port that cannot be bound, naming the option that sets it. */
 export function portError(err: unknown, what: string, option: string): Error {
   const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRNOTAVAIL') {
+    return new Error(`${what}: the address is not one of this machine's; choose another with [network] bind_address`, { cause: err });
+  }
   const why = code === 'EADDRINUSE' ? 'the port is in use (another node or broker?)' : (err as Error).message;
   return new Error(`${what}: ${why}; choose another with ${option}`, { cause: err });
 }
@@ -201,4 +205,21 @@ function advertisedHost(host: string): string {
 
 function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The figures of the most recent successful session (any peer), as INFO shows them: the same as SYNC's reply. */
+function lastSessionFigures(peers: AntiEntropyStats['peers']): Record<string, string | number> {
+  let last: AntiEntropyStats['peers'][number] | undefined;
+  for (const p of peers) if (p.report !== undefined && (last === undefined || p.at >= last.at)) last = p;
+  const r = last?.report;
+  if (last === undefined || r === undefined) return {};
+  return {
+    last_session_peer: last.address,
+    last_session_round_trips: r.roundTrips,
+    last_session_bytes: r.bytes,
+    last_session_keys_pulled: r.pulled,
+    last_session_keys_pushed: r.pushed,
+    last_session_ms: r.ms,
+    last_session_mode: r.mode,
+  };
 }

@@ -1,20 +1,28 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/index.js';
 import { createLogger } from './logger.js';
+import { watchLauncher } from './launcher/watch-launcher.js';
 import { startNode } from './node.js';
 
-const USAGE = 'usage: merklekv-node [--config FILE]   (no file: 127.0.0.1:7878 with an embedded MQTT broker)';
+const USAGE =
+  'usage: merklekv-node [--config FILE] [--stop-with-launcher]\n' +
+  '  --config FILE          TOML configuration (none: 127.0.0.1:7878 with an embedded MQTT broker)\n' +
+  '  --stop-with-launcher   stop gracefully when a process above this one exits (what `nx serve node` uses)';
 
 /** Exit codes: 0 clean stop, 1 cannot start (bad config, port taken, ...) or stopped uncleanly (unsaved changes), 2 bad command line. */
 async function main(): Promise<number> {
   let file: string | undefined;
+  let stopWithLauncher = false;
   try {
-    const { values } = parseArgs({ options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
+    const { values } = parseArgs({
+      options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, 'stop-with-launcher': { type: 'boolean' } },
+    });
     if (values.help) {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
     file = values.config;
+    stopWithLauncher = values['stop-with-launcher'] === true;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     return 2;
@@ -36,24 +44,45 @@ async function main(): Promise<number> {
   try {
     node = await startNode(config, logger, { loadConfig: () => loadConfig(file, process.env) });
   } catch (err) {
-    logger.fatal({ err }, 'cannot start');
+    // A port in use, a missing file, ...: the one clear line on stderr says it all (and the log file, if any,
+    // gets the same line). A bug keeps its stack.
+    if (isOrdinaryStartFailure(err)) {
+      if (config.logging.file_path !== undefined) logger.error({ reason: (err as Error).message }, 'cannot start');
+    } else {
+      logger.fatal({ err }, 'cannot start');
+    }
     process.stderr.write(`merklekv: cannot start: ${(err as Error).message}\n`);
     logger.flush();
     return 1;
   }
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void node.stop(signal));
+  if (stopWithLauncher) {
+    const unwatch = watchLauncher((detail) => {
+      logger.info({ detail }, 'the launcher has exited: stopping');
+      void node.stop('launcher exited');
+    });
+    void node.stopped.then(unwatch);
+  }
   const running = node;
   process.on('SIGHUP', () => {
     try {
       running.reload();
     } catch (err) {
-      logger.error({ err: err instanceof ConfigError ? err.message : err }, 'reload refused: the running configuration is kept');
+      if (err instanceof ConfigError) logger.error({ reason: err.message }, 'reload refused: the running configuration is kept');
+      else logger.error({ err }, 'reload refused: the running configuration is kept');
     }
   });
   const outcome = await node.stopped;
   logger.flush();
   // A part that failed to close (e.g. changes the storage engine could not take) was logged by the node.
   return outcome.clean ? 0 : 1;
+}
+
+/** Errors a user causes and can fix (a port in use, a file missing, ...) as opposed to faults in the code. */
+function isOrdinaryStartFailure(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError) return false;
+  return true;
 }
 
 main().then(

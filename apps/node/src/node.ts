@@ -11,6 +11,7 @@ import { planReload, type ReloadReport } from './reload.js';
 import { TcpServer } from './server/tcp-server.js';
 import { loadServerTls } from './server/tls.js';
 import { startBackupScheduler } from './storage/backup-scheduler.js';
+import { ExpirySweeper } from './storage/expiry-sweeper.js';
 import { createEngine, storagePlan } from './storage/create-engine.js';
 import { startClusterStatus } from './status/cluster-status.js';
 import { backupRunner } from './storage/run-backup.js';
@@ -80,7 +81,7 @@ async function composeNode(config: NodeConfig, logger: Logger, options: StartOpt
   });
   stack.use('storage', store, (s) => s.close());
   const loaded = await store.load();
-  logger.info({ records: loaded.records, ms: loaded.ms }, 'storage loaded');
+  logger.info({ records: loaded.records, ms: Math.round(loaded.ms * 10) / 10 }, 'storage loaded');
   const storage = storagePlan(config);
   const backup = backupRunner(store, storage, config.storage.backup_keep);
   stack.use(
@@ -88,6 +89,12 @@ async function composeNode(config: NodeConfig, logger: Logger, options: StartOpt
     startBackupScheduler({ intervalHours: storage.kind === 'memory' ? 0 : config.storage.backup_interval_hours, run: backup, logger }),
     (b) => b.stop(),
   );
+  const sweeper = stack.use(
+    'expiry sweeper',
+    new ExpirySweeper({ store, intervalMs: config.storage.expiry_sweep_interval_ms, logger: logger.child({ component: 'expiry' }) }),
+    (s) => s.stop(),
+  );
+  sweeper.start();
 
   const cluster = await startCluster(() => running, store, { host: config.network.bind_address, port: config.network.bind_port }, logger, stack);
   const sections: Array<() => StatsSection> = [];
@@ -113,6 +120,7 @@ async function composeNode(config: NodeConfig, logger: Logger, options: StartOpt
     server: () => ({ connections: listener.connectionCount, counters: listener.counters }),
     replication: () => cluster.replicationStats(),
     antiEntropy: () => cluster.antiEntropyStats(),
+    expiry: () => sweeper.stats,
   });
   let address: { host: string; port: number } | undefined = undefined;
   const status = stack.use(
@@ -151,6 +159,20 @@ async function composeNode(config: NodeConfig, logger: Logger, options: StartOpt
       tls_rejected_connections: listener.counters.tlsRejected,
     },
   ]);
+  sections.push(() => {
+    const s = sweeper.stats;
+    return [
+      'Expiry',
+      {
+        keys_with_expiry: store.keysWithExpiry,
+        expired_keys_total: store.expiredTotal,
+        expiry_sweeps: s.sweeps,
+        expiry_sweep_ms_total: Math.round(s.sweepMs * 1000) / 1000,
+        expiry_sweep_max_step_ms: Math.round(s.maxStepMs * 1000) / 1000,
+        expiry_sweep_failures: s.failures,
+      },
+    ];
+  });
   sections.push(access.section);
   sections.push(...cluster.sections);
   sections.push(status.section);
@@ -161,7 +183,7 @@ async function composeNode(config: NodeConfig, logger: Logger, options: StartOpt
       host: config.admin.bind_address,
       port: config.admin.port,
       metrics,
-      ready: () => cluster.ready() && !storageFailing(store),
+      ready: () => listener.listening && cluster.ready() && !storageFailing(store),
       reload: () => reload(),
       logger,
       status: status.routes,
@@ -174,7 +196,7 @@ async function composeNode(config: NodeConfig, logger: Logger, options: StartOpt
     throw portError(err, `cannot listen on ${config.network.bind_address}:${config.network.bind_port}`, '[network] bind_port');
   });
   stack.use('client listener', listener, (l) => l.close());
-  logger.info({ address: address.host, port: address.port, startup_ms: Date.now() - startedAt }, 'listening');
+  logger.info({ address: address.host, port: address.port, pid: process.pid, startup_ms: Date.now() - startedAt }, 'listening');
 
   let resolveStopped: (outcome: StopOutcome) => void = () => undefined;
   const stopped = new Promise<StopOutcome>((resolve) => (resolveStopped = resolve));

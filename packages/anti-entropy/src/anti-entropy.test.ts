@@ -190,7 +190,7 @@ describe('AntiEntropy', () => {
     const stats = ae.stats();
     expect(stats).toMatchObject({ sessions: 1, failures: 0, keysRepaired: 2, keysPulled: 1, keysPushed: 1 });
     expect(stats.bytes).toBe(report.bytes);
-    expect(stats.peers).toEqual([{ address: '127.0.0.1:7002', at: 42, ok: true, report }]);
+    expect(stats.peers).toEqual([{ address: '127.0.0.1:7002', at: 42, ok: true, report, roundTrips: report.roundTrips, keysRepaired: 2 }]);
   });
 
   it('reports a failed session as SYNC_FAILED with its cause, and counts it', async () => {

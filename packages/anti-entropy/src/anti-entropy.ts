@@ -57,6 +57,8 @@ export class AntiEntropy {
   /** Per peer, the end of its chain of sessions (running or waiting). */
   private readonly locks = new Map<string, Promise<void>>();
   private readonly aborts = new Set<AbortController>();
+  /** Peers already reported as speaking peer protocol 1 only (logged once each). */
+  private readonly oldPeers = new Set<string>();
   private active = 0;
   private queuedRunning = 0;
   private timer: unknown;
@@ -182,6 +184,21 @@ export class AntiEntropy {
     return run;
   }
 
+  /** Logs once per peer that it only speaks peer protocol 1 (sessions with it fall back to the old walk). */
+  private noteProtocol(address: string, report: SyncReport): void {
+    if (report.protocol >= 2 || this.opts.session?.maxProtocol === 1) {
+      this.oldPeers.delete(address);
+      return;
+    }
+    if (this.oldPeers.has(address)) return;
+    this.oldPeers.add(address);
+    this.logger.warn(
+      { peer: address },
+      `anti-entropy: peer ${address} speaks peer protocol 1 only (it answered PEERV with Invalid command); ` +
+        'sessions with it use the old walk, one round trip per tree level batch of 16 nodes; upgrade it for protocol 2',
+    );
+  }
+
   private async session(address: string): Promise<SyncReport> {
     // A session that was waiting for its peer when stop() came never starts.
     if (this.stopped) throw new AntiEntropyError('STOPPED', `Anti-entropy is stopped; cannot sync with ${address}`);
@@ -193,12 +210,16 @@ export class AntiEntropy {
       peer = this.connect(address);
       const report = await runSession(this.opts.store, peer, { ...this.opts.session, signal: controller.signal });
       this.recorder.succeeded(address, this.clock(), report);
-      this.logger.debug({ peer: address, ...report }, 'anti-entropy session done');
+      if (report.pulled > 0 || report.pushed > 0) this.logger.info({ peer: address, ...report }, 'anti-entropy session repaired keys');
+      else this.logger.debug({ peer: address, ...report }, 'anti-entropy session done');
+      this.noteProtocol(address, report);
       return report;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.recorder.failed(address, this.clock(), message, peer?.bytes() ?? 0);
-      this.logger.warn({ peer: address, err: error }, 'anti-entropy session failed');
+      // A peer that is down, restarting or refusing is an ordinary event: one line; a bug keeps its stack.
+      if (isProgrammingError(error)) this.logger.warn({ peer: address, err: error }, 'anti-entropy session failed');
+      else this.logger.warn({ peer: address, reason: message }, 'anti-entropy session failed: will retry next round');
       if (error instanceof AntiEntropyError && (error.code === 'STOPPED' || error.code === 'ABORTED')) throw error;
       throw new AntiEntropyError('SYNC_FAILED', `Anti-entropy with ${address} failed: ${message}`, { cause: error });
     } finally {
@@ -216,4 +237,9 @@ async function closeQuietly(peer: Peer | undefined, logger: Logger, address: str
   } catch (error) {
     logger.debug({ peer: address, err: error }, 'anti-entropy: closing the peer failed');
   }
+}
+
+/** TypeError, RangeError, ...: a fault in this code, logged with its stack (everything else is an ordinary failure). */
+function isProgrammingError(error: unknown): boolean {
+  return error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError || error instanceof SyntaxError;
 }

@@ -1,11 +1,11 @@
 export { AntiEntropyError, AntiEntropyErrorCode } from './errors.js';
 export { parsePeerAddress, formatPeerAddress } from './address.js';
 export type { PeerAddress } from './address.js';
-export type { Peer, SyncReport } from './peer.js';
-export { runSession, decide } from './session.js';
+export type { Peer, PeerProtocol2, SyncReport, VersionStamp } from './peer.js';
+export { runSession, decide, frameUp } from './session.js';
 export type { SessionOptions, SessionStore } from './session.js';
 export { storePeer } from './store-peer.js';
-export type { PeerStore } from './store-peer.js';
+export type { PeerStore, StorePeerOptions } from './store-peer.js';
 export { connectTcpPeer } from './tcp-peer.js';
 export type { TcpPeerOptions, TreeClient, TreeClientOptions, WireVersionLike } from './tcp-peer.js';
 export { AntiEntropy } from './anti-entropy.js';

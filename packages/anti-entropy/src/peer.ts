@@ -1,4 +1,4 @@
-import type { RemoteTree } from '@merklekv/merkle';
+import type { ChildSummary, LeafEntry, RemoteTree, TreePath } from '@merklekv/merkle';
 import type { VersionedRecord } from '@merklekv/storage';
 
 /**
@@ -16,6 +16,30 @@ export interface Peer extends RemoteTree {
   close(): Promise<void>;
   /** Bytes exchanged with the peer so far (both directions). */
   bytes(): number;
+  /** The batched commands of peer protocol 2, when this side can send them (the peer may still not speak them). */
+  readonly protocol2?: PeerProtocol2;
+}
+
+/** A version without its value: enough to tell which side's version wins, in most cases. */
+export type VersionStamp = Pick<VersionedRecord, 'ts' | 'node' | 'deleted'>;
+
+/**
+ * Peer protocol 2 (PEERV, TREES, ENTRIES, RECORDS, STAMPS, PUTVS): each call may cover
+ * many tree nodes and is one request (or several pipelined ones) on the wire.
+ */
+export interface PeerProtocol2 {
+  /** The highest peer protocol the peer speaks (at most 2); 1 when it does not know PEERV. */
+  version(): Promise<number>;
+  /** Per path, the children with key counts and hashes truncated to `width` bytes. */
+  children(paths: readonly TreePath[], width: number): Promise<ChildSummary[][]>;
+  /** The (key, digest) entries under the paths, digests truncated to `width` bytes. */
+  entries(paths: readonly TreePath[], width: number): Promise<LeafEntry[]>;
+  /** Every record (tombstones included) under the paths. */
+  records(paths: readonly TreePath[]): Promise<Array<[string, VersionedRecord]>>;
+  /** Every record's version without its value (ts, node, deleted) under the paths. */
+  stamps(paths: readonly TreePath[]): Promise<Array<[string, VersionStamp]>>;
+  /** Merges the versions on the peer through LWW, in as few requests as the line limit allows. */
+  putMany(versions: ReadonlyArray<readonly [string, VersionedRecord]>): Promise<void>;
 }
 
 /** What one session did. Returned by {@link runSession} and `SYNC host:port`. */
@@ -44,4 +68,12 @@ export interface SyncReport {
   readonly ms: number;
   /** True when the root hashes were equal at the start (nothing to repair). */
   readonly inSync: boolean;
+  /** Round trips: batches of requests sent together and awaited (a pipelined batch is one). */
+  readonly roundTrips: number;
+  /** `in-sync`, `tree` (level walk), `bulk` (records streamed), or `legacy` (protocol 1 walk). */
+  readonly mode: 'in-sync' | 'tree' | 'bulk' | 'legacy';
+  /** The peer protocol used: 1 or 2. */
+  readonly protocol: number;
+  /** Protocol 2: whether the full-width root hashes were equal at the end. */
+  readonly confirmed?: boolean;
 }

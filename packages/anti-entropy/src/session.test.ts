@@ -7,62 +7,18 @@ import { runSession } from './session.js';
 import {
   BASE_TS,
   countingPeer,
+  diverge,
   dump,
+  KINDS,
   keyName,
   makeStore,
   repairedKeys,
   seedIdentical,
   version,
 } from './__tests__/fixtures.js';
+import type { Kind } from './__tests__/fixtures.js';
 
 const DEPTH = DEFAULT_SHAPE.depth;
-
-type Kind = 'onlyA' | 'onlyB' | 'newerA' | 'newerB' | 'deleteA' | 'deleteB';
-const KINDS: readonly Kind[] = ['onlyA', 'onlyB', 'newerA', 'newerB', 'deleteA', 'deleteB'];
-
-/**
- * Makes `a` and `b` differ in exactly the given keys; returns the keys where
- * a's version must win (to be pushed) and where b's must win (to be pulled).
- */
-function diverge(a: Store, b: Store, n: number, changes: ReadonlyArray<[number, Kind]>) {
-  const push = new Set<string>();
-  const pull = new Set<string>();
-  const later = BASE_TS + 1_000_000;
-  for (const [i, kind] of changes) {
-    const existing = i < n;
-    const key = existing ? keyName(i) : `new:${i}`;
-    const fresh = (node: string, deleted = false) => version(`${kind}-${i}`, later + i, node, deleted);
-    switch (kind) {
-      case 'onlyA':
-        if (existing) b.merge(key, fresh('b', true)); // a's older value vs b's tombstone: b wins
-        a.merge(key, fresh('a'));
-        if (existing) a.merge(key, version('newest', later + i + 5, 'a'));
-        push.add(key);
-        break;
-      case 'onlyB':
-        b.merge(key, fresh('b'));
-        pull.add(key);
-        break;
-      case 'newerA':
-        a.merge(key, fresh('a'));
-        push.add(key);
-        break;
-      case 'newerB':
-        b.merge(key, fresh('b'));
-        pull.add(key);
-        break;
-      case 'deleteA':
-        a.merge(key, fresh('a', true));
-        push.add(key);
-        break;
-      case 'deleteB':
-        b.merge(key, fresh('b', true));
-        pull.add(key);
-        break;
-    }
-  }
-  return { push, pull };
-}
 
 async function syncAndCheck(n: number, changes: ReadonlyArray<[number, Kind]>): Promise<void> {
   const a = makeStore('a');

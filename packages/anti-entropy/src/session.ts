@@ -1,143 +1,402 @@
 /**
- * One anti-entropy session with one peer.
+ * One anti-entropy session with one peer, in a number of round trips that does
+ * not grow with the number of differences (peer protocol 2).
  *
- * 1. Compare. `diff` (from @merklekv/merkle) walks both trees through the
- *    RemoteTree port: the root hashes first (one round trip when the replicas
- *    agree), then only the children that differ, down to the differing leaf
- *    buckets, whose (key, digest) entries name the differing keys. While it
- *    runs we record the local digest of every key we were shown.
- * 2. Confirm. Like Riak's tictac exchange, a difference is confirmed before
- *    it is repaired: for the differing keys we read the peer's current
- *    versions (GETV, in batches) and, right after the reply and with no await
- *    in between, the local ones. A key whose local digest changed since the
- *    comparison (a write or an MQTT update landed meanwhile) is skipped this
- *    round; a key whose two versions are now equal needs nothing.
- * 3. Repair, writing only the stale side through the LWW merge: when the
- *    peer's version wins (or the key is missing locally) it is merged locally
- *    (pull); when the local version wins (or the peer lacks the key) it is
- *    sent with PUTV (push). Tombstones travel like values, so a delete beats
- *    an older value and is never resurrected. The peer merges what it gets
- *    through LWW as well, so a version it received after our GETV is never
- *    overwritten by an older one.
+ * 1. Root round: HASH and PEERV, pipelined. Equal roots end the session (one
+ *    round trip). A peer that does not speak protocol 2 gets the protocol-1
+ *    walk (legacy-session.ts), reusing the root reply.
+ * 2. Compare (`reconcile` from @merklekv/merkle): level by level, every
+ *    differing node of a level in one batch; counts beside truncated hashes;
+ *    small subtrees answered with (key, digest) entries; one-sided subtrees,
+ *    an empty or far-behind replica, or a level that differs almost everywhere
+ *    become whole subtrees to exchange as records (bulk catch-up). A subtree
+ *    both sides hold is compared by STAMPS (versions without values) first,
+ *    so that each winning version travels once: GETV for the keys newer on
+ *    the peer (or RECORDS when that is nearly all of a frame), PUTVS for the
+ *    rest.
+ * 3. Fetch round(s): GETV for the differing keys and RECORDS for the subtrees,
+ *    pipelined; RECORDS in frames of about `frameRecords` records, at most
+ *    `window` frames in flight (the flow control: the next frames are asked
+ *    only once these arrived). A HASH rides along for the confirmation.
+ * 4. Confirm, then repair (as in protocol 1, after Riak's tictac exchange): a
+ *    differing key whose local digest changed since the comparison is skipped
+ *    this round; otherwise the LWW winner decides between pull (local merge)
+ *    and push. A record of a streamed subtree is compared with the local
+ *    version right when it arrives, with no await in between, and merged
+ *    through LWW. Tombstones travel like values: nothing is resurrected.
+ * 5. Push round: PUTVS lines pipelined, then HASH for the confirmation (past
+ *    `window` × `frameRecords` versions, one more round per such batch).
+ * 6. Full-width confirmation: the local root and the peer's last root must be
+ *    equal. If they are not, and nothing was skipped, a truncated hash may
+ *    have collided: one more pass runs with full-width hashes.
  *
- * Without concurrent writes both roots are equal afterwards.
+ * Round trips without concurrent writes: 1 (root) + at most depth + 1
+ * (compare) + 1 (fetch, more only past `window` frames; + 1 to read the
+ * winners found by STAMPS) + 1 (push, more only past `window` ×
+ * `frameRecords` versions).
  */
-import { diff, toHex } from '@merklekv/merkle';
-import type { LeafEntry, RemoteTree, TreePath } from '@merklekv/merkle';
-import { compareVersions } from '@merklekv/storage';
+import { FULL_HASH_BYTES, localSummaryTree, MerkleError, reconcile, subtreeKeys, toHex } from '@merklekv/merkle';
+import type { LeafEntry, RecordPath, RemoteTree, RootReply, SummaryTree, TreePath, TreeShape } from '@merklekv/merkle';
 import type { Store, VersionedRecord } from '@merklekv/storage';
 import { AntiEntropyError } from './errors.js';
-import type { Peer, SyncReport } from './peer.js';
+import { decide, positive, runLegacySession } from './legacy-session.js';
+import type { Peer, PeerProtocol2, SyncReport, VersionStamp } from './peer.js';
+import type { SessionOptions } from './session-options.js';
+
+export { decide } from './legacy-session.js';
+export type { SessionOptions } from './session-options.js';
 
 /** The part of a Store a session reads and writes. */
-export type SessionStore = Pick<Store, 'remoteTree' | 'getVersion' | 'merge' | 'digestOf'>;
+export type SessionStore = Pick<Store, 'remoteTree' | 'getVersion' | 'merge' | 'digestOf' | 'tree'>;
 
-/** Options of {@link runSession}. */
-export interface SessionOptions {
-  /** Keys per `getVersions` call. @default 1000 */
-  readonly readBatch?: number;
-  /** Versions per `putVersions` call. @default 1000 */
-  readonly writeBatch?: number;
-  /** Aborts the session between steps (it then rejects with code `ABORTED`). */
-  readonly signal?: AbortSignal;
-  /** Clock for `ms`. @default performance.now */
-  readonly now?: () => number;
+interface Tally {
+  roundTrips: number;
+  treeQueries: number;
+  pulled: number;
+  pushed: number;
+  differing: number;
+  skipped: number;
+  converged: number;
 }
-
-const DEFAULT_BATCH = 1000;
 
 /**
  * Runs one session: compares the local store with `peer`, confirms each
  * difference and repairs the stale side. Does not close `peer`.
  *
- * @throws AntiEntropyError `ABORTED` when `opts.signal` fires; any error of the
- *   peer (connection, protocol) or of the tree comparison (`SHAPE_MISMATCH`)
- *   is passed on unchanged.
+ * @throws AntiEntropyError `ABORTED` when `opts.signal` fires, `INVALID_OPTION`;
+ *   any error of the peer (connection, protocol) or of the tree comparison
+ *   (`SHAPE_MISMATCH`) is passed on unchanged.
  */
 export async function runSession(store: SessionStore, peer: Peer, opts: SessionOptions = {}): Promise<SyncReport> {
   const now = opts.now ?? (() => performance.now());
-  const readBatch = positive(opts.readBatch ?? DEFAULT_BATCH, 'readBatch');
-  const writeBatch = positive(opts.writeBatch ?? DEFAULT_BATCH, 'writeBatch');
+  positive(opts.readBatch ?? 1000, 'readBatch');
+  positive(opts.writeBatch ?? 1000, 'writeBatch');
   const started = now();
   const bytesBefore = peer.bytes();
-  const checkAbort = (): void => {
-    if (opts.signal?.aborted === true) throw new AntiEntropyError('ABORTED', 'Anti-entropy session aborted');
-  };
+  const checkAbort = abortCheck(opts.signal);
 
   checkAbort();
+  const p2 = opts.maxProtocol === 1 ? undefined : peer.protocol2;
+  const [theirs, protocol] = await Promise.all([peer.root(), p2 === undefined ? Promise.resolve(1) : p2.version()]);
+  const mine = await store.remoteTree().root();
+  checkAbort();
+  const t: Tally = { roundTrips: 1, treeQueries: 1, pulled: 0, pushed: 0, differing: 0, skipped: 0, converged: 0 };
+  const finish = (mode: SyncReport['mode'], confirmed?: boolean): SyncReport => ({
+    rounds: t.roundTrips,
+    treeQueries: t.treeQueries,
+    bytes: peer.bytes() - bytesBefore,
+    pulled: t.pulled,
+    pushed: t.pushed,
+    differing: t.differing,
+    skipped: t.skipped,
+    converged: t.converged,
+    ms: Math.round(now() - started),
+    inSync: mode === 'in-sync',
+    roundTrips: t.roundTrips,
+    mode,
+    protocol: Math.min(protocol, 2),
+    ...(confirmed === undefined ? {} : { confirmed }),
+  });
+  if (mine.shape !== theirs.shape) {
+    throw new MerkleError('SHAPE_MISMATCH', `Tree shape mismatch: local '${mine.shape}', remote '${theirs.shape}'`);
+  }
+  if (mine.hash === theirs.hash) return finish('in-sync');
+
+  if (p2 === undefined || protocol < 2) {
+    const legacy = await runLegacySession(store, cachedRoot(peer, theirs), opts);
+    return { ...legacy, bytes: peer.bytes() - bytesBefore, ms: Math.round(now() - started), protocol: 1, mode: 'legacy' };
+  }
+
+  const shape = store.tree.shape;
+  let width = opts.hashWidth ?? 3;
+  let roots = { local: mine, remote: theirs };
+  let mode: 'tree' | 'bulk' = 'tree';
+  for (let pass = 0; ; pass += 1) {
+    const outcome = await pass2(store, p2, peer, roots, width, shape, opts, t, checkAbort);
+    if (outcome.mode === 'bulk') mode = 'bulk';
+    const localRoot = await store.remoteTree().root();
+    const confirmed = localRoot.hash === outcome.remoteRoot.hash;
+    if (confirmed || pass > 0 || t.skipped > 0 || width >= FULL_HASH_BYTES) return finish(mode, confirmed);
+    width = FULL_HASH_BYTES;
+    roots = { local: localRoot, remote: outcome.remoteRoot };
+  }
+}
+
+/** One compare-fetch-repair pass of protocol 2; returns the peer's root as read at the end. */
+async function pass2(
+  store: SessionStore,
+  p2: PeerProtocol2,
+  peer: Peer,
+  roots: { local: RootReply; remote: RootReply },
+  width: number,
+  shape: TreeShape,
+  opts: SessionOptions,
+  t: Tally,
+  checkAbort: () => void,
+): Promise<{ remoteRoot: RootReply; mode: 'tree' | 'bulk' }> {
+  const readBatch = opts.readBatch ?? 1000;
+  const frameRecords = positive(opts.frameRecords ?? 16_384, 'frameRecords');
+  const window = positive(opts.window ?? 8, 'window');
+
   const seen = new Map<string, string>();
-  const local = recordingTree(store.remoteTree(), seen);
-  const remote = countingTree(peer);
-  const { keys } = await diff(local, remote.tree);
+  const local = recording(localSummaryTree(store.tree, (key) => store.digestOf(key)), seen);
+  const remote: SummaryTree = { children: (p, w) => p2.children(p, w), entries: (p, w) => p2.entries(p, w) };
+  const found = await reconcile(local, remote, roots, {
+    width,
+    ...(opts.smallThreshold === undefined ? {} : { smallThreshold: opts.smallThreshold }),
+    ...(opts.path === 'bulk' ? { forceBulk: true } : opts.path === 'tree' ? { bulkFraction: 2 } : {}),
+  });
+  t.roundTrips += found.rounds;
+  t.treeQueries += found.rounds;
   checkAbort();
 
-  // The baseline of a key: the digest the comparison saw, or, for a key in a
-  // bucket the comparison never read locally, the digest right after it.
+  const { keys } = found;
+  t.differing += keys.length;
   const baseline = new Map<string, string | undefined>();
   for (const key of keys) baseline.set(key, seen.has(key) ? seen.get(key) : digestHex(store, key));
 
-  let rounds = remote.queries();
-  let pulled = 0;
-  let pushed = 0;
-  let skipped = 0;
-  let converged = 0;
-  for (let i = 0; i < keys.length; i += readBatch) {
-    const batch = keys.slice(i, i + readBatch);
-    const remoteVersions = await peer.getVersions(batch);
-    rounds += 1;
+  const toPush: Array<[string, VersionedRecord]> = [];
+  // A subtree the local side (nearly) lacks is streamed as records; one both sides
+  // hold (the bulk frontier of a level that differs almost everywhere) as stamps
+  // first, so that only the winning versions travel, once.
+  const fetched = found.recordPaths.filter((p) => p.remoteCount > 0);
+  const jobs: Array<{ readonly stamps: boolean; readonly frame: TreePath[] }> = [
+    ...frameUp(fetched.filter((p) => p.localCount * 4 <= p.remoteCount), frameRecords, shape).map((frame) => ({ stamps: false, frame })),
+    ...frameUp(fetched.filter((p) => p.localCount * 4 > p.remoteCount), frameRecords, shape).map((frame) => ({ stamps: true, frame })),
+  ];
+  const pushOnly = found.recordPaths.filter((p) => p.remoteCount === 0);
+  let remoteRoot: RootReply | undefined;
+  const pulls: string[] = [];
+  const refetch: TreePath[][] = [];
+
+  for (let start = 0; start === 0 || start < jobs.length; start += window) {
+    const slice = jobs.slice(start, start + window);
+    const last = start + window >= jobs.length;
+    const wantGetv = start === 0 && keys.length > 0;
+    if (!wantGetv && slice.length === 0) break;
+    const [versions, replies, root] = await Promise.all([
+      wantGetv ? readVersions(peer, keys, readBatch) : Promise.resolve(new Map<string, VersionedRecord>()),
+      Promise.all(slice.map((job) => (job.stamps ? p2.stamps(job.frame) : p2.records(job.frame)))),
+      last ? peer.root() : Promise.resolve(undefined),
+    ]);
+    t.roundTrips += 1;
+    if (root !== undefined) remoteRoot = root;
     checkAbort();
-    const toPush: Array<[string, VersionedRecord]> = [];
-    // From here to the end of the loop body nothing awaits: the local reads,
-    // the checks and the local merges see one consistent local state.
-    for (const key of batch) {
-      if (digestHex(store, key) !== baseline.get(key)) {
-        skipped += 1;
-        continue;
+    // From here to the end of the loop body nothing awaits: every local read,
+    // check and merge sees one consistent local state.
+    if (wantGetv) confirmKeys(store, keys, baseline, versions, toPush, t);
+    slice.forEach((job, f) => {
+      const reply = replies[f] ?? [];
+      if (!job.stamps) {
+        applyRecords(store, job.frame, reply as Array<[string, VersionedRecord]>, toPush, t);
+        return;
       }
+      const seen = compareStampFrame(store, job.frame, reply);
+      // Naming the keys to read costs ~12 bytes each beside their ~72-byte records: when
+      // nearly every stamp of the frame is newer on the peer, its records are cheaper whole.
+      if (seen.pulls.length > STREAM_SHARE * reply.length) {
+        refetch.push(job.frame);
+        return;
+      }
+      t.differing += seen.pulls.length + seen.pushes.length;
+      toPush.push(...seen.pushes);
+      for (const key of seen.pulls) {
+        pulls.push(key);
+        baseline.set(key, digestHex(store, key));
+      }
+    });
+  }
+  // The versions the stamps showed newer on the peer, read (GETV, confirmed and merged like any
+  // differing key) or, for frames that are nearly all newer there, streamed whole.
+  for (let start = 0; start === 0 || start < refetch.length; start += window) {
+    const slice = refetch.slice(start, start + window);
+    const wantGetv = start === 0 && pulls.length > 0;
+    if (!wantGetv && slice.length === 0) break;
+    const [versions, replies, root] = await Promise.all([
+      wantGetv ? readVersions(peer, pulls, readBatch) : Promise.resolve(new Map<string, VersionedRecord>()),
+      Promise.all(slice.map((frame) => p2.records(frame))),
+      start + window >= refetch.length ? peer.root() : Promise.resolve(undefined),
+    ]);
+    t.roundTrips += 1;
+    if (root !== undefined) remoteRoot = root;
+    checkAbort();
+    if (wantGetv) confirmKeys(store, pulls, baseline, versions, toPush, t);
+    slice.forEach((frame, f) => applyRecords(store, frame, replies[f] ?? [], toPush, t));
+  }
+  for (const { path } of pushOnly) {
+    for (const key of subtreeKeys(store.tree, path)) {
       const mine = store.getVersion(key);
-      const theirs = remoteVersions.get(key);
-      const decision = decide(mine, theirs);
-      if (decision === 'none') {
-        converged += 1;
-      } else if (decision === 'pull' && theirs !== undefined) {
-        if (store.merge(key, theirs) === 'applied') pulled += 1;
-      } else if (decision === 'push' && mine !== undefined) {
+      if (mine !== undefined) {
         toPush.push([key, mine]);
+        t.differing += 1;
       }
-    }
-    for (let j = 0; j < toPush.length; j += writeBatch) {
-      const chunk = toPush.slice(j, j + writeBatch);
-      await peer.putVersions(chunk);
-      rounds += 1;
-      pushed += chunk.length;
-      checkAbort();
     }
   }
 
-  return {
-    rounds,
-    treeQueries: remote.queries(),
-    bytes: peer.bytes() - bytesBefore,
-    pulled,
-    pushed,
-    differing: keys.length,
-    skipped,
-    converged,
-    ms: Math.round(now() - started),
-    inSync: keys.length === 0,
-  };
+  // Pushes in rounds of at most `window` frames of records (the same flow control as RECORDS);
+  // the confirming HASH rides with the last one.
+  const perRound = window * frameRecords;
+  for (let i = 0; i < toPush.length; i += perRound) {
+    const chunk = toPush.slice(i, i + perRound);
+    const last = i + perRound >= toPush.length;
+    const [, root] = await Promise.all([p2.putMany(chunk), last ? peer.root() : Promise.resolve(undefined)]);
+    t.roundTrips += 1;
+    t.pushed += chunk.length;
+    if (root !== undefined) remoteRoot = root;
+    checkAbort();
+  }
+  if (remoteRoot === undefined) {
+    remoteRoot = await peer.root();
+    t.roundTrips += 1;
+  }
+  return { remoteRoot, mode: found.mode };
 }
 
-/** Which side is stale: `pull` = the local one, `push` = the peer's, `none` = they agree. */
-export function decide(
-  mine: VersionedRecord | undefined,
-  theirs: VersionedRecord | undefined,
-): 'pull' | 'push' | 'none' {
-  if (mine === undefined) return theirs === undefined ? 'none' : 'pull';
-  if (theirs === undefined) return 'push';
-  const order = compareVersions(mine, theirs);
-  if (order === 0) return 'none';
-  return order < 0 ? 'pull' : 'push';
+/** The confirm step for keys named by differing entries (see the comment at the top). */
+function confirmKeys(
+  store: SessionStore,
+  keys: readonly string[],
+  baseline: ReadonlyMap<string, string | undefined>,
+  remoteVersions: ReadonlyMap<string, VersionedRecord>,
+  toPush: Array<[string, VersionedRecord]>,
+  t: Tally,
+): void {
+  for (const key of keys) {
+    if (digestHex(store, key) !== baseline.get(key)) {
+      t.skipped += 1;
+      continue;
+    }
+    const mine = store.getVersion(key);
+    const theirs = remoteVersions.get(key);
+    const decision = decide(mine, theirs);
+    if (decision === 'none') t.converged += 1;
+    else if (decision === 'pull' && theirs !== undefined) {
+      if (store.merge(key, theirs) === 'applied') t.pulled += 1;
+    } else if (decision === 'push' && mine !== undefined) toPush.push([key, mine]);
+  }
+}
+
+/** Compares a streamed frame with the local records under its paths: pull what the peer has newer, push the rest. */
+function applyRecords(
+  store: SessionStore,
+  frame: readonly TreePath[],
+  records: ReadonlyArray<[string, VersionedRecord]>,
+  toPush: Array<[string, VersionedRecord]>,
+  t: Tally,
+): void {
+  const theirs = new Set<string>();
+  for (const [key, version] of records) {
+    theirs.add(key);
+    const mine = store.getVersion(key);
+    const decision = decide(mine, version);
+    if (decision === 'none') continue;
+    t.differing += 1;
+    if (decision === 'pull') {
+      if (store.merge(key, version) === 'applied') t.pulled += 1;
+    } else if (mine !== undefined) toPush.push([key, mine]);
+  }
+  for (const path of frame) {
+    for (const key of subtreeKeys(store.tree, path)) {
+      if (theirs.has(key)) continue;
+      const mine = store.getVersion(key);
+      if (mine !== undefined) {
+        t.differing += 1;
+        toPush.push([key, mine]);
+      }
+    }
+  }
+}
+
+/** Above this share of a stamps frame newer on the peer, the frame's records are streamed whole. */
+const STREAM_SHARE = 0.85;
+
+/**
+ * Compares a frame of the peer's stamps with the local records under its paths: the keys the
+ * peer holds newer (to read), and the local versions that are newer or held only locally (to push).
+ */
+function compareStampFrame(
+  store: SessionStore,
+  frame: readonly TreePath[],
+  stamps: ReadonlyArray<readonly [string, VersionStamp]>,
+): { pulls: string[]; pushes: Array<[string, VersionedRecord]> } {
+  const theirs = new Set<string>();
+  const pulls: string[] = [];
+  const pushes: Array<[string, VersionedRecord]> = [];
+  for (const [key, stamp] of stamps) {
+    theirs.add(key);
+    const mine = store.getVersion(key);
+    const order = mine === undefined ? 1 : compareStamps(stamp, mine);
+    if (order > 0) pulls.push(key);
+    else if (order < 0 && mine !== undefined) pushes.push([key, mine]);
+  }
+  for (const path of frame) {
+    for (const key of subtreeKeys(store.tree, path)) {
+      if (theirs.has(key)) continue;
+      const mine = store.getVersion(key);
+      if (mine !== undefined) pushes.push([key, mine]);
+    }
+  }
+  return { pulls, pushes };
+}
+
+/**
+ * The LWW order of two versions by their stamps (ts, then node id, then tombstone over value):
+ * > 0 when `a` wins. 0 means the same stamp, which a node never gives two different writes.
+ */
+export function compareStamps(a: VersionStamp, b: VersionStamp): number {
+  if (a.ts !== b.ts) return a.ts > b.ts ? 1 : -1;
+  if (a.node !== b.node) return a.node > b.node ? 1 : -1;
+  if (a.deleted !== b.deleted) return a.deleted ? 1 : -1;
+  return 0;
+}
+
+/** GETV for `keys` in pipelined batches of `batch`, as one map. */
+async function readVersions(peer: Peer, keys: readonly string[], batch: number): Promise<Map<string, VersionedRecord>> {
+  const batches: string[][] = [];
+  for (let i = 0; i < keys.length; i += batch) batches.push(keys.slice(i, i + batch));
+  return mergeMaps(await Promise.all(batches.map((b) => peer.getVersions(b))));
+}
+
+/**
+ * Groups subtrees into frames of about `frameRecords` remote records; a subtree
+ * larger than a frame is split into its descendants (down to the buckets),
+ * assuming keys spread evenly over them, as the key hash makes them.
+ */
+export function frameUp(paths: readonly RecordPath[], frameRecords: number, shape: TreeShape): TreePath[][] {
+  const parts: Array<{ path: TreePath; estimate: number }> = [];
+  for (const { path, remoteCount } of paths) {
+    let levels = 0;
+    while (path.length + levels < shape.depth && remoteCount / shape.fanout ** levels > frameRecords) levels += 1;
+    const estimate = remoteCount / shape.fanout ** levels;
+    for (const suffix of descendants(levels, shape.fanout)) parts.push({ path: [...path, ...suffix], estimate });
+  }
+  const frames: TreePath[][] = [];
+  let frame: TreePath[] = [];
+  let size = 0;
+  for (const { path, estimate } of parts) {
+    if (frame.length > 0 && size + estimate > frameRecords) {
+      frames.push(frame);
+      frame = [];
+      size = 0;
+    }
+    frame.push(path);
+    size += estimate;
+  }
+  if (frame.length > 0) frames.push(frame);
+  return frames;
+}
+
+function descendants(levels: number, fanout: number): number[][] {
+  let out: number[][] = [[]];
+  for (let l = 0; l < levels; l++) out = out.flatMap((p) => Array.from({ length: fanout }, (_, c) => [...p, c]));
+  return out;
+}
+
+function mergeMaps(maps: ReadonlyArray<Map<string, VersionedRecord>>): Map<string, VersionedRecord> {
+  if (maps.length === 1) return maps[0] as Map<string, VersionedRecord>;
+  const out = new Map<string, VersionedRecord>();
+  for (const m of maps) for (const [k, v] of m) out.set(k, v);
+  return out;
 }
 
 function digestHex(store: SessionStore, key: string): string | undefined {
@@ -145,44 +404,41 @@ function digestHex(store: SessionStore, key: string): string | undefined {
   return digest === undefined ? undefined : toHex(digest);
 }
 
-/** The local tree, remembering the digest of every key its leaves showed. */
-function recordingTree(tree: RemoteTree, seen: Map<string, string>): RemoteTree {
+/** The local summary tree, remembering the full digest of every key its entries showed. */
+function recording(tree: SummaryTree, seen: Map<string, string>): SummaryTree {
   return {
-    root: () => tree.root(),
-    children: (path: TreePath) => tree.children(path),
-    leaf: async (path: TreePath): Promise<LeafEntry[]> => {
-      const entries = await tree.leaf(path);
-      for (const entry of entries) seen.set(entry.key, entry.digest.toLowerCase());
+    children: (paths, width) => tree.children(paths, width),
+    entries: async (paths, width): Promise<LeafEntry[]> => {
+      const entries = await tree.entries(paths, width);
+      for (const entry of entries) seen.set(entry.key, entry.digest);
       return entries;
     },
   };
 }
 
-/** The peer's tree, counting the queries made to it. */
-function countingTree(peer: RemoteTree): { tree: RemoteTree; queries: () => number } {
-  let count = 0;
+/** `peer` whose first root query is answered with `root` (already read in the root round) without asking again. */
+function cachedRoot(peer: Peer, root: RootReply): Peer {
+  let cached: RootReply | undefined = root;
+  const tree: RemoteTree = peer;
   return {
-    tree: {
-      root: () => {
-        count += 1;
-        return peer.root();
-      },
-      children: (path: TreePath) => {
-        count += 1;
-        return peer.children(path);
-      },
-      leaf: (path: TreePath) => {
-        count += 1;
-        return peer.leaf(path);
-      },
+    ...peer,
+    root: () => {
+      if (cached === undefined) return tree.root();
+      const reply = cached;
+      cached = undefined;
+      return Promise.resolve(reply);
     },
-    queries: () => count,
+    children: (path) => peer.children(path),
+    leaf: (path) => peer.leaf(path),
+    getVersions: (keys) => peer.getVersions(keys),
+    putVersions: (versions) => peer.putVersions(versions),
+    close: () => peer.close(),
+    bytes: () => peer.bytes(),
   };
 }
 
-function positive(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new AntiEntropyError('INVALID_OPTION', `Invalid ${name} ${value}: expected a positive integer`);
-  }
-  return value;
+function abortCheck(signal: AbortSignal | undefined): () => void {
+  return () => {
+    if (signal?.aborted === true) throw new AntiEntropyError('ABORTED', 'Anti-entropy session aborted');
+  };
 }

@@ -1,10 +1,17 @@
+import { childSummaries, subtreeEntries, subtreeKeys } from '@merklekv/merkle';
 import type { LeafEntry, TreePath } from '@merklekv/merkle';
 import { formatTreePath } from '@merklekv/protocol';
 import type { Store, VersionedRecord } from '@merklekv/storage';
-import type { Peer } from './peer.js';
+import type { Peer, PeerProtocol2, VersionStamp } from './peer.js';
 
 /** The part of a Store that {@link storePeer} serves. */
-export type PeerStore = Pick<Store, 'remoteTree' | 'getVersion' | 'merge'>;
+export type PeerStore = Pick<Store, 'remoteTree' | 'getVersion' | 'merge' | 'tree' | 'digestOf'>;
+
+/** Options of {@link storePeer}. */
+export interface StorePeerOptions {
+  /** The peer protocol this peer speaks: 1 answers PEERV as an older node does (`Invalid command`). @default 2 */
+  readonly protocol?: 1 | 2;
+}
 
 /**
  * A {@link Peer} over a Store in the same process: what a node would answer to
@@ -12,13 +19,65 @@ export type PeerStore = Pick<Store, 'remoteTree' | 'getVersion' | 'merge'>;
  * clusters and tools. `bytes()` is the size the same exchange would have on
  * the wire (request and reply lines), so reports are comparable with TCP.
  */
-export function storePeer(store: PeerStore): Peer {
+export function storePeer(store: PeerStore, opts: StorePeerOptions = {}): Peer {
   const tree = store.remoteTree();
   let bytes = 0;
   const count = (...lines: string[]): void => {
     for (const line of lines) bytes += Buffer.byteLength(line) + 2;
   };
+  const protocol2: PeerProtocol2 = {
+    async version() {
+      if (opts.protocol === 1) {
+        count('PEERV 2', "ERROR: Invalid command 'PEERV'");
+        return 1;
+      }
+      count('PEERV 2', 'PEERV 2');
+      return 2;
+    },
+    async children(paths, width) {
+      const replies = paths.map((p) => childSummaries(store.tree, p, width));
+      count(
+        `TREES ${width} ${paths.map((p) => formatTreePath(p)).join(' ')}`,
+        ...replies.map((cs) => cs.map((c) => (c.count === 0 ? '0' : `${c.count}:${c.hash}`)).join(' ')),
+        'END',
+      );
+      return replies;
+    },
+    async entries(paths, width) {
+      const entries = paths.flatMap((p) => subtreeEntries(store.tree, (key) => store.digestOf(key), p, width));
+      count(`ENTRIES ${width} ${paths.map((p) => formatTreePath(p)).join(' ')}`, ...entries.map((e) => `${e.key} ${e.digest}`), 'END');
+      return entries;
+    },
+    async records(paths) {
+      const out: Array<[string, VersionedRecord]> = [];
+      for (const p of paths) {
+        for (const key of subtreeKeys(store.tree, p)) {
+          const v = store.getVersion(key);
+          if (v !== undefined) out.push([key, v]);
+        }
+      }
+      count(`RECORDS ${paths.map((p) => formatTreePath(p)).join(' ')}`, ...out.map(([k, v]) => versionLine(k, v)), 'END');
+      return out;
+    },
+    async stamps(paths) {
+      const out: Array<[string, VersionStamp]> = [];
+      for (const p of paths) {
+        for (const key of subtreeKeys(store.tree, p)) {
+          const v = store.getVersion(key);
+          if (v !== undefined) out.push([key, { ts: v.ts, node: v.node, deleted: v.deleted }]);
+        }
+      }
+      count(`STAMPS ${paths.map((p) => formatTreePath(p)).join(' ')}`, ...out.map(([k, v]) => `${k} ${v.ts} ${v.node} ${v.deleted ? 1 : 0}`), 'END');
+      return out;
+    },
+    async putMany(versions) {
+      let applied = 0;
+      for (const [key, version] of versions) if (store.merge(key, version) === 'applied') applied += 1;
+      count(`PUTVS ${versions.map(([k, v]) => versionLine(k, v)).join(' ')}`, `OK applied=${applied} stale=${versions.length - applied}`);
+    },
+  };
   return {
+    protocol2,
     async root() {
       const root = await tree.root();
       count('HASH', `${root.hash} ${root.count} ${root.shape}`);

@@ -8,6 +8,10 @@ export interface PeerSyncStatus {
   readonly ok: boolean;
   /** The report of a successful session. */
   readonly report?: SyncReport;
+  /** A successful session's round trips (`report.roundTrips`). */
+  readonly roundTrips?: number;
+  /** A successful session's keys pulled + pushed. */
+  readonly keysRepaired?: number;
   /** The error message of a failed session. */
   readonly error?: string;
 }
@@ -45,7 +49,7 @@ export class SyncStatsRecorder {
     this.pulled += report.pulled;
     this.pushed += report.pushed;
     this.bytes += report.bytes;
-    this.last.set(address, { address, at, ok: true, report });
+    this.last.set(address, { address, at, ok: true, report, roundTrips: report.roundTrips, keysRepaired: report.pulled + report.pushed });
   }
 
   failed(address: string, at: number, error: string, bytes: number): void {

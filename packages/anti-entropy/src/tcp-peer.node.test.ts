@@ -25,7 +25,7 @@ describe('anti-entropy against real nodes', () => {
     await Promise.allSettled([a?.stop(), b?.stop()]);
   }, 30_000);
 
-  it('repairs a local store and a node with connectTcpPeer (HASH, TREE, LEAF, GETV, PUTV)', async () => {
+  it('repairs a local store and a node with connectTcpPeer (protocol 2: PEERV, TREES, ENTRIES, RECORDS, GETV, PUTVS)', async () => {
     const local = makeStore('local');
     for (let i = 0; i < 200; i++) await clientB.set(`remote:${i}`, `value ${i}`);
     await clientB.set('quoted', ' spaces\nand newline ');
@@ -37,7 +37,7 @@ describe('anti-entropy against real nodes', () => {
     const report = await runSession(local, peer);
     await peer.close();
 
-    expect(report).toMatchObject({ pulled: 201, pushed: 151, inSync: false, skipped: 0 });
+    expect(report).toMatchObject({ pulled: 201, pushed: 151, inSync: false, skipped: 0, protocol: 2, confirmed: true });
     expect(report.bytes).toBeGreaterThan(0);
     expect(local.get('quoted')).toBe(' spaces\nand newline ');
     expect(local.get('remote:7')).toBeUndefined();
@@ -62,12 +62,12 @@ describe('anti-entropy against real nodes', () => {
     const reply = await clientA.sync(b.address);
 
     // a pulls b's 201 keys and the 151 the first test pushed there, plus 'both'; it pushes its 50 keys and the tombstone.
-    expect(reply).toMatch(/^OK rounds=\d+ bytes=\d+ pulled=353 pushed=51 ms=\d+$/);
+    expect(reply).toMatch(/^OK round_trips=\d+ bytes=\d+ keys_pulled=353 keys_pushed=51 ms=\d+ mode=(tree|bulk)$/);
     const [hashA, hashB] = await Promise.all([clientA.hash(), clientB.hash()]);
     expect(hashA.root).toBe(hashB.root);
     expect(await clientB.get('only-a:49')).toBe('a49');
     expect(await clientA.get('both')).toBe('from b, later');
     expect(await clientB.get('deleted')).toBeNull();
-    expect(await clientA.sync(b.address)).toMatch(/^OK rounds=1 /);
+    expect(await clientA.sync(b.address)).toMatch(/^OK round_trips=1 .* mode=in-sync$/);
   }, 60_000);
 });

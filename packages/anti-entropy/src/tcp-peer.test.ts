@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { ServerError } from '@merklekv/client';
+import { childSummaries, subtreeEntries, subtreeKeys } from '@merklekv/merkle';
 import type { TreePath } from '@merklekv/merkle';
 import type { Store } from '@merklekv/storage';
 import { runSession } from './session.js';
@@ -19,6 +21,10 @@ class FakeClient implements TreeClient {
     private readonly store: Store,
     private readonly leafPage = 2,
   ) {}
+
+  trackPublic<T>(request: string, answer: () => T): Promise<T> {
+    return this.track(request, answer);
+  }
 
   private async track<T>(request: string, answer: () => T): Promise<T> {
     this.requests.push(request);
@@ -74,6 +80,124 @@ class FakeClient implements TreeClient {
     this.closed = true;
   }
 }
+
+/** A client of a protocol-2 node: PEERV, TREES, ENTRIES, RECORDS and PUTVS too. */
+class FakeClient2 extends FakeClient {
+  constructor(private readonly node: Store) {
+    super(node);
+  }
+
+  peerv(v: number) {
+    return this.trackPublic(`PEERV ${v}`, () => Math.min(v, 2));
+  }
+
+  trees(width: number, paths: readonly TreePath[]) {
+    return this.trackPublic(`TREES ${width} ${paths.length}`, () => paths.map((p) => childSummaries(this.node.tree, p, width)));
+  }
+
+  entries(width: number, paths: readonly TreePath[]) {
+    return this.trackPublic(`ENTRIES ${width} ${paths.length}`, () =>
+      paths.flatMap((p) => subtreeEntries(this.node.tree, (k) => this.node.digestOf(k), p, width)),
+    );
+  }
+
+  records(paths: readonly TreePath[]) {
+    return this.trackPublic(`RECORDS ${paths.length}`, () =>
+      paths.flatMap((p) => subtreeKeys(this.node.tree, p).map((key): WireVersionLike => ({ key, ...(this.node.getVersion(key) as ReturnType<typeof version>) }))),
+    );
+  }
+
+  stamps(paths: readonly TreePath[]) {
+    return this.trackPublic(`STAMPS ${paths.length}`, () =>
+      paths.flatMap((p) =>
+        subtreeKeys(this.node.tree, p).map((key) => {
+          const { ts, node, deleted } = this.node.getVersion(key) as ReturnType<typeof version>;
+          return { key, ts, node, deleted };
+        }),
+      ),
+    );
+  }
+
+  putvs(versions: readonly WireVersionLike[]) {
+    return this.trackPublic(`PUTVS ${versions.length}`, () => {
+      let applied = 0;
+      for (const v of versions) if (this.node.merge(v.key, { value: v.value, ts: v.ts, node: v.node, deleted: v.deleted }) === 'applied') applied += 1;
+      return { applied, stale: versions.length - applied };
+    });
+  }
+}
+
+/** A client of an older node: it has the methods, but the node answers PEERV with Invalid command. */
+class OldNodeClient extends FakeClient2 {
+  override peerv(v: number): Promise<number> {
+    this.requests.push(`PEERV ${v}`);
+    return Promise.reject(new ServerError("Invalid command 'PEERV'"));
+  }
+}
+
+describe('connectTcpPeer, peer protocol 2', () => {
+  const pair = () => {
+    const local = makeStore('a');
+    const remote = makeStore('b');
+    for (let i = 0; i < 300; i++) {
+      const v = version(`v${i}`, BASE_TS + i, 'a');
+      local.merge(`k${i}`, v);
+      remote.merge(`k${i}`, v);
+    }
+    for (let i = 0; i < 30; i++) local.merge(`l${i}`, version(`v${i}`, BASE_TS + i, 'a'));
+    for (let i = 0; i < 30; i++) remote.merge(`r${i}`, version(`w${i}`, BASE_TS + i, 'b', i % 5 === 0));
+    return { local, remote };
+  };
+
+  it('speaks protocol 2 with a node that answers PEERV: batched requests, no TREE or LEAF', async () => {
+    const { local, remote } = pair();
+    const client = new FakeClient2(remote);
+    const peer = connectTcpPeer('h:1', { createClient: () => client });
+
+    const report = await runSession(local, peer);
+
+    expect(report).toMatchObject({ protocol: 2, pulled: 30, pushed: 30, confirmed: true });
+    expect(report.roundTrips).toBeLessThanOrEqual(8);
+    expect(local.tree.rootHex()).toBe(remote.tree.rootHex());
+    expect(client.requests.some((r) => r.startsWith('TREES'))).toBe(true);
+    expect(client.requests.some((r) => r.startsWith('PUTVS'))).toBe(true);
+    expect(client.requests.filter((r) => r.startsWith('TREE ') || r.startsWith('LEAF') || r.startsWith('PUTV '))).toEqual([]);
+  });
+
+  it('falls back to HASH/TREE/LEAF/GETV/PUTV with a node that does not know PEERV (the mixed pair)', async () => {
+    const { local, remote } = pair();
+    const client = new OldNodeClient(remote);
+    const peer = connectTcpPeer('h:1', { createClient: () => client });
+
+    const report = await runSession(local, peer);
+
+    expect(report).toMatchObject({ protocol: 1, mode: 'legacy', pulled: 30, pushed: 30 });
+    expect(local.tree.rootHex()).toBe(remote.tree.rootHex());
+    expect(client.requests[1]).toBe('PEERV 2');
+    expect(client.requests.some((r) => r.startsWith('LEAF'))).toBe(true);
+    expect(client.requests.filter((r) => /^(TREES|ENTRIES|RECORDS|PUTVS)/.test(r))).toEqual([]);
+  });
+
+  it('passes any other PEERV failure on', async () => {
+    const client = new FakeClient2(makeStore('b'));
+    client.peerv = () => Promise.reject(new ServerError('Authentication required'));
+    const peer = connectTcpPeer('h:1', { createClient: () => client });
+    await expect(peer.protocol2?.version()).rejects.toThrow('Authentication required');
+  });
+
+  it('splits PUTVS into lines under pushLineBytes, all pipelined', async () => {
+    const remote = makeStore('b');
+    const client = new FakeClient2(remote);
+    const peer = connectTcpPeer('h:1', { pushLineBytes: 2000, createClient: () => client });
+    const versions = Array.from({ length: 100 }, (_, i) => [`k${i}`, version('v'.repeat(20), BASE_TS, 'a')] as [string, ReturnType<typeof version>]);
+    await peer.protocol2?.putMany(versions);
+    const lines = client.requests.filter((r) => r.startsWith('PUTVS'));
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.reduce((n, r) => n + Number(r.split(' ')[1]), 0)).toBe(100);
+    expect(client.maxInFlight).toBe(lines.length);
+    expect(remote.get('k99')).toBe('v'.repeat(20));
+  });
+});
 
 describe('connectTcpPeer', () => {
   it('drives a whole session over the client commands, reading every LEAF page', async () => {

@@ -1,11 +1,11 @@
 import type { ConnectionOptions } from 'node:tls';
-import { createClient, noRetry } from '@merklekv/client';
-import type { LeafEntry, TreePath } from '@merklekv/merkle';
+import { createClient, noRetry, ServerError } from '@merklekv/client';
+import type { ChildSummary, LeafEntry, TreePath } from '@merklekv/merkle';
 import { formatTreePath } from '@merklekv/protocol';
 import type { VersionedRecord } from '@merklekv/storage';
 import { parsePeerAddress } from './address.js';
 import { AntiEntropyError } from './errors.js';
-import type { Peer } from './peer.js';
+import type { Peer, PeerProtocol2, VersionStamp } from './peer.js';
 
 /** A version as GETV returns it and PUTV takes it (the protocol's `WireVersion`). */
 export interface WireVersionLike {
@@ -14,6 +14,8 @@ export interface WireVersionLike {
   readonly node: string;
   readonly deleted: boolean;
   readonly value: string;
+  /** Absolute expiry in ms; absent or 0 = none. */
+  readonly expireAt?: number;
 }
 
 /** The client methods the TCP adapter uses; `@merklekv/client`'s `MerkleKVClient` has them. */
@@ -26,6 +28,13 @@ export interface TreeClient {
   close(): Promise<void>;
   readonly bytesRead: number;
   readonly bytesWritten: number;
+  /** Peer protocol 2; a client without these speaks protocol 1 only. */
+  peerv?(version: number): Promise<number>;
+  trees?(width: number, paths: readonly TreePath[]): Promise<ChildSummary[][]>;
+  entries?(width: number, paths: readonly TreePath[]): Promise<LeafEntry[]>;
+  records?(paths: readonly TreePath[]): Promise<WireVersionLike[]>;
+  stamps?(paths: readonly TreePath[]): Promise<Array<Omit<WireVersionLike, 'value'>>>;
+  putvs?(versions: readonly WireVersionLike[]): Promise<{ applied: number; stale: number }>;
 }
 
 /** Options of {@link connectTcpPeer}. */
@@ -36,6 +45,8 @@ export interface TcpPeerOptions {
   readonly getvBatch?: number;
   /** PUTV requests in flight at once (pipelined). @default 256 */
   readonly putvWindow?: number;
+  /** Largest PUTVS request line, in bytes (below the peer's line limit, 1 MiB by default). @default 524288 */
+  readonly pushLineBytes?: number;
   /** LEAF pages read for one bucket before giving up. @default 10000 */
   readonly maxLeafPages?: number;
   /**
@@ -123,6 +134,7 @@ export function connectTcpPeer(address: string, opts: TcpPeerOptions = {}): Peer
             ts: version.ts,
             node: version.node,
             deleted: version.deleted,
+            expireAt: version.expireAt ?? 0,
           });
         }
       });
@@ -132,13 +144,85 @@ export function connectTcpPeer(address: string, opts: TcpPeerOptions = {}): Peer
       for (let i = 0; i < versions.length; i += putvWindow) {
         const window = versions.slice(i, i + putvWindow);
         await Promise.all(
-          window.map(([key, v]) => client.putv({ key, ts: v.ts, node: v.node, deleted: v.deleted, value: v.value })),
+          window.map(([key, v]) => client.putv({ key, ts: v.ts, node: v.node, deleted: v.deleted, value: v.value, expireAt: v.expireAt ?? 0 })),
         );
       }
     },
     close: () => client.close(),
     bytes: () => client.bytesRead + client.bytesWritten,
+    ...(hasProtocol2(client) ? { protocol2: protocol2(client, opts.pushLineBytes ?? 512 * 1024) } : {}),
   };
+}
+
+/** Paths per TREES or ENTRIES request line; the lines of one batch are pipelined. */
+const PATHS_PER_LINE = 512;
+
+type Protocol2Client = TreeClient & Required<Pick<TreeClient, 'peerv' | 'trees' | 'entries' | 'records' | 'stamps' | 'putvs'>>;
+
+function hasProtocol2(client: TreeClient): client is Protocol2Client {
+  return (
+    client.peerv !== undefined &&
+    client.trees !== undefined &&
+    client.entries !== undefined &&
+    client.records !== undefined &&
+    client.stamps !== undefined &&
+    client.putvs !== undefined
+  );
+}
+
+/** Protocol 2 over the client: big batches split into request lines, all pipelined. */
+function protocol2(client: Protocol2Client, pushLineBytes: number): PeerProtocol2 {
+  return {
+    async version() {
+      try {
+        return await client.peerv(2);
+      } catch (error) {
+        // An older node does not know the command: it speaks protocol 1.
+        if (error instanceof ServerError && error.serverMessage.startsWith('Invalid command')) return 1;
+        throw error;
+      }
+    },
+    async children(paths, width) {
+      const replies = await Promise.all(chunk(paths, PATHS_PER_LINE).map((part) => client.trees(width, part)));
+      return replies.flat();
+    },
+    async entries(paths, width) {
+      const replies = await Promise.all(chunk(paths, PATHS_PER_LINE).map((part) => client.entries(width, part)));
+      return replies.flat();
+    },
+    async records(paths) {
+      const versions = await client.records(paths);
+      return versions.map((v): [string, VersionedRecord] => [v.key, { value: v.value, ts: v.ts, node: v.node, deleted: v.deleted }]);
+    },
+    async stamps(paths) {
+      const stamps = await client.stamps(paths);
+      return stamps.map((s): [string, VersionStamp] => [s.key, { ts: s.ts, node: s.node, deleted: s.deleted }]);
+    },
+    async putMany(versions) {
+      const lines: WireVersionLike[][] = [];
+      let line: WireVersionLike[] = [];
+      let size = 0;
+      for (const [key, v] of versions) {
+        // key, ts, node, flag and a value that quoting can at most quadruple (plus quotes and spaces).
+        const estimate = Buffer.byteLength(key) + Buffer.byteLength(v.node) + 4 * Buffer.byteLength(v.value) + 32;
+        if (line.length > 0 && size + estimate > pushLineBytes) {
+          lines.push(line);
+          line = [];
+          size = 0;
+        }
+        line.push({ key, ts: v.ts, node: v.node, deleted: v.deleted, value: v.value });
+        size += estimate;
+      }
+      if (line.length > 0) lines.push(line);
+      await Promise.all(lines.map((part) => client.putvs(part)));
+    },
+  };
+}
+
+function chunk<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
 }
 
 function defaultClient(opts: TreeClientOptions): TreeClient {

@@ -60,6 +60,31 @@ describe('every command against a real node', () => {
     expect((err as { serverMessage: string }).serverMessage.length).toBeGreaterThan(0);
   });
 
+  it('expiry commands: setex/psetex/expire/pexpire/expireat/pexpireat/ttl/pttl/persist (and in a pipeline)', async () => {
+    expect(await client.setex('exp:1', 100, 'v one')).toBe('OK');
+    expect(await client.ttl('exp:1')).toBe(100);
+    expect(await client.psetex('exp:2', 60_000, 'v')).toBe('OK');
+    const pttl = await client.pttl('exp:2');
+    expect(pttl).toBeGreaterThan(50_000);
+    expect(pttl).toBeLessThanOrEqual(60_000);
+    expect(await client.expire('exp:1', 30)).toBe(true);
+    expect(await client.ttl('exp:1')).toBe(30);
+    expect(await client.pexpire('exp:1', 40_000)).toBe(true);
+    expect(await client.expireat('exp:1', Math.floor(Date.now() / 1000) + 500)).toBe(true);
+    expect(await client.pexpireat('exp:1', Date.now() + 200_000)).toBe(true);
+    expect(await client.ttl('exp:1')).toBe(200);
+    expect(await client.persist('exp:1')).toBe(true);
+    expect(await client.persist('exp:1')).toBe(false);
+    expect(await client.ttl('exp:1')).toBe(-1);
+    expect(await client.ttl('exp:none')).toBe(-2);
+    expect(await client.expire('exp:none', 5)).toBe(false);
+    const settled = await client.pipeline().psetex('exp:3', 300, 'short').pttl('exp:3').persist('exp:3').ttl('exp:3').exec();
+    expect(settled.map((r) => (r.ok ? r.value : r.error))).toEqual(['OK', expect.any(Number), true, -1]);
+    expect(await client.expire('exp:3', -1)).toBe(true);
+    expect(await client.get('exp:3')).toBeNull();
+    await expect(client.setex('exp:4', 0, 'x')).rejects.toThrow(/SETEX time must be a positive integer, got '0'/);
+  });
+
   it('server commands: ping/echo/version/info/stats/dbsize', async () => {
     expect(await client.ping()).toBe('PONG');
     expect(await client.ping('hello there')).toBe('hello there');
@@ -129,7 +154,7 @@ describe('every command against a real node', () => {
     try {
       await other.set('only-on-b', 'hello from b');
       const report = await client.sync(`127.0.0.1:${peer.port}`);
-      expect(report).toMatch(/^OK rounds=\d+ bytes=\d+ pulled=\d+ pushed=\d+ ms=\d+/);
+      expect(report).toMatch(/^OK round_trips=\d+ bytes=\d+ keys_pulled=\d+ keys_pushed=\d+ ms=\d+/);
       expect(await client.get('only-on-b')).toBe('hello from b');
       expect(await other.get('repaired')).toBe('from a peer');
     } finally {

@@ -4,7 +4,7 @@
  * issue many at once and the replies are matched in order.
  */
 import type tls from 'node:tls';
-import type { Command, TreePath, WireVersion } from '@merklekv/protocol';
+import type { Command, TreePath, WireStamp, WireVersion } from '@merklekv/protocol';
 import { authHandshake } from './auth.js';
 import { exponentialBackoff } from './backoff.js';
 import type { RetryStrategy } from './backoff.js';
@@ -13,7 +13,7 @@ import type { CommandSpec, Entries } from './commands.js';
 import { Connection } from './connection.js';
 import type { RawReply } from './connection.js';
 import { Pipeline } from './pipeline.js';
-import type { InfoSections, LeafEntry, Page, TreeRoot } from './replies.js';
+import type { ChildCount, InfoSections, LeafEntry, Page, TreeRoot } from './replies.js';
 
 /** Options of {@link createClient}. */
 export interface ClientOptions {
@@ -123,6 +123,11 @@ export class MerkleKVClient {
     return this.call(() => specs.del(key));
   }
 
+  /** Deletes several keys at once (`DEL k1 k2 ...`); resolves to how many were live. */
+  delMany(...keys: [string, ...string[]]): Promise<number> {
+    return this.call(() => specs.delMany(keys));
+  }
+
   /** Adds `by` (default 1) to the integer at `key` (a missing key counts from 0). */
   incr(key: string, by?: bigint | number): Promise<bigint> {
     return this.call(() => specs.incr(key, by));
@@ -171,6 +176,51 @@ export class MerkleKVClient {
   /** `message`, echoed. */
   echo(message: string): Promise<string> {
     return this.call(() => specs.echo(message));
+  }
+
+  /** Sets `key` to `value` expiring in `seconds` (a positive integer). */
+  setex(key: string, seconds: number, value: string): Promise<'OK'> {
+    return this.call(() => specs.setex(key, seconds, value));
+  }
+
+  /** Sets `key` to `value` expiring in `ms` milliseconds (a positive integer). */
+  psetex(key: string, ms: number, value: string): Promise<'OK'> {
+    return this.call(() => specs.psetex(key, ms, value));
+  }
+
+  /** Makes `key` expire in `seconds` (0 or less deletes it); false if there is no such key. */
+  expire(key: string, seconds: number): Promise<boolean> {
+    return this.call(() => specs.expire(key, seconds));
+  }
+
+  /** Makes `key` expire in `ms` milliseconds; false if there is no such key. */
+  pexpire(key: string, ms: number): Promise<boolean> {
+    return this.call(() => specs.pexpire(key, ms));
+  }
+
+  /** Makes `key` expire at a unix time in seconds; false if there is no such key. */
+  expireat(key: string, unixSeconds: number): Promise<boolean> {
+    return this.call(() => specs.expireat(key, unixSeconds));
+  }
+
+  /** Makes `key` expire at a unix time in ms; false if there is no such key. */
+  pexpireat(key: string, unixMs: number): Promise<boolean> {
+    return this.call(() => specs.pexpireat(key, unixMs));
+  }
+
+  /** Seconds `key` has left (rounded), -1 if it has no expiry, -2 if there is no such key. */
+  ttl(key: string): Promise<number> {
+    return this.call(() => specs.ttl(key));
+  }
+
+  /** Milliseconds `key` has left, -1 if it has no expiry, -2 if there is no such key. */
+  pttl(key: string): Promise<number> {
+    return this.call(() => specs.pttl(key));
+  }
+
+  /** Removes the expiry of `key`; false if it had none or there is no such key. */
+  persist(key: string): Promise<boolean> {
+    return this.call(() => specs.persist(key));
   }
 
   /** How many of `keys` exist. */
@@ -248,9 +298,39 @@ export class MerkleKVClient {
     return this.call(() => specs.putv(version));
   }
 
-  /** Runs one anti-entropy session with `peer` (`host:port`); resolves to the `OK rounds=...` line. */
+  /** Runs one anti-entropy session with `peer` (`host:port`); resolves to the `OK round_trips=...` line. */
   sync(peer: string): Promise<string> {
     return this.call(() => specs.sync(peer));
+  }
+
+  /** Peer protocol 2: the highest peer protocol version the node speaks up to `version` (`PEERV`). */
+  peerv(version: number): Promise<number> {
+    return this.call(() => specs.peerv(version));
+  }
+
+  /** Peer protocol 2: the children of each tree node in `paths`, counts beside hashes truncated to `width` bytes (`TREES`). */
+  trees(width: number, paths: readonly TreePath[]): Promise<ChildCount[][]> {
+    return this.call(() => specs.trees(width, paths));
+  }
+
+  /** Peer protocol 2: the `key digest` entries under `paths`, digests truncated to `width` bytes (`ENTRIES`). */
+  entries(width: number, paths: readonly TreePath[]): Promise<LeafEntry[]> {
+    return this.call(() => specs.entries(width, paths));
+  }
+
+  /** Peer protocol 2: every record (tombstones included) under `paths`, in bucket order (`RECORDS`). */
+  records(paths: readonly TreePath[]): Promise<WireVersion[]> {
+    return this.call(() => specs.records(paths));
+  }
+
+  /** Peer protocol 2: every record's version without its value (`key ts node deleted`) under `paths` (`STAMPS`). */
+  stamps(paths: readonly TreePath[]): Promise<WireStamp[]> {
+    return this.call(() => specs.stamps(paths));
+  }
+
+  /** Peer protocol 2: merges many versions through last-writer-wins in one request (`PUTVS`). */
+  putvs(versions: readonly WireVersion[]): Promise<{ applied: number; stale: number }> {
+    return this.call(() => specs.putvs(versions));
   }
 
   /** Sends any command and resolves with its raw reply (a line, or the lines up to and including `END`). */

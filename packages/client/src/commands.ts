@@ -11,6 +11,8 @@ import {
   parseCount,
   parseDeleted,
   parseExact,
+  parseFlag,
+  parseInteger,
   parseGetv,
   parseHash,
   parseInfo,
@@ -22,8 +24,14 @@ import {
   parseString,
   parseTree,
   parseValue,
+  parseEntries,
+  parsePeerv,
+  parsePutvs,
+  parseRecords,
+  parseStamps,
+  parseTrees,
 } from './replies.js';
-import type { InfoSections, LeafEntry, Page, TreeRoot } from './replies.js';
+import type { ChildCount, InfoSections, LeafEntry, Page, TreeRoot } from './replies.js';
 
 /** A request ready to send, with the parser of its reply. */
 export interface CommandSpec<T> {
@@ -60,7 +68,17 @@ export function rawSpec(cmd: Command): CommandSpec<RawReply> {
 export const specs = {
   set: (key: string, value: string) => spec({ type: 'SET', key, value }, parseExact('SET', 'OK')),
   get: (key: string) => spec({ type: 'GET', key }, parseValue('GET')),
+  setex: (key: string, seconds: number, value: string) => spec({ type: 'SETEX', key, ttl: seconds, value }, parseExact('SETEX', 'OK')),
+  psetex: (key: string, ms: number, value: string) => spec({ type: 'PSETEX', key, ttl: ms, value }, parseExact('PSETEX', 'OK')),
+  expire: (key: string, seconds: number) => spec({ type: 'EXPIRE', key, time: seconds }, parseFlag('EXPIRE')),
+  pexpire: (key: string, ms: number) => spec({ type: 'PEXPIRE', key, time: ms }, parseFlag('PEXPIRE')),
+  expireat: (key: string, unixSeconds: number) => spec({ type: 'EXPIREAT', key, time: unixSeconds }, parseFlag('EXPIREAT')),
+  pexpireat: (key: string, unixMs: number) => spec({ type: 'PEXPIREAT', key, time: unixMs }, parseFlag('PEXPIREAT')),
+  ttl: (key: string) => spec({ type: 'TTL', key }, parseInteger('TTL')),
+  pttl: (key: string) => spec({ type: 'PTTL', key }, parseInteger('PTTL')),
+  persist: (key: string) => spec({ type: 'PERSIST', key }, parseFlag('PERSIST')),
   del: (key: string) => spec({ type: 'DEL', key }, parseDeleted),
+  delMany: (keys: readonly [string, ...string[]]) => spec({ type: 'DEL', key: keys[0], keys }, parseCount('DEL')),
   incr: (key: string, by: bigint | number = 1n) => spec({ type: 'INCR', key, amount: toBigInt(by) }, parseBigInt('INCR')),
   decr: (key: string, by: bigint | number = 1n) => spec({ type: 'DECR', key, amount: toBigInt(by) }, parseBigInt('DECR')),
   append: (key: string, value: string) => spec({ type: 'APPEND', key, value }, parseString('APPEND')),
@@ -90,4 +108,10 @@ export const specs = {
   getv: (keys: readonly string[]) => spec({ type: 'GETV', keys }, parseGetv),
   putv: (version: WireVersion) => spec({ type: 'PUTV', version }, parsePutv),
   sync: (peer: string) => spec({ type: 'SYNC', peer }, parseString('SYNC')),
+  peerv: (version: number) => spec({ type: 'PEERV', version }, parsePeerv),
+  trees: (width: number, paths: readonly TreePath[]): CommandSpec<ChildCount[][]> => spec({ type: 'TREES', width, paths }, parseTrees),
+  entries: (width: number, paths: readonly TreePath[]) => spec({ type: 'ENTRIES', width, paths }, parseEntries),
+  records: (paths: readonly TreePath[]) => spec({ type: 'RECORDS', paths }, parseRecords),
+  stamps: (paths: readonly TreePath[]) => spec({ type: 'STAMPS', paths }, parseStamps),
+  putvs: (versions: readonly WireVersion[]) => spec({ type: 'PUTVS', versions }, parsePutvs),
 } as const;

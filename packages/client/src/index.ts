@@ -8,7 +8,7 @@ export { Pipeline } from './pipeline.js';
 export type { PipelineResult, Settled } from './pipeline.js';
 export type { Entries } from './commands.js';
 export type { RawReply } from './connection.js';
-export type { InfoSections, LeafEntry, Page, TreeRoot } from './replies.js';
+export type { ChildCount, InfoSections, LeafEntry, Page, TreeRoot } from './replies.js';
 export { exponentialBackoff, noRetry } from './backoff.js';
 export type { ExponentialBackoffOptions, RetryStrategy } from './backoff.js';
 export {
@@ -22,4 +22,4 @@ export {
   UnexpectedReplyError,
 } from './errors.js';
 export type { ClientErrorCode } from './errors.js';
-export type { TreePath, WireVersion, Command } from '@merklekv/protocol';
+export type { TreePath, WireStamp, WireVersion, Command } from '@merklekv/protocol';

@@ -86,6 +86,33 @@ export class Pipeline<T extends unknown[]> {
   echo(message: string): Pipeline<[...T, string]> {
     return this.add(specs.echo(message));
   }
+  setex(key: string, seconds: number, value: string): Pipeline<[...T, 'OK']> {
+    return this.add(specs.setex(key, seconds, value));
+  }
+  psetex(key: string, ms: number, value: string): Pipeline<[...T, 'OK']> {
+    return this.add(specs.psetex(key, ms, value));
+  }
+  expire(key: string, seconds: number): Pipeline<[...T, boolean]> {
+    return this.add(specs.expire(key, seconds));
+  }
+  pexpire(key: string, ms: number): Pipeline<[...T, boolean]> {
+    return this.add(specs.pexpire(key, ms));
+  }
+  expireat(key: string, unixSeconds: number): Pipeline<[...T, boolean]> {
+    return this.add(specs.expireat(key, unixSeconds));
+  }
+  pexpireat(key: string, unixMs: number): Pipeline<[...T, boolean]> {
+    return this.add(specs.pexpireat(key, unixMs));
+  }
+  ttl(key: string): Pipeline<[...T, number]> {
+    return this.add(specs.ttl(key));
+  }
+  pttl(key: string): Pipeline<[...T, number]> {
+    return this.add(specs.pttl(key));
+  }
+  persist(key: string): Pipeline<[...T, boolean]> {
+    return this.add(specs.persist(key));
+  }
   exists(...keys: string[]): Pipeline<[...T, number]> {
     return this.add(specs.exists(keys));
   }

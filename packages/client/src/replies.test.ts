@@ -3,15 +3,22 @@ import fc from 'fast-check';
 import { encodeValue } from '@merklekv/protocol';
 import {
   parseDeleted,
+  parseEntries,
   parseGetv,
   parseHash,
   parseInfo,
   parseLeafPage,
   parseMget,
+  parsePeerv,
+  parsePutvs,
+  parseRecords,
   parseScanPage,
+  parseStamps,
   parseStats,
+  parseTrees,
   parseValue,
 } from './replies.js';
+import { UnexpectedReplyError } from './errors.js';
 
 describe('reply parsers', () => {
   it('a value reply decodes to exactly the stored string, for any string', () => {
@@ -56,5 +63,36 @@ describe('reply parsers', () => {
   it('a single-line reply where lines were expected (and vice versa) is an UnexpectedReplyError', () => {
     expect(() => parseMget('OK')).toThrow(expect.objectContaining({ name: 'UnexpectedReplyError' }));
     expect(() => parseValue('GET')(['a', 'END'])).toThrow(expect.objectContaining({ code: 'UNEXPECTED_REPLY' }));
+  });
+});
+
+describe('peer protocol 2 reply parsers', () => {
+  it('reads PEERV, TREES, ENTRIES, RECORDS and PUTVS replies', () => {
+    expect(parsePeerv('PEERV 2')).toBe(2);
+    expect(parseTrees(['0 3:9f86d081', '1:ab 0', 'END'])).toEqual([
+      [
+        { count: 0, hash: '' },
+        { count: 3, hash: '9f86d081' },
+      ],
+      [
+        { count: 1, hash: 'ab' },
+        { count: 0, hash: '' },
+      ],
+    ]);
+    expect(parseEntries(['k:1 9f86d081', 'END'])).toEqual([{ key: 'k:1', digest: '9f86d081' }]);
+    expect(parseRecords(['k:1 17 node-a 0 a b', 'gone 18 node-b 1 ""', 'END'])).toEqual([
+      { key: 'k:1', ts: 17, node: 'node-a', deleted: false, value: 'a b' },
+      { key: 'gone', ts: 18, node: 'node-b', deleted: true, value: '' },
+    ]);
+    expect(parsePutvs('OK applied=3 stale=1')).toEqual({ applied: 3, stale: 1 });
+    expect(parseStamps(['k:1 17 node-a 0', 'END'])).toEqual([{ key: 'k:1', ts: 17, node: 'node-a', deleted: false }]);
+    expect(() => parseStamps(['k:1 17', 'END'])).toThrow(UnexpectedReplyError);
+  });
+
+  it('rejects replies of the wrong shape', () => {
+    expect(() => parsePeerv('PEERV')).toThrow(UnexpectedReplyError);
+    expect(() => parseTrees(['0 3:XYZ', 'END'])).toThrow(UnexpectedReplyError);
+    expect(() => parsePutvs('OK')).toThrow(UnexpectedReplyError);
+    expect(() => parseRecords('OK')).toThrow(UnexpectedReplyError);
   });
 });

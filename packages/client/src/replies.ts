@@ -3,8 +3,8 @@
  * including its `END` line) in, a typed result out. Pure; a reply of the wrong
  * shape throws `UnexpectedReplyError`.
  */
-import { decodeGetvLine, decodeValue, parseEndLine } from '@merklekv/protocol';
-import type { WireVersion } from '@merklekv/protocol';
+import { decodeGetvLine, decodeStamp, decodeValue, decodeVersionLine, parseEndLine, parseTreesLine } from '@merklekv/protocol';
+import type { WireStamp, WireVersion } from '@merklekv/protocol';
 import type { RawReply } from './connection.js';
 import { UnexpectedReplyError } from './errors.js';
 
@@ -78,6 +78,26 @@ export function parseCount(command: string): (reply: RawReply) => number {
     const text = line(command, reply);
     if (!/^\d+$/.test(text)) throw new UnexpectedReplyError(command, text);
     return Number(text);
+  };
+}
+
+/** A signed integer reply that fits a double exactly (TTL, PTTL: the time left, -1 or -2). */
+export function parseInteger(command: string): (reply: RawReply) => number {
+  return (reply) => {
+    const text = line(command, reply);
+    const n = Number(text);
+    if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(n)) throw new UnexpectedReplyError(command, text);
+    return n;
+  };
+}
+
+/** `1` → true, `0` → false (EXPIRE and its forms, PERSIST). */
+export function parseFlag(command: string): (reply: RawReply) => boolean {
+  return (reply) => {
+    const text = line(command, reply);
+    if (text === '1') return true;
+    if (text === '0') return false;
+    throw new UnexpectedReplyError(command, text);
   };
 }
 
@@ -185,4 +205,61 @@ export function parseTree(reply: RawReply): string[] {
 /** `GETV`: a version line per key, or `key -` for a key never seen. */
 export function parseGetv(reply: RawReply): (WireVersion | null)[] {
   return lines('GETV', reply).body.map((text) => decodeGetvLine(text).version);
+}
+
+/** One child of a tree node in a `TREES` reply: its key count and (truncated) hex hash, `''` when empty. */
+export interface ChildCount {
+  readonly count: number;
+  readonly hash: string;
+}
+
+/** `PEERV`: `PEERV n`, the peer protocol version the node speaks. */
+export function parsePeerv(reply: RawReply): number {
+  const text = line('PEERV', reply);
+  const m = /^PEERV ([0-9]{1,9})$/.exec(text);
+  if (m === null) throw new UnexpectedReplyError('PEERV', text);
+  return Number(m[1]);
+}
+
+/** `TREES`: one line of `count:hash` children (`0` when empty) per path asked. */
+export function parseTrees(reply: RawReply): ChildCount[][] {
+  return lines('TREES', reply).body.map((text) => {
+    try {
+      return parseTreesLine(text);
+    } catch {
+      throw new UnexpectedReplyError('TREES', text);
+    }
+  });
+}
+
+/** `ENTRIES`: `key digestHex` lines. */
+export function parseEntries(reply: RawReply): LeafEntry[] {
+  return lines('ENTRIES', reply).body.map((text): LeafEntry => {
+    const [key, digest] = splitKeyed('ENTRIES', text);
+    return { key, digest };
+  });
+}
+
+/** `RECORDS`: version lines `key ts node deleted value`. */
+export function parseRecords(reply: RawReply): WireVersion[] {
+  return lines('RECORDS', reply).body.map((text) => decodeVersionLine(text));
+}
+
+/** `STAMPS`: lines `key ts node deleted`. */
+export function parseStamps(reply: RawReply): WireStamp[] {
+  return lines('STAMPS', reply).body.map((text) => {
+    try {
+      return decodeStamp(text);
+    } catch {
+      throw new UnexpectedReplyError('STAMPS', text);
+    }
+  });
+}
+
+/** `PUTVS`: `OK applied=a stale=s`. */
+export function parsePutvs(reply: RawReply): { applied: number; stale: number } {
+  const text = line('PUTVS', reply);
+  const m = /^OK applied=([0-9]+) stale=([0-9]+)$/.exec(text);
+  if (m === null) throw new UnexpectedReplyError('PUTVS', text);
+  return { applied: Number(m[1]), stale: Number(m[2]) };
 }

@@ -18,6 +18,8 @@ export const MerkleErrorCode = {
   MISSING_DIGEST: 'MISSING_DIGEST',
   /** A `RemoteTree` answered something malformed (wrong number of children, ...). */
   INVALID_REPLY: 'INVALID_REPLY',
+  /** A hash width outside 1..16 bytes. */
+  INVALID_WIDTH: 'INVALID_WIDTH',
 } as const;
 
 export type MerkleErrorCode = (typeof MerkleErrorCode)[keyof typeof MerkleErrorCode];

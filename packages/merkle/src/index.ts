@@ -10,3 +10,16 @@ export type { LeafEntry, RemoteTree, RootReply } from './remote-tree.js';
 export { diff } from './diff.js';
 export type { DiffOptions, DiffResult } from './diff.js';
 export { toHex } from './hex.js';
+export {
+  checkWidth,
+  childSummaries,
+  FULL_HASH_BYTES,
+  localSummaryTree,
+  subtreeBuckets,
+  subtreeCount,
+  subtreeEntries,
+  subtreeKeys,
+} from './summary.js';
+export type { ChildSummary } from './summary.js';
+export { reconcile } from './reconcile.js';
+export type { ReconcileOptions, ReconcileResult, RecordPath, SummaryTree } from './reconcile.js';

@@ -10,8 +10,13 @@
  * u32 ts mod 2^32
  * u32 floor(ts / 2^32)
  * u32 len(node)   node units, two per word
- * u32 deleted (1 = tombstone, else 0)
+ * u32 flags       bit 0: tombstone; bit 1: has an expiry
+ * (only if bit 1) u32 expireAt mod 2^32, u32 floor(expireAt / 2^32)
  * ```
+ *
+ * A version without an expiry (`expireAt` 0) is encoded exactly as before expiry existed (flags
+ * 0 or 1, no more words), so its digest is unchanged and the shape id keeps its `-m3`; one with
+ * an expiry has two more words and flag bit 1, so it never shares an encoding with one without.
  *
  * A string is its UTF-16 code units (lengths count units), packed as `unit[2i] | unit[2i+1] << 16`,
  * an odd last unit alone in its word (high half 0); a lone surrogate counts as U+FFFD, as UTF-8 on
@@ -73,10 +78,11 @@ const C4 = 0xa1e38b93;
 /**
  * The digest of one version of a key (see the top of version-digest.ts): 16 bytes, a new array.
  * @param ts hybrid logical clock, a safe non-negative integer.
- * @throws {MerkleError} `INVALID_VERSION` if `ts` is not a safe non-negative integer.
+ * @param expireAt absolute expiry in ms, a safe non-negative integer; 0 = none.
+ * @throws {MerkleError} `INVALID_VERSION` if `ts` or `expireAt` is not a safe non-negative integer.
  */
-export function versionDigest(key: string, value: string, ts: number, node: string, deleted: boolean): Uint8Array {
-  return versionDigestInto(new Uint8Array(DIGEST_BYTES), key, value, ts, node, deleted);
+export function versionDigest(key: string, value: string, ts: number, node: string, deleted: boolean, expireAt = 0): Uint8Array {
+  return versionDigestInto(new Uint8Array(DIGEST_BYTES), key, value, ts, node, deleted, expireAt);
 }
 
 /**
@@ -86,14 +92,25 @@ export function versionDigest(key: string, value: string, ts: number, node: stri
  * @throws {MerkleError} `INVALID_VERSION` if `ts` is not a safe non-negative integer;
  *   `INVALID_DIGEST` if `out` is shorter than 16 bytes.
  */
-export function versionDigestInto(out: Uint8Array, key: string, value: string, ts: number, node: string, deleted: boolean): Uint8Array {
+export function versionDigestInto(
+  out: Uint8Array,
+  key: string,
+  value: string,
+  ts: number,
+  node: string,
+  deleted: boolean,
+  expireAt = 0,
+): Uint8Array {
   if (!Number.isSafeInteger(ts) || ts < 0) {
     throw new MerkleError('INVALID_VERSION', `Invalid version ts ${ts} for key '${key}': must be a safe non-negative integer`);
+  }
+  if (expireAt !== 0 && (!Number.isSafeInteger(expireAt) || expireAt < 0)) {
+    throw new MerkleError('INVALID_VERSION', `Invalid expireAt ${expireAt} for key '${key}': must be a safe non-negative integer`);
   }
   if (out.length < DIGEST_BYTES) {
     throw new MerkleError('INVALID_DIGEST', `Digest output for key '${key}' has ${out.length} bytes, needs ${DIGEST_BYTES}`);
   }
-  const need = 7 + ((key.length + 1) >>> 1) + ((value.length + 1) >>> 1) + ((node.length + 1) >>> 1);
+  const need = 9 + ((key.length + 1) >>> 1) + ((value.length + 1) >>> 1) + ((node.length + 1) >>> 1);
   let space = scratch;
   if (need > space.words.length) {
     space = makeScratch(need + 64);
@@ -105,7 +122,12 @@ export function versionDigestInto(out: Uint8Array, key: string, value: string, t
   words[w++] = ts >>> 0;
   words[w++] = Math.floor(ts / 0x1_0000_0000);
   w = packString(words, bytes, w, node);
-  words[w++] = deleted ? 1 : 0;
+  if (expireAt === 0) words[w++] = deleted ? 1 : 0;
+  else {
+    words[w++] = deleted ? 3 : 2;
+    words[w++] = expireAt >>> 0;
+    words[w++] = Math.floor(expireAt / 0x1_0000_0000);
+  }
   murmur3x86x128(words, w, out);
   return out;
 }

@@ -16,13 +16,16 @@ export interface WireVersion {
   readonly deleted: boolean;
   /** The value; empty for a tombstone. */
   readonly value: string;
+  /** Absolute expiry in ms; absent or 0 = none. */
+  readonly expireAt?: number;
 }
 
 export type Command =
   // SPEC.md's commands
   | { readonly type: 'SET'; readonly key: string; readonly value: string }
   | { readonly type: 'GET'; readonly key: string }
-  | { readonly type: 'DEL'; readonly key: string }
+  /** `DEL key` (replies DELETED / NOT_FOUND); `DEL k1 k2 ...` carries every key in `keys` (replies how many were deleted). */
+  | { readonly type: 'DEL'; readonly key: string; readonly keys?: readonly string[] }
   | { readonly type: 'INCR'; readonly key: string; readonly amount: bigint }
   | { readonly type: 'DECR'; readonly key: string; readonly amount: bigint }
   | { readonly type: 'APPEND'; readonly key: string; readonly value: string }
@@ -41,6 +44,16 @@ export type Command =
   | { readonly type: 'SCAN'; readonly prefix: string; readonly cursor?: string; readonly count?: number }
   | { readonly type: 'DBSIZE' }
   | { readonly type: 'STATS' }
+  // key expiry (docs/PROTOCOL.md "Key expiry"): `ttl` in seconds or ms, `time` as the command says
+  | { readonly type: 'SETEX'; readonly key: string; readonly ttl: number; readonly value: string }
+  | { readonly type: 'PSETEX'; readonly key: string; readonly ttl: number; readonly value: string }
+  | { readonly type: 'EXPIRE'; readonly key: string; readonly time: number }
+  | { readonly type: 'PEXPIRE'; readonly key: string; readonly time: number }
+  | { readonly type: 'EXPIREAT'; readonly key: string; readonly time: number }
+  | { readonly type: 'PEXPIREAT'; readonly key: string; readonly time: number }
+  | { readonly type: 'TTL'; readonly key: string }
+  | { readonly type: 'PTTL'; readonly key: string }
+  | { readonly type: 'PERSIST'; readonly key: string }
   // Merkle tree queries and repair (anti-entropy)
   | { readonly type: 'HASH' }
   | { readonly type: 'TREE'; readonly path: TreePath }
@@ -48,6 +61,13 @@ export type Command =
   | { readonly type: 'GETV'; readonly keys: readonly string[] }
   | { readonly type: 'PUTV'; readonly version: WireVersion }
   | { readonly type: 'SYNC'; readonly peer: string }
+  // peer protocol 2: batched anti-entropy (peer-sync.ts)
+  | { readonly type: 'PEERV'; readonly version: number }
+  | { readonly type: 'TREES'; readonly width: number; readonly paths: readonly TreePath[] }
+  | { readonly type: 'ENTRIES'; readonly width: number; readonly paths: readonly TreePath[] }
+  | { readonly type: 'RECORDS'; readonly paths: readonly TreePath[] }
+  | { readonly type: 'STAMPS'; readonly paths: readonly TreePath[] }
+  | { readonly type: 'PUTVS'; readonly versions: readonly WireVersion[] }
   // connection authentication (docs/PROTOCOL.md "Authentication")
   | { readonly type: 'AUTH'; readonly user?: string; readonly password: string };
 

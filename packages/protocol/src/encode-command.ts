@@ -13,6 +13,7 @@ import { formatTreePath } from './tree-path.js';
 import { SCAN_MAX_COUNT } from './constants.js';
 import { encodeValue, encodeValueToken } from './value-quoting.js';
 import { encodeVersion } from './version-line.js';
+import { encodePeerSync } from './peer-sync.js';
 
 function keys(type: string, list: readonly string[]): string {
   if (list.length === 0) throw new ProtocolError('MISSING_ARGUMENTS', `Missing arguments: ${type} needs at least one key`);
@@ -22,6 +23,13 @@ function keys(type: string, list: readonly string[]): string {
 
 function amount(type: string, n: bigint): bigint {
   if (!isInt64(n)) throw new ProtocolError('INVALID_ARGUMENT', `${type} amount must be a 64-bit signed integer, got '${n}'`);
+  return n;
+}
+
+function expiryTime(type: string, n: number, positive: boolean): number {
+  if (!Number.isSafeInteger(n) || (positive && n < 1)) {
+    throw new ProtocolError('INVALID_ARGUMENT', `${type} time must be ${positive ? 'a positive' : 'an'} integer, got '${n}'`);
+  }
   return n;
 }
 
@@ -46,9 +54,21 @@ function body(cmd: Command): string {
     case 'APPEND':
     case 'PREPEND':
       return `${cmd.type} ${checkKey(cmd.key, `${cmd.type} key`)} ${encodeValue(cmd.value)}`;
+    case 'SETEX':
+    case 'PSETEX':
+      return `${cmd.type} ${checkKey(cmd.key, `${cmd.type} key`)} ${expiryTime(cmd.type, cmd.ttl, true)} ${encodeValue(cmd.value)}`;
+    case 'EXPIRE':
+    case 'PEXPIRE':
+    case 'EXPIREAT':
+    case 'PEXPIREAT':
+      return `${cmd.type} ${checkKey(cmd.key, `${cmd.type} key`)} ${expiryTime(cmd.type, cmd.time, false)}`;
     case 'GET':
-    case 'DEL':
+    case 'TTL':
+    case 'PTTL':
+    case 'PERSIST':
       return `${cmd.type} ${checkKey(cmd.key, `${cmd.type} key`)}`;
+    case 'DEL':
+      return `DEL ${(cmd.keys ?? [cmd.key]).map((key) => checkKey(key, 'DEL key')).join(' ')}`;
     case 'INCR':
     case 'DECR':
       return `${cmd.type} ${checkKey(cmd.key, `${cmd.type} key`)} ${amount(cmd.type, cmd.amount)}`;
@@ -86,6 +106,13 @@ function body(cmd: Command): string {
       return `PUTV ${encodeVersion(cmd.version)}`;
     case 'SYNC':
       return `SYNC ${checkPeer(cmd.peer, 'SYNC peer')}`;
+    case 'PEERV':
+    case 'TREES':
+    case 'ENTRIES':
+    case 'RECORDS':
+    case 'STAMPS':
+    case 'PUTVS':
+      return encodePeerSync(cmd);
     case 'AUTH':
       return cmd.user === undefined
         ? `AUTH ${encodeValueToken(cmd.password)}`

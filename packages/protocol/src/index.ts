@@ -37,3 +37,13 @@ export { formatTreePath, MAX_TREE_DEPTH, MAX_TREE_INDEX, parseTreePath } from '.
 export { COMMAND_USAGE } from './usage.js';
 export { decodeValue, encodeValue, encodeValueToken } from './value-quoting.js';
 export { decodeGetvLine, decodeVersionLine, encodeVersion } from './version-line.js';
+export type { WireStamp } from './peer-sync.js';
+export {
+  decodeStamp,
+  encodeStamp,
+  encodeVersionToken,
+  formatChild,
+  MAX_HASH_WIDTH,
+  PEER_PROTOCOL_VERSION,
+  parseTreesLine,
+} from './peer-sync.js';

@@ -36,6 +36,20 @@ export function parseScanCount(text: string): number {
   throw new ProtocolError('INVALID_ARGUMENT', `SCAN COUNT must be an integer from 1 to ${SCAN_MAX_COUNT}, got '${show(text)}'`);
 }
 
+const TIME = /^[+-]?[0-9]{1,16}$/;
+
+/**
+ * Parses an expiry argument (seconds, ms, or a unix time): a safe integer, negative allowed
+ * (EXPIRE with a time already past deletes the key). With `positive`, it must be at least 1
+ * (SETEX/PSETEX).
+ * @throws ProtocolError `INVALID_ARGUMENT`.
+ */
+export function parseExpiryTime(text: string, what: string, positive = false): number {
+  const n = TIME.test(text) ? Number(text) : Number.NaN;
+  if (Number.isSafeInteger(n) && (!positive || n >= 1)) return n;
+  throw new ProtocolError('INVALID_ARGUMENT', `${what} must be ${positive ? 'a positive' : 'an'} integer, got '${show(text)}'`);
+}
+
 /** True if `ts` is a valid version timestamp: a non-negative safe integer. */
 export function isTimestamp(ts: number): boolean {
   return Number.isSafeInteger(ts) && ts >= 0;

@@ -7,13 +7,14 @@
 import type { Command, CommandType } from './command.js';
 import { ProtocolError } from './errors.js';
 import { checkKey, checkToken, checkUser } from './key.js';
-import { parseInt64, parseScanCount } from './numbers.js';
+import { parseExpiryTime, parseInt64, parseScanCount } from './numbers.js';
 import { show } from './show.js';
 import { readRestValue, readValueToken, skipSpaces, splitTokens, tokenEnd } from './tokenizer.js';
 import { checkPeer } from './peer.js';
 import { parseTreePath } from './tree-path.js';
 import { COMMAND_USAGE } from './usage.js';
 import { readVersion } from './version-line.js';
+import { parsePeerSync } from './peer-sync.js';
 
 type Parser = (line: string, at: number) => Command;
 
@@ -47,7 +48,7 @@ const noArgs =
   };
 
 const oneKey =
-  <T extends 'GET' | 'DEL'>(type: T): Parser =>
+  <T extends 'GET' | 'TTL' | 'PTTL' | 'PERSIST'>(type: T): Parser =>
   (line, at) => {
     const { key, end } = readKey(type, line, at, 'a key');
     expectEnd(type, line, end);
@@ -62,6 +63,32 @@ const keyAndValue =
     const valueAt = skipSpaces(line, end);
     if (valueAt === line.length) throw missing(type, needs);
     return { type, key, value: readRestValue(line, valueAt, `${type} value`) };
+  };
+
+/** `SETEX key seconds value` / `PSETEX key ms value`: the value is the rest of the line, as for SET. */
+const setex =
+  <T extends 'SETEX' | 'PSETEX'>(type: T): Parser =>
+  (line, at) => {
+    const needs = `a key, a time to live and a value`;
+    const { key, end } = readKey(type, line, at, needs);
+    const ttlAt = skipSpaces(line, end);
+    if (ttlAt === line.length) throw missing(type, needs);
+    const ttlEnd = tokenEnd(line, ttlAt);
+    const ttl = parseExpiryTime(line.slice(ttlAt, ttlEnd), `${type} ${type === 'SETEX' ? 'seconds' : 'milliseconds'}`, true);
+    const valueAt = skipSpaces(line, ttlEnd);
+    if (valueAt === line.length) throw missing(type, needs);
+    return { type, key, ttl, value: readRestValue(line, valueAt, `${type} value`) };
+  };
+
+/** `EXPIRE key seconds` and its ms / absolute-time forms. */
+const expire =
+  <T extends 'EXPIRE' | 'PEXPIRE' | 'EXPIREAT' | 'PEXPIREAT'>(type: T, unit: string): Parser =>
+  (line, at) => {
+    const { key, end } = readKey(type, line, at, `a key and ${unit}`);
+    const [timeText, extra] = splitTokens(line, end);
+    if (timeText === undefined) throw missing(type, `a key and ${unit}`);
+    if (extra !== undefined) throw tooMany(type, extra);
+    return { type, key, time: parseExpiryTime(timeText, `${type} ${unit}`) };
   };
 
 const counter =
@@ -82,6 +109,15 @@ const keyList =
     for (const key of keys) checkKey(key, `${type} key`);
     return { type, keys };
   };
+
+/** `DEL key` as always; `DEL k1 k2 ...` (Redis's form) deletes every key and replies how many were live. */
+const del: Parser = (line, at) => {
+  const keys = splitTokens(line, at);
+  if (keys.length === 0) throw missing('DEL', 'a key');
+  for (const key of keys) checkKey(key, 'DEL key');
+  const [key] = keys as [string, ...string[]];
+  return keys.length === 1 ? { type: 'DEL', key } : { type: 'DEL', key, keys };
+};
 
 const ping: Parser = (line, at) => {
   const start = skipSpaces(line, at);
@@ -166,8 +202,8 @@ const auth: Parser = (line, at) => {
 const PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
   ['SET', keyAndValue('SET')],
   ['GET', oneKey('GET')],
-  ['DEL', oneKey('DEL')],
-  ['DELETE', oneKey('DEL')],
+  ['DEL', del],
+  ['DELETE', del],
   ['INCR', counter('INCR')],
   ['DECR', counter('DECR')],
   ['APPEND', keyAndValue('APPEND')],
@@ -185,6 +221,15 @@ const PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
   ['SCAN', scan],
   ['DBSIZE', noArgs('DBSIZE')],
   ['STATS', noArgs('STATS')],
+  ['SETEX', setex('SETEX')],
+  ['PSETEX', setex('PSETEX')],
+  ['EXPIRE', expire('EXPIRE', 'seconds')],
+  ['PEXPIRE', expire('PEXPIRE', 'milliseconds')],
+  ['EXPIREAT', expire('EXPIREAT', 'unix-seconds')],
+  ['PEXPIREAT', expire('PEXPIREAT', 'unix-milliseconds')],
+  ['TTL', oneKey('TTL')],
+  ['PTTL', oneKey('PTTL')],
+  ['PERSIST', oneKey('PERSIST')],
   ['HASH', noArgs('HASH')],
   ['TREE', tree],
   ['LEAF', leaf],
@@ -192,6 +237,12 @@ const PARSERS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
   ['PUTV', putv],
   ['SYNC', sync],
   ['AUTH', auth],
+  ['PEERV', (line, at) => parsePeerSync('PEERV', line, at)],
+  ['TREES', (line, at) => parsePeerSync('TREES', line, at)],
+  ['ENTRIES', (line, at) => parsePeerSync('ENTRIES', line, at)],
+  ['RECORDS', (line, at) => parsePeerSync('RECORDS', line, at)],
+  ['STAMPS', (line, at) => parsePeerSync('STAMPS', line, at)],
+  ['PUTVS', (line, at) => parsePeerSync('PUTVS', line, at)],
 ]);
 
 const ASCII_LETTERS = /^[A-Za-z]+$/;

@@ -11,6 +11,12 @@ describe('version lines', () => {
     expect(encodeVersion({ key: 'k', ts: 5, node: 'n', deleted: false, value: ' x\n' })).toBe('k 5 n 0 " x\\n"');
   });
 
+  it('writes an expiry after the deleted flag, and nothing when there is none', () => {
+    expect(encodeVersion({ key: 's', ts: 5, node: 'n', deleted: false, value: 'tok', expireAt: 1790000060000 })).toBe('s 5 n 0:1790000060000 tok');
+    expect(encodeVersion({ key: 's', ts: 5, node: 'n', deleted: false, value: 'tok', expireAt: 0 })).toBe('s 5 n 0 tok');
+    expect(decodeVersionLine('s 5 n 1:1790000060000 ""')).toEqual({ key: 's', ts: 5, node: 'n', deleted: true, value: '', expireAt: 1790000060000 });
+  });
+
   it('reads GETV reply lines, including `key -` for an unknown key', () => {
     expect(decodeGetvLine('user:1 -')).toEqual({ key: 'user:1', version: null });
     expect(decodeGetvLine('user:1 9 n 0 -')).toEqual({ key: 'user:1', version: { key: 'user:1', ts: 9, node: 'n', deleted: false, value: '-' } });
@@ -20,7 +26,9 @@ describe('version lines', () => {
     ['k 1 n 0', 'Missing arguments: Version line needs key ts node deleted value'],
     ['k x n 0 v', "Version line ts must be a non-negative integer timestamp, got 'x'"],
     ['k 99999999999999999 n 0 v', "Version line ts must be a non-negative integer timestamp, got '99999999999999999'"],
-    ['k 1 n yes v', "Version line deleted flag must be 0 or 1, got 'yes'"],
+    ['k 1 n yes v', "Version line deleted flag must be 0 or 1, optionally followed by :expireAt, got 'yes'"],
+    ['k 1 n 0:x v', "Version line expireAt must be a non-negative integer timestamp, got 'x'"],
+    ['k 1 n 0- v', "Version line deleted flag must be 0 or 1, optionally followed by :expireAt, got '0-'"],
     ['k 1 n 0 "v', "Version line value has no closing quote: '\"v'"],
   ])('rejects %j', (line, message) => {
     expect(() => decodeVersionLine(line)).toThrow(message);

@@ -1,7 +1,9 @@
 /**
  * The `key ts node deleted value` form of a record version, shared by PUTV
- * requests and GETV replies. `deleted` is `0` or `1`; the value is the rest of
- * the line, written raw or quoted like every value (a tombstone's is `""`).
+ * requests and GETV replies. `deleted` is `0` or `1`, followed by `:expireAt`
+ * (absolute ms) when the version has an expiry (`0:1790000060000`); the value is
+ * the rest of the line, written raw or quoted like every value (a tombstone's is
+ * `""`). A node without expiry support refuses such a flag instead of misreading it.
  */
 import type { WireVersion } from './command.js';
 import { ProtocolError } from './errors.js';
@@ -21,7 +23,12 @@ export function encodeVersion(v: WireVersion): string {
   if (!isTimestamp(v.ts)) {
     throw new ProtocolError('INVALID_ARGUMENT', `Version ts must be a non-negative integer timestamp, got '${v.ts}'`);
   }
-  return `${v.key} ${v.ts} ${v.node} ${v.deleted ? '1' : '0'} ${encodeValue(v.value)}`;
+  const expireAt = v.expireAt ?? 0;
+  if (expireAt !== 0 && !isTimestamp(expireAt)) {
+    throw new ProtocolError('INVALID_ARGUMENT', `Version expireAt must be a non-negative integer time in ms, got '${expireAt}'`);
+  }
+  const flag = v.deleted ? '1' : '0';
+  return `${v.key} ${v.ts} ${v.node} ${expireAt === 0 ? flag : `${flag}:${expireAt}`} ${encodeValue(v.value)}`;
 }
 
 /**
@@ -44,11 +51,13 @@ export function readVersion(line: string, i: number, what: string): WireVersion 
   checkKey(key, `${what} key`);
   const ts = parseTimestamp(tsText, `${what} ts`);
   checkToken(node, `${what} node id`);
-  if (deletedText !== '0' && deletedText !== '1') {
-    throw new ProtocolError('INVALID_ARGUMENT', `${what} deleted flag must be 0 or 1, got '${show(deletedText)}'`);
+  const flag = deletedText.charAt(0);
+  if ((flag !== '0' && flag !== '1') || (deletedText.length > 1 && deletedText.charAt(1) !== ':')) {
+    throw new ProtocolError('INVALID_ARGUMENT', `${what} deleted flag must be 0 or 1, optionally followed by :expireAt, got '${show(deletedText)}'`);
   }
+  const expireAt = deletedText.length > 1 ? parseTimestamp(deletedText.slice(2), `${what} expireAt`) : 0;
   const value = readRestValue(line, at, `${what} value`);
-  return { key, ts, node, deleted: deletedText === '1', value };
+  return expireAt === 0 ? { key, ts, node, deleted: flag === '1', value } : { key, ts, node, deleted: flag === '1', value, expireAt };
 }
 
 /**

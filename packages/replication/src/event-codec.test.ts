@@ -10,7 +10,12 @@ const eventArb = fc.record({
   node: fc.constantFrom('n1', 'n2', 'n3'),
   deleted: fc.boolean(),
   value: fc.string({ maxLength: 30 }),
-}).map(({ key, ts, node, deleted, value }): ChangeEvent => ({ key, record: { value: deleted ? '' : value, ts, node, deleted } }));
+  expireAt: fc.option(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), { nil: undefined }),
+}).map(({ key, ts, node, deleted, value, expireAt }): ChangeEvent =>
+  expireAt === undefined
+    ? { key, record: { value: deleted ? '' : value, ts, node, deleted } }
+    : { key, record: { value: deleted ? '' : value, ts, node, deleted, expireAt } },
+);
 
 function decodeOk(payload: Buffer) {
   const result = decodeBatch(payload);
@@ -51,6 +56,17 @@ describe('event codec', () => {
         expect(encodeBatch('n"1', events, rejoin).equals(Buffer.from(expected, 'utf8'))).toBe(true);
       }),
     );
+  });
+
+  it('carries an expiry as a sixth place after an explicit writer, and leaves versions without one as before', () => {
+    const events: ChangeEvent[] = [
+      { key: 's', record: { value: 'tok', ts: 5, node: 'n1', deleted: false, expireAt: 1790000060000 } },
+      { key: 't', record: { value: '', ts: 6, node: 'n2', deleted: true, expireAt: 1790000000000 } },
+      { key: 'u', record: { value: 'v', ts: 7, node: 'n1', deleted: false } },
+    ];
+    const text = encodeBatch('n1', events).toString('utf8');
+    expect(text).toBe('{"v":1,"n":"n1","e":[["s",5,0,"tok","n1",1790000060000],["t",6,1,"","n2",1790000000000],["u",7,0,"v"]]}');
+    expect(decodeOk(Buffer.from(text)).events).toEqual(events);
   });
 
   it('uses the compact tuple layout: tombstones carry no value, the writer only when it differs', () => {

@@ -7,10 +7,13 @@
  *
  * - `v`  format version (always 1 for now; anything else is rejected).
  * - `n`  the publishing node's id; a node ignores batches carrying its own id.
- * - `e`  events, each a tuple `[key, ts, deleted, value?, node?]`:
+ * - `e`  events, each a tuple `[key, ts, deleted, value?, node?, expireAt?]`:
  *   `ts` is the record's HLC timestamp (safe integer), `deleted` is 0 or 1,
  *   `value` is present for live records and omitted (or `""`) for tombstones,
- *   `node` is present only when the record's writer differs from `n`.
+ *   `node` is present only when the record's writer differs from `n` (or when
+ *   `expireAt` follows), `expireAt` (absolute ms) only when the version has an
+ *   expiry: `["sess:1",1790000000000000,0,"tok","node-1",1790000060000]`.
+ *   A build without expiry rejects such a batch whole (its tuple has 5 places).
  * - `r`  optional, `1` when the publisher has just (re)connected (a rejoin).
  *
  * Every payload is parsed with zod; anything else (not JSON, no version, no
@@ -47,7 +50,7 @@ const nodeSchema = z.string();
  * faster to check than a union of exact tuples (this runs for every event received).
  */
 const entrySchema = z
-  .tuple([keySchema, tsSchema, z.union([z.literal(0), z.literal(1)]), z.string().optional(), nodeSchema.optional()])
+  .tuple([keySchema, tsSchema, z.union([z.literal(0), z.literal(1)]), z.string().optional(), nodeSchema.optional(), tsSchema.optional()])
   .refine((e) => (e[2] === 0 ? e[3] !== undefined : e[3] === undefined || e[3] === ''), {
     message: 'a live record needs a value and a tombstone carries none',
   });
@@ -99,7 +102,17 @@ export function encodeBatchArrays(node: string, keys: readonly string[], records
     out.quoted(keys[i] as string);
     out.byte(0x2c);
     out.integer(record.ts);
-    if (record.deleted) {
+    const expireAt = record.expireAt ?? 0;
+    if (expireAt !== 0) {
+      out.ascii(record.deleted ? ',1,"",' : ',0,');
+      if (!record.deleted) {
+        out.quoted(record.value);
+        out.byte(0x2c);
+      }
+      out.quoted(record.node);
+      out.byte(0x2c);
+      out.integer(expireAt);
+    } else if (record.deleted) {
       out.ascii(',1');
       if (record.node !== node) {
         out.ascii(',"",');
@@ -152,13 +165,19 @@ export function decodeBatch(payload: Buffer, maxBytes: number = MAX_PAYLOAD_BYTE
   const events: ChangeEvent[] = [];
   let rejected: RejectedEvent[] | undefined;
   for (let i = 0; i < e.length; i++) {
-    const [key, ts, deleted, value, writer] = e[i] as (typeof e)[number];
+    const [key, ts, deleted, value, writer, expireAt] = e[i] as (typeof e)[number];
     const problem = eventProblem(key, deleted === 1 ? undefined : value, writer);
     if (problem !== undefined) {
       (rejected ??= []).push({ index: i, reason: problem });
       continue;
     }
-    events.push({ key, record: { value: deleted === 1 ? '' : (value ?? ''), ts, node: writer ?? n, deleted: deleted === 1 } });
+    events.push({
+      key,
+      record:
+        expireAt === undefined || expireAt === 0
+          ? { value: deleted === 1 ? '' : (value ?? ''), ts, node: writer ?? n, deleted: deleted === 1 }
+          : { value: deleted === 1 ? '' : (value ?? ''), ts, node: writer ?? n, deleted: deleted === 1, expireAt },
+    });
   }
   return { ok: true, batch: { node: n, events, rejoin: r === 1, rejected: rejected ?? NONE } };
 }

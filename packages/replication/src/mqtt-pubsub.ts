@@ -244,7 +244,10 @@ class MqttPubSub implements MqttConnection {
       this.downgraded = true;
       return;
     }
-    this.logger.warn({ err, broker: this.broker }, 'mqtt connection error');
+    // A broker that is down or restarting is an ordinary event: one line, no stack (mqtt.js retries, see onClose);
+    // errors mqtt.js raises while this side is closing (`write after end`) are expected and kept at debug.
+    if (this.closing) this.logger.debug({ reason: err.message }, 'mqtt error while closing');
+    else this.logger.warn({ broker: this.broker, reason: err.message }, 'mqtt connection error: will retry');
   }
 
   private onClose(): void {

@@ -3,9 +3,9 @@ import type { WriteStatus } from './write-status.js';
 
 /**
  * Receives one record of a bulk load ({@link StorageEngine.loadEach}), as its fields (`value` is ''
- * for a tombstone): the engine need not build a record object the Store would copy anyway.
+ * for a tombstone; `expireAt` 0 = no expiry): the engine need not build a record object the Store would copy anyway.
  */
-export type LoadSink = (key: string, value: string, ts: number, node: string, deleted: boolean) => void;
+export type LoadSink = (key: string, value: string, ts: number, node: string, deleted: boolean, expireAt: number) => void;
 
 /**
  * Where a {@link Store} persists its records. The store keeps the authoritative in-memory index

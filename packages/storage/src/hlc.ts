@@ -68,6 +68,18 @@ export class HybridClock {
     return { skewMs: tsMillis(remoteTs) - wallMs, clamped };
   }
 
+  /**
+   * The clock's physical part now, in ms: the wall clock, or the physical part of the last ts if
+   * that is ahead (the wall clock went back, or a remote ts pulled the clock forward, by at most
+   * `maxOffsetMs`). Never decreases, so a key that has expired stays expired. Expiry is judged
+   * against this (DESIGN.md §2).
+   */
+  physicalMs(): number {
+    const wall = Math.floor(this.wall());
+    const last = tsMillis(this.lastTs);
+    return wall > last ? wall : last;
+  }
+
   /** The last ts returned by `now()` or taken from `observe()` (0 before any). */
   last(): number {
     return this.lastTs;

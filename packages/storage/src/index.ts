@@ -1,5 +1,5 @@
 export type { VersionedRecord } from './record.js';
-export { assertValidVersion, isLive, makeRecord, tombstone } from './record.js';
+export { assertValidVersion, expiredForm, isExpired, isLive, makeRecord, tombstone } from './record.js';
 export { compareVersions } from './lww.js';
 export { HLC_LOGICAL_PER_MS, HybridClock, packTs, tsMillis } from './hlc.js';
 export type { ClockObservation, HybridClockOptions } from './hlc.js';

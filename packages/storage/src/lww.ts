@@ -3,8 +3,9 @@
  *
  * The one merge is `Store.merge`, which keeps the incoming version when it compares greater.
  *
- * Versions are totally ordered by `(ts, node, deleted, value)`: the higher ts wins; equal ts are
- * broken by the node id, then a tombstone beats a live value, then the larger value wins. Because
+ * Versions are totally ordered by `(ts, node, deleted, value, expireAt)`: the higher ts wins; equal
+ * ts are broken by the node id, then a tombstone beats a live value, then the larger value wins,
+ * then the later expireAt (0 = none counts lowest). Because
  * the order is total, merging is taking a maximum, which is commutative, associative and
  * idempotent: replicas that have seen the same set of versions hold the same state in any order.
  * (Two different versions with the same `(ts, node)` can only arise from a bug or a hand-made PUTV;
@@ -22,5 +23,9 @@ export function compareVersions(a: VersionedRecord, b: VersionedRecord): number 
   const byNode = compareStrings(a.node, b.node);
   if (byNode !== 0) return byNode;
   if (a.deleted !== b.deleted) return a.deleted ? 1 : -1;
-  return compareStrings(a.value, b.value);
+  const byValue = compareStrings(a.value, b.value);
+  if (byValue !== 0) return byValue;
+  const ea = a.expireAt ?? 0;
+  const eb = b.expireAt ?? 0;
+  return ea === eb ? 0 : ea < eb ? -1 : 1;
 }

@@ -9,13 +9,13 @@
  *   node    8 B  (a pointer to the interned node id)
  *   ts      8 B  (Float64Array: the packed HLC, a safe integer, exact in a double)
  *   flags   1 B  (Uint8Array: bit 0 = tombstone)
+ *   expireAt 8 B (Float64Array: absolute ms, 0 = no expiry; part of the version)
  *   digest 16 B  (Int32Array, 4 lanes: the version digest the Merkle tree holds for the record,
  *                 kept so that an overwrite hashes only the new version)
- * = 41 B, against ~120 B for the record object, its heap-number ts and its cached digest before.
+ * = 49 B, against ~120 B for the record object, its heap-number ts and its cached digest before.
  *
- * Expiry (DESIGN.md §2) goes here as one more column: `expireAt: Float64Array` (absolute ms,
- * 0 = none), grown and cleared with the others in `grow` and `release`, read by the store where
- * it reads `ts`, and passed to the version digest beside `ts` (it is part of the version).
+ * Expiry (DESIGN.md §2) is the `expireAt` column: a read of a key without one costs one
+ * comparison with 0; the store's ExpiryHeap orders the slots that have one.
  *
  * Freed slots (a key removed by tombstone collection) are reused before the arrays grow.
  */
@@ -32,6 +32,8 @@ export class RecordSlab {
   readonly nodes: string[] = [];
   ts = new Float64Array(INITIAL_CAPACITY);
   flags = new Uint8Array(INITIAL_CAPACITY);
+  /** Absolute expiry in ms, 0 = none. */
+  expireAt = new Float64Array(INITIAL_CAPACITY);
   /** Four int32 lanes per slot, little-endian bytes of the 16-byte digest. */
   digests = new Int32Array(INITIAL_CAPACITY * 4);
   private capacity = INITIAL_CAPACITY;
@@ -54,6 +56,7 @@ export class RecordSlab {
     this.values[slot] = '';
     this.nodes[slot] = '';
     this.flags[slot] = 0;
+    this.expireAt[slot] = 0;
     this.free.push(slot);
   }
 
@@ -84,10 +87,13 @@ export class RecordSlab {
     ts.set(this.ts);
     const flags = new Uint8Array(capacity);
     flags.set(this.flags);
+    const expireAt = new Float64Array(capacity);
+    expireAt.set(this.expireAt);
     const digests = new Int32Array(capacity * 4);
     digests.set(this.digests);
     this.ts = ts;
     this.flags = flags;
+    this.expireAt = expireAt;
     this.digests = digests;
     this.capacity = capacity;
   }

@@ -129,7 +129,7 @@ describe('Store.merge', () => {
     const incoming = { value: 'v', ts: 5, node: ['n', '2'].join(''), deleted: false, extra: 1 };
     store.merge('a', incoming);
     expect(store.getVersion('a')).not.toBe(incoming);
-    expect(Object.keys(store.getVersion('a') ?? {})).toEqual(['value', 'ts', 'node', 'deleted']);
+    expect(Object.keys(store.getVersion('a') ?? {})).toEqual(['value', 'ts', 'node', 'deleted', 'expireAt']);
     expect(store.getVersion('a')).toEqual(makeRecord('v', 5, 'n2'));
   });
 

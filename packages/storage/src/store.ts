@@ -26,11 +26,12 @@ import { DEFAULT_SHAPE, DIGEST_BYTES, MerkleTree, localTree, toHex, versionDiges
 import type { LeafEntry, RemoteTree, TreePath } from '@merklekv/merkle';
 import type { StorageEngine } from './engine.js';
 import { StorageError, StorageErrorCode } from './errors.js';
-import { HybridClock } from './hlc.js';
+import { HLC_LOGICAL_PER_MS, HybridClock } from './hlc.js';
 import { addInt64, parseInt64 } from './integer.js';
 import { Interner } from './intern.js';
 import { MemoryEngine } from './memory-engine.js';
 import { MemoryBudget } from './memory-estimate.js';
+import { ExpiryHeap } from './expiry-heap.js';
 import { ownCopy } from './own-copy.js';
 import { assertValidVersion, makeRecord } from './record.js';
 import type { VersionedRecord } from './record.js';
@@ -38,8 +39,12 @@ import { DELETED, RecordSlab } from './record-slab.js';
 import { ScanIndex } from './scan-index.js';
 import type { ChangeEvent, ChangeOrigin, ClockSkewEvent, ScanPage, StoreOptions } from './store-types.js';
 
-/** What caused a commit: a replicated origin, or a silent one (not published, for load also not persisted). */
-type Cause = ChangeOrigin | 'load' | 'gc';
+/**
+ * What caused a commit: a replicated origin, or a silent one (not published; for load also not
+ * persisted). 'expire' is a record turning into its expiry tombstone: every replica does that
+ * itself, so it is persisted but never sent.
+ */
+type Cause = ChangeOrigin | 'load' | 'gc' | 'expire';
 
 /** Compares strings by UTF-16 code units (the LWW order's tie-breaker, as in lww.ts). */
 function compareStrings(a: string, b: string): number {
@@ -64,6 +69,9 @@ export class Store {
   private readonly onClockSkew: ((e: ClockSkewEvent) => void) | undefined;
   private readonly remote: RemoteTree;
   private liveCount = 0;
+  /** Live records with an expiry, by expireAt (the active sweep pops its top). */
+  private readonly expiring = new ExpiryHeap();
+  private expiredCount = 0;
   private readonly budget: MemoryBudget;
   private skewEvents = 0;
   private maxSkewMs = 0;
@@ -95,14 +103,14 @@ export class Store {
     let maxTs = 0;
     const engine = this.engine;
     if (engine.loadEach !== undefined) {
-      await engine.loadEach((key, value, ts, node, deleted) => {
-        this.loadRecord(key, value, ts, node, deleted);
+      await engine.loadEach((key, value, ts, node, deleted, expireAt) => {
+        this.loadRecord(key, value, ts, node, deleted, expireAt ?? 0);
         if (ts > maxTs) maxTs = ts;
         count++;
       });
     } else {
       for await (const [key, r] of engine.load()) {
-        this.loadRecord(key, r.value, r.ts, r.node, r.deleted);
+        this.loadRecord(key, r.value, r.ts, r.node, r.deleted, r.expireAt ?? 0);
         if (r.ts > maxTs) maxTs = r.ts;
         count++;
       }
@@ -113,16 +121,32 @@ export class Store {
     return { records: count, ms: performance.now() - start };
   }
 
-  /** The live value of `key` (undefined if missing or deleted). */
+  /** The live value of `key` (undefined if missing, deleted or expired). */
   get(key: string): string | undefined {
-    const slot = this.slots.get(key);
-    return slot === undefined || (this.slab.flags[slot] as number) & DELETED ? undefined : this.slab.values[slot];
+    const slot = this.liveSlot(key);
+    return slot < 0 ? undefined : this.slab.values[slot];
   }
 
-  /** The version held for `key`, tombstones included (a fresh object). */
+  /** The version held for `key`, tombstones included (a fresh object; an expired record as its expiry tombstone). */
   getVersion(key: string): VersionedRecord | undefined {
     const slot = this.slots.get(key);
-    return slot === undefined ? undefined : this.versionAt(slot);
+    if (slot === undefined) return undefined;
+    this.expireIfDue(key, slot);
+    return this.versionAt(slot);
+  }
+
+  /**
+   * The expiry of `key`: its `expireAt` in ms, 0 if it has none, undefined if it holds no live
+   * value (missing, deleted or expired). TTL = expireAt - {@link nowMs}.
+   */
+  expireAtOf(key: string): number | undefined {
+    const slot = this.liveSlot(key);
+    return slot < 0 ? undefined : (this.slab.expireAt[slot] as number);
+  }
+
+  /** The time expiry is judged against: the physical part of this node's clock, in ms. */
+  nowMs(): number {
+    return this.clock.physicalMs();
   }
 
   /** Every record held, tombstones included, in insertion order (a live view: do not write while iterating). */
@@ -130,21 +154,50 @@ export class Store {
     for (const [key, slot] of this.slots) yield [key, this.versionAt(slot)];
   }
 
-  /** True if `key` holds a live value. */
+  /** True if `key` holds a live (not deleted, not expired) value. */
   exists(key: string): boolean {
-    const slot = this.slots.get(key);
-    return slot !== undefined && ((this.slab.flags[slot] as number) & DELETED) === 0;
+    return this.liveSlot(key) >= 0;
   }
 
-  /** Sets `key`. @throws StorageError STORAGE_FULL */
-  set(key: string, value: string): VersionedRecord {
-    return this.writeLocal(key, value, false);
+  /**
+   * Sets `key`, replacing any expiry with `expireAt` (absolute ms; 0 = none, as SET does). An
+   * `expireAt` already past writes the key's expiry tombstone (the key is gone at once).
+   * @throws StorageError STORAGE_FULL, INVALID_ARGUMENT (a bad expireAt)
+   */
+  set(key: string, value: string, expireAt = 0): VersionedRecord {
+    if (expireAt !== 0) checkExpireAt(expireAt);
+    return this.writeLocal(key, value, false, expireAt);
+  }
+
+  /**
+   * Sets the expiry of a live `key` to `expireAt` (absolute ms) with a new version (a write,
+   * replicated and merged by LWW). A time already past deletes the key (its expiry tombstone).
+   * @returns false, writing nothing, if `key` holds no live value.
+   * @throws StorageError INVALID_ARGUMENT (expireAt not a positive safe integer)
+   */
+  expire(key: string, expireAt: number): boolean {
+    checkExpireAt(expireAt);
+    const slot = this.liveSlot(key);
+    if (slot < 0) return false;
+    this.writeAt(key, slot, this.slab.values[slot] as string, false, expireAt);
+    return true;
+  }
+
+  /**
+   * Removes the expiry of a live `key` with a new version (a write, replicated and merged by LWW).
+   * @returns false, writing nothing, if `key` holds no live value or has no expiry.
+   */
+  persist(key: string): boolean {
+    const slot = this.liveSlot(key);
+    if (slot < 0 || this.slab.expireAt[slot] === 0) return false;
+    this.writeAt(key, slot, this.slab.values[slot] as string, false, 0);
+    return true;
   }
 
   /** Deletes `key` by writing a tombstone. @returns true if a live key was deleted (nothing is written otherwise). */
   delete(key: string): boolean {
     if (!this.exists(key)) return false;
-    this.writeLocal(key, '', true);
+    this.writeLocal(key, '', true, 0);
     return true;
   }
 
@@ -155,18 +208,18 @@ export class Store {
   incrBy(key: string, delta: bigint): bigint {
     const current = this.get(key);
     const next = addInt64(current === undefined ? 0n : parseInt64(key, current), delta);
-    this.writeLocal(key, next.toString(), false);
+    this.writeLocal(key, next.toString(), false, this.keptExpiry(key));
     return next;
   }
 
-  /** Appends `suffix` to `key` (a missing key starts empty); returns the new value. @throws StorageError STORAGE_FULL */
+  /** Appends `suffix` to `key` (a missing key starts empty; an expiry is kept); returns the new value. @throws StorageError STORAGE_FULL */
   append(key: string, suffix: string): string {
-    return this.writeLocal(key, (this.get(key) ?? '') + suffix, false).value;
+    return this.writeLocal(key, (this.get(key) ?? '') + suffix, false, this.keptExpiry(key)).value;
   }
 
-  /** Prepends `prefix` to `key` (a missing key starts empty); returns the new value. @throws StorageError STORAGE_FULL */
+  /** Prepends `prefix` to `key` (a missing key starts empty; an expiry is kept); returns the new value. @throws StorageError STORAGE_FULL */
   prepend(key: string, prefix: string): string {
-    return this.writeLocal(key, prefix + (this.get(key) ?? ''), false).value;
+    return this.writeLocal(key, prefix + (this.get(key) ?? ''), false, this.keptExpiry(key)).value;
   }
 
   /** Sets every entry (a repeated key: the last wins), or none if they would not fit. @throws StorageError STORAGE_FULL */
@@ -176,7 +229,7 @@ export class Store {
     let delta = 0;
     for (const [key, value] of finals) delta += this.budget.growth(key, this.heldValue(this.slots.get(key)), value);
     this.budget.ensureRoom(delta);
-    for (const [key, value] of finals) this.writeStamped(key, value, false);
+    for (const [key, value] of finals) this.writeStamped(key, value, false, 0);
   }
 
   /** Tombstones every live key (FLUSH, replicated cluster-wide). @returns how many keys were deleted. */
@@ -186,14 +239,16 @@ export class Store {
     const live: string[] = [];
     for (const [key, slot] of this.slots) if (((this.slab.flags[slot] as number) & DELETED) === 0) live.push(key);
     for (const key of live) {
-      this.writeStamped(key, '', true);
-      n++;
+      // An expired key is not counted (it was already gone); it still gets FLUSH's tombstone.
+      if (this.exists(key)) n++;
+      this.writeStamped(key, '', true, 0);
     }
     return n;
   }
 
   /**
-   * Merges a version from another node (LWW) and advances the clock past its ts.
+   * Merges a version from another node (LWW) and advances the clock past its ts. A live version
+   * already past its expireAt is taken as its expiry tombstone (see record.ts `expiredForm`).
    * @returns 'applied' if it won and is now held, 'stale' if the held version wins or equals it.
    * @throws StorageError INVALID_VERSION, STORAGE_FULL (a live value that would not fit; nothing changes)
    */
@@ -205,9 +260,13 @@ export class Store {
       this.onClockSkew?.({ key, node: version.node, ts: version.ts, skewMs: seen.skewMs });
     }
     if (seen.skewMs > this.maxSkewMs) this.maxSkewMs = seen.skewMs;
+    const expireAt = version.expireAt ?? 0;
+    const expired = !version.deleted && expireAt !== 0 && expireAt <= this.clock.physicalMs();
     const slot = this.slots.get(key);
-    if (slot !== undefined && this.compareWithHeld(version, slot) <= 0) return 'stale';
-    const record = makeRecord(version.value, version.ts, this.nodes.intern(version.node), version.deleted);
+    const record = expired
+      ? makeRecord('', version.ts, this.nodes.intern(version.node), true, expireAt)
+      : makeRecord(version.value, version.ts, this.nodes.intern(version.node), version.deleted, expireAt);
+    if (slot !== undefined && this.compareWithHeld(record, slot) <= 0) return 'stale';
     // Tombstones are always accepted (deletes keep working when full); they are collected after the grace.
     if (!record.deleted) this.budget.ensureRoom(this.budget.growth(key, this.heldValue(slot), record.value));
     this.engine.admit?.();
@@ -227,18 +286,53 @@ export class Store {
     return this.index.page(prefix === '*' ? '' : prefix, after, count, (k) => this.get(k));
   }
 
-  /** Removes tombstones with `ts < olderThanTs` entirely (record and tree entry). @returns how many. */
+  /**
+   * Removes tombstones with `ts < olderThanTs` entirely (record and tree entry). An expiry
+   * tombstone counts from its expiry instead (it also needs `packTs(expireAt) < olderThanTs`):
+   * it keeps the grace from the moment the key was gone, not from its last write.
+   * @returns how many.
+   */
   collectTombstones(olderThanTs: number): number {
     const doomed: Array<[string, number]> = [];
-    const { flags, ts } = this.slab;
-    for (const [key, slot] of this.slots) if ((flags[slot] as number) & DELETED && (ts[slot] as number) < olderThanTs) doomed.push([key, slot]);
+    const { flags, ts, expireAt } = this.slab;
+    for (const [key, slot] of this.slots) {
+      if (((flags[slot] as number) & DELETED) === 0 || (ts[slot] as number) >= olderThanTs) continue;
+      const e = expireAt[slot] as number;
+      if (e === 0 || e * HLC_LOGICAL_PER_MS < olderThanTs) doomed.push([key, slot]);
+    }
     for (const [key, slot] of doomed) this.commit(key, slot, undefined, 'gc');
     return doomed.length;
   }
 
-  /** Live keys. */
+  /** Live keys (keys past their expiry not counted, swept or not). */
   get size(): number {
-    return this.liveCount;
+    return this.liveCount - this.expiring.countDue(this.clock.physicalMs());
+  }
+
+  /** Live keys with an expiry (those past it and not yet swept included). */
+  get keysWithExpiry(): number {
+    return this.expiring.size;
+  }
+
+  /** Records turned into expiry tombstones on this node since start (by the sweep, on access, or on arrival). */
+  get expiredTotal(): number {
+    return this.expiredCount;
+  }
+
+  /**
+   * One step of the active expiry: turns at most `maxKeys` records past their expiry into their
+   * expiry tombstones, earliest first (no scan: the expiring keys are kept in expiry order).
+   * @returns how many were expired, and whether more are due.
+   */
+  sweepExpired(maxKeys: number): { expired: number; more: boolean } {
+    const now = this.clock.physicalMs();
+    const heap = this.expiring;
+    let n = 0;
+    while (n < maxKeys && heap.peekAt() <= now) {
+      this.expireSlot(heap.peekKey(), heap.peekSlot());
+      n++;
+    }
+    return { expired: n, more: heap.peekAt() <= now };
   }
 
   /** Records held, tombstones included (= tree.size). */
@@ -312,33 +406,77 @@ export class Store {
     await this.engine.close();
   }
 
-  /** Takes one loaded record if it wins over any held for `key` (so a load is idempotent). */
-  private loadRecord(key: string, value: string, ts: number, node: string, deleted: boolean): void {
+  /**
+   * Takes one loaded record if it wins over any held for `key` (so a load is idempotent). A record
+   * that expired while the node was down is taken as its expiry tombstone.
+   */
+  private loadRecord(key: string, value: string, ts: number, node: string, deleted: boolean, expireAt: number): void {
     const slot = this.slots.get(key);
-    if (slot !== undefined && this.compareWithHeld({ value, ts, node, deleted }, slot) <= 0) return;
-    this.commit(key, slot, makeRecord(value, ts, this.nodes.intern(node), deleted), 'load');
+    const expired = !deleted && expireAt !== 0 && expireAt <= this.clock.physicalMs();
+    const record = expired ? makeRecord('', ts, this.nodes.intern(node), true, expireAt) : makeRecord(value, ts, this.nodes.intern(node), deleted, expireAt);
+    if (slot !== undefined && this.compareWithHeld(record, slot) <= 0) return;
+    this.commit(key, slot, record, 'load');
   }
 
-  private writeLocal(key: string, value: string, deleted: boolean): VersionedRecord {
+  private writeLocal(key: string, value: string, deleted: boolean, expireAt: number): VersionedRecord {
     const slot = this.slots.get(key);
     if (!deleted) this.budget.ensureRoom(this.budget.growth(key, this.heldValue(slot), value));
     this.engine.admit?.();
-    return this.writeAt(key, slot, value, deleted);
+    return this.writeAt(key, slot, value, deleted, expireAt);
   }
 
   /** A local write, budget already checked. */
-  private writeStamped(key: string, value: string, deleted: boolean): VersionedRecord {
-    return this.writeAt(key, this.slots.get(key), value, deleted);
+  private writeStamped(key: string, value: string, deleted: boolean, expireAt: number): VersionedRecord {
+    return this.writeAt(key, this.slots.get(key), value, deleted, expireAt);
   }
 
-  /** Stamps a local version of `key` above the one held at `slot`, whatever the clock says, and commits it. */
-  private writeAt(key: string, slot: number | undefined, value: string, deleted: boolean): VersionedRecord {
+  /**
+   * Stamps a local version of `key` above the one held at `slot`, whatever the clock says, and
+   * commits it; a live version whose `expireAt` is already past is committed as its expiry tombstone.
+   */
+  private writeAt(key: string, slot: number | undefined, value: string, deleted: boolean, expireAt: number): VersionedRecord {
     const now = this.clock.now();
     const held = slot === undefined ? -1 : (this.slab.ts[slot] as number);
+    const ts = held >= now ? held + 1 : now;
+    const expired = !deleted && expireAt !== 0 && expireAt <= this.clock.physicalMs();
     // Its own copy: a value parsed from a request would otherwise keep the whole request line alive.
-    const record = makeRecord(deleted ? '' : ownCopy(value), held >= now ? held + 1 : now, this.nodeId, deleted);
+    const record = expired || deleted ? makeRecord('', ts, this.nodeId, true, expired ? expireAt : 0) : makeRecord(ownCopy(value), ts, this.nodeId, false, expireAt);
     this.commit(key, slot, record, 'local');
     return record;
+  }
+
+  /** The slot of `key` if it holds a live value, else -1; a record found past its expiry is expired now (lazy expiry). */
+  private liveSlot(key: string): number {
+    const slot = this.slots.get(key);
+    if (slot === undefined) return -1;
+    const slab = this.slab;
+    if ((slab.flags[slot] as number) & DELETED) return -1;
+    const e = slab.expireAt[slot] as number;
+    if (e !== 0 && e <= this.clock.physicalMs()) {
+      this.expireSlot(key, slot);
+      return -1;
+    }
+    return slot;
+  }
+
+  /** Expires the record at `slot` if it is live and past its expiry. */
+  private expireIfDue(key: string, slot: number): void {
+    const slab = this.slab;
+    const e = slab.expireAt[slot] as number;
+    if (e !== 0 && ((slab.flags[slot] as number) & DELETED) === 0 && e <= this.clock.physicalMs()) this.expireSlot(key, slot);
+  }
+
+  /** Replaces the live record at `slot` by its expiry tombstone (same ts, node and expireAt; record.ts `expiredForm`). */
+  private expireSlot(key: string, slot: number): void {
+    const slab = this.slab;
+    this.expiredCount++;
+    this.commit(key, slot, makeRecord('', slab.ts[slot] as number, slab.nodes[slot] as string, true, slab.expireAt[slot] as number), 'expire');
+  }
+
+  /** The expiry an update of `key` keeps (INCR, APPEND...): the live record's, or 0. */
+  private keptExpiry(key: string): number {
+    const slot = this.liveSlot(key);
+    return slot < 0 ? 0 : (this.slab.expireAt[slot] as number);
   }
 
   /** The value held at `slot` for the memory estimate (undefined: no record). */
@@ -349,7 +487,13 @@ export class Store {
   /** The version at `slot` as an object. */
   private versionAt(slot: number): VersionedRecord {
     const { slab } = this;
-    return makeRecord(slab.values[slot] as string, slab.ts[slot] as number, slab.nodes[slot] as string, ((slab.flags[slot] as number) & DELETED) !== 0);
+    return makeRecord(
+      slab.values[slot] as string,
+      slab.ts[slot] as number,
+      slab.nodes[slot] as string,
+      ((slab.flags[slot] as number) & DELETED) !== 0,
+      slab.expireAt[slot] as number,
+    );
   }
 
   /** {@link compareVersions}(v, the version held at `slot`), without making an object of the latter. */
@@ -361,7 +505,11 @@ export class Store {
     if (byNode !== 0) return byNode;
     const deleted = ((slab.flags[slot] as number) & DELETED) !== 0;
     if (v.deleted !== deleted) return v.deleted ? 1 : -1;
-    return compareStrings(v.value, slab.values[slot] as string);
+    const byValue = compareStrings(v.value, slab.values[slot] as string);
+    if (byValue !== 0) return byValue;
+    const mine = v.expireAt ?? 0;
+    const held = slab.expireAt[slot] as number;
+    return mine === held ? 0 : mine < held ? -1 : 1;
   }
 
   /**
@@ -377,11 +525,13 @@ export class Store {
     if (next === undefined) {
       const held = slot as number;
       tree.update(key, slab.digestInto(held, this.oldDigest), null);
+      this.expiring.remove(held);
       slab.release(held);
       this.slots.delete(key);
       this.index.keyRemoved();
     } else {
-      const digest = versionDigestInto(this.newDigest, key, next.value, next.ts, next.node, next.deleted);
+      const expireAt = next.expireAt ?? 0;
+      const digest = versionDigestInto(this.newDigest, key, next.value, next.ts, next.node, next.deleted, expireAt);
       let at: number;
       if (slot === undefined) {
         at = slab.allocate();
@@ -398,13 +548,23 @@ export class Store {
       slab.nodes[at] = next.node;
       slab.ts[at] = next.ts;
       slab.flags[at] = next.deleted ? DELETED : 0;
+      slab.expireAt[at] = expireAt;
+      if (expireAt !== 0 && !next.deleted) this.expiring.set(at, key, expireAt);
+      else if (slot !== undefined) this.expiring.remove(at);
     }
     this.budget.change(key, prevValue, next?.value);
     this.liveCount += (next !== undefined && !next.deleted ? 1 : 0) - (prevLive ? 1 : 0);
     if (cause === 'load') return;
     if (next === undefined) this.engine.remove(key);
     else this.engine.put(key, next);
-    if (cause === 'gc' || next === undefined || this.listeners.size === 0) return;
+    if (cause === 'gc' || cause === 'expire' || next === undefined || this.listeners.size === 0) return;
     for (const listener of this.listeners) listener({ key, record: next, origin: cause });
+  }
+}
+
+/** @throws StorageError INVALID_ARGUMENT unless `expireAt` is a positive safe integer (ms). */
+function checkExpireAt(expireAt: number): void {
+  if (!Number.isSafeInteger(expireAt) || expireAt <= 0) {
+    throw new StorageError(StorageErrorCode.INVALID_ARGUMENT, `expiry must be a positive integer time in ms, got ${expireAt}`);
   }
 }

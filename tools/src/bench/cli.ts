@@ -18,6 +18,8 @@ export const USAGE = `Usage: bench <subcommand> [options]
   replication  replication benchmarks
   storage      Store.set throughput per storage engine (memory, lmdb, redis)
   recovery     restart time and memory of an lmdb node with 1M keys
+  expiry       100k keys with 1-5 s TTLs expiring under a client: p99 beside no expiry, memory reclaimed
+  anti-entropy SYNC between two built nodes: round trips, bytes, time (issue 17's table)
   fanout       broker egress and CPU for 3, 6, 9 nodes at a fixed write rate (mosquitto)
   profile      hot spots of a node --cpu-prof profile (bench profile FILE [--top N])
 
@@ -69,6 +71,10 @@ export async function runCli(argv: readonly string[], dir: URL = new URL('.', im
       return (await import('./storage.js')).benchStorage(rest);
     case 'recovery':
       return (await import('./recovery.js')).benchRecovery(rest);
+    case 'expiry':
+      return (await import('./expiry.js')).benchExpiry(rest);
+    case 'anti-entropy':
+      return (await import('./anti-entropy.js')).benchAntiEntropy(rest);
     case 'fanout':
       return (await import('./fanout.js')).benchFanout(rest);
     default:

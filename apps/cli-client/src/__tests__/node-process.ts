@@ -57,7 +57,18 @@ async function accepts(port: number): Promise<boolean> {
 }
 
 /** Spawns a node on `port`; `antiEntropy` enables SYNC (no periodic sessions) (a free one by default) and waits until it accepts connections. */
-export async function spawnNode(opts: { port?: number; nodeId?: string; startTimeoutMs?: number; antiEntropy?: boolean; peers?: readonly string[]; adminPort?: number } = {}): Promise<NodeProcess> {
+export async function spawnNode(
+  opts: {
+    port?: number;
+    nodeId?: string;
+    startTimeoutMs?: number;
+    antiEntropy?: boolean;
+    peers?: readonly string[];
+    adminPort?: number;
+    /** TOML sections appended; `{dir}` is the node's temp folder. */
+    extraToml?: string;
+  } = {},
+): Promise<NodeProcess> {
   const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'merklekv-cli-test-'));
   const config = join(dir, 'node.toml');
@@ -66,7 +77,7 @@ export async function spawnNode(opts: { port?: number; nodeId?: string; startTim
     `node_id = "${opts.nodeId ?? 't1'}"\n[network]\nbind_address="127.0.0.1"\nbind_port=${port}\n[mqtt]\nbroker_address="none"\n[anti_entropy]\n${
       // Enabled (for SYNC) with an interval long enough that no session starts by itself.
       opts.antiEntropy === true ? 'enabled=true\ninterval_seconds=3600' : 'enabled=false'
-    }\npeer_list=${JSON.stringify(opts.peers ?? [])}\n${opts.adminPort !== undefined ? `[admin]\nport=${opts.adminPort}\n` : ''}`,
+    }\npeer_list=${JSON.stringify(opts.peers ?? [])}\n${opts.adminPort !== undefined ? `[admin]\nport=${opts.adminPort}\n` : ''}${(opts.extraToml ?? '').replaceAll('{dir}', dir)}`,
   );
   const child = spawn(process.execPath, ['--import', 'tsx', 'apps/node/src/main.ts', '--config', config], {
     cwd: REPO_ROOT,

@@ -105,7 +105,7 @@ describe('peer authentication of the tree and repair commands', () => {
     const peer = createClient({ port: a.port, peerSecret: SECRET, retry: noRetry });
     expect((await peer.hash()).count).toBe(0);
     const report = await peer.sync(`127.0.0.1:${b.port}`);
-    expect(report).toMatch(/^OK rounds=\d+ bytes=\d+ pulled=20 pushed=0/);
+    expect(report).toMatch(/^OK round_trips=\d+ bytes=\d+ keys_pulled=20 keys_pushed=0 /);
     expect(a.store.get('b:7')).toBe('value 7');
     expect(await peer.getv(['b:7'])).toEqual([expect.objectContaining({ key: 'b:7', value: 'value 7', node: 'peer-b' })]);
     // A node with another secret is not a peer: the session fails and nothing moves.

@@ -35,9 +35,13 @@ export class AdminServer {
           const report = options.reload();
           res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify(report)}\n`);
         } catch (err) {
-          options.logger.warn({ err }, 'reload refused');
+          options.logger.warn({ reason: (err as Error).message }, 'reload refused: the running configuration is kept');
           res.writeHead(400, { 'content-type': 'text/plain' }).end(`${(err as Error).message}\n`);
         }
+        return;
+      }
+      if (path === '/reload') {
+        res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('use POST /reload to re-read the configuration\n');
         return;
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {

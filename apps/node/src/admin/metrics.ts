@@ -4,6 +4,7 @@ import type { Store } from '@merklekv/storage';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CommandCounters } from '../commands/context.js';
 import type { ServerCounters } from '../server/tcp-server.js';
+import type { ExpiryStats } from '../storage/expiry-sweeper.js';
 
 /** Everything the metrics read, at scrape time: nothing on the hot path but the latency histogram. */
 export interface MetricsSource {
@@ -14,6 +15,8 @@ export interface MetricsSource {
   readonly server: () => { readonly connections: number; readonly counters: ServerCounters };
   readonly replication: () => ReplicationStats | undefined;
   readonly antiEntropy: () => AntiEntropyStats;
+  /** The active expiry sweep's figures (absent: no sweeper). */
+  readonly expiry?: () => ExpiryStats;
 }
 
 /** Seconds; spans a map lookup to a slow anti-entropy session. */
@@ -59,6 +62,11 @@ export class NodeMetrics {
     gauge(registry, 'merklekv_keys', 'Live keys', () => source.store.size);
     gauge(registry, 'merklekv_records', 'Records held, tombstones included', () => source.store.recordCount);
     gauge(registry, 'merklekv_data_bytes', 'Estimated size of the data held', () => source.store.memoryBytes);
+    gauge(registry, 'merklekv_keys_with_expiry', 'Live keys with an expiry', () => source.store.keysWithExpiry);
+    counter(registry, 'merklekv_expired_keys_total', 'Records turned into expiry tombstones (by the sweep, on access or on arrival)', () => source.store.expiredTotal);
+    counter(registry, 'merklekv_expiry_sweep_seconds_total', 'Time the active expiry sweep spent expiring keys', () => (source.expiry?.().sweepMs ?? 0) / 1000);
+    counter(registry, 'merklekv_expiry_sweep_failures_total', 'Expiry sweep runs that failed (logged; retried at the next interval)', () => source.expiry?.().failures ?? 0);
+    gauge(registry, 'merklekv_expiry_sweep_max_step_seconds', 'Longest single step of the expiry sweep (a client waits at most this long behind it)', () => (source.expiry?.().maxStepMs ?? 0) / 1000);
     gauge(registry, 'merklekv_connections', 'Open client connections', () => source.server().connections);
     counter(registry, 'merklekv_connections_total', 'Client connections accepted', () => source.server().counters.accepted);
     counter(registry, 'merklekv_connections_rejected_total', 'Client connections refused (max_connections)', () => source.server().counters.rejected);
@@ -104,6 +112,26 @@ export class NodeMetrics {
     });
     counter(registry, 'merklekv_anti_entropy_keys_repaired_total', 'Keys pulled or pushed by anti-entropy', () => source.antiEntropy().keysRepaired);
     counter(registry, 'merklekv_anti_entropy_bytes_total', 'Bytes exchanged with peers by anti-entropy', () => source.antiEntropy().bytes);
+    // The last successful session with each peer: the figures SYNC reports.
+    const lastSession: Array<[string, string, (r: NonNullable<AntiEntropyStats['peers'][number]['report']>) => number]> = [
+      ['round_trips', 'Round trips', (r) => r.roundTrips],
+      ['bytes', 'Bytes on the wire, both directions', (r) => r.bytes],
+      ['keys_pulled', 'Keys pulled', (r) => r.pulled],
+      ['keys_pushed', 'Keys pushed', (r) => r.pushed],
+      ['ms', 'Duration in ms', (r) => r.ms],
+    ];
+    for (const [name, help, read] of lastSession) {
+      new Gauge({
+        name: `merklekv_anti_entropy_last_session_${name}`,
+        help: `${help} of the last anti-entropy session with each peer, when it succeeded`,
+        labelNames: ['peer'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const p of source.antiEntropy().peers) if (p.report !== undefined) this.set({ peer: p.address }, read(p.report));
+        },
+      });
+    }
   }
 }
 

@@ -29,8 +29,11 @@ const NEEDS: Readonly<Record<CommandType, Need>> = {
   AUTH: 'open', PING: 'open',
   GET: 'read', EXISTS: 'read', MGET: 'read', SCAN: 'read', DBSIZE: 'read', VERSION: 'read', INFO: 'read', STATS: 'read', ECHO: 'read',
   SET: 'write', DEL: 'write', INCR: 'write', DECR: 'write', APPEND: 'write', PREPEND: 'write', MSET: 'write',
+  TTL: 'read', PTTL: 'read',
+  SETEX: 'write', PSETEX: 'write', EXPIRE: 'write', PEXPIRE: 'write', EXPIREAT: 'write', PEXPIREAT: 'write', PERSIST: 'write',
   FLUSH: 'admin', SHUTDOWN: 'admin', BACKUP: 'admin',
   HASH: 'peer', TREE: 'peer', LEAF: 'peer', GETV: 'peer', PUTV: 'peer', SYNC: 'peer',
+  PEERV: 'peer', TREES: 'peer', ENTRIES: 'peer', RECORDS: 'peer', STAMPS: 'peer', PUTVS: 'peer',
 };
 
 /** Switched off altogether by `[security] admin_commands = false` (the open gate tests these two by name). */

@@ -28,7 +28,10 @@ export interface NodeContext {
 }
 
 export interface SyncFigures {
-  readonly rounds: number;
+  /** Round trips (pipelined batches) of the session. */
+  readonly roundTrips: number;
+  /** `in-sync`, `tree`, `bulk` or `legacy` (peer protocol 1). */
+  readonly mode: string;
   readonly bytes: number;
   readonly pulled: number;
   readonly pushed: number;

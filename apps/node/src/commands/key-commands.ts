@@ -10,7 +10,13 @@ export const set: Handler<'SET'> = ({ key, value }, { store }) => {
 
 export const get: Handler<'GET'> = ({ key }, { store }) => valueLine(store.get(key));
 
-export const del: Handler<'DEL'> = ({ key }, { store }) => (store.delete(key) ? 'DELETED\r\n' : 'NOT_FOUND\r\n');
+export const del: Handler<'DEL'> = ({ key, keys }, { store }) => {
+  if (keys === undefined) return store.delete(key) ? 'DELETED\r\n' : 'NOT_FOUND\r\n';
+  // Several keys (Redis's form): how many were live; a key named twice counts once.
+  let deleted = 0;
+  for (const k of new Set(keys)) if (store.delete(k)) deleted += 1;
+  return `${deleted}\r\n`;
+};
 
 export const exists: Handler<'EXISTS'> = ({ keys }, { store }) => {
   let n = 0;

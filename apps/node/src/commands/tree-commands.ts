@@ -46,11 +46,11 @@ export const putv: Handler<'PUTV'> = ({ version }, { store }) => {
 export const sync: Handler<'SYNC'> = async ({ peer }, { syncNow }) => {
   if (!syncNow) throw new CommandError('anti-entropy is not available on this node');
   const r = await syncNow(peer);
-  return `OK rounds=${r.rounds} bytes=${r.bytes} pulled=${r.pulled} pushed=${r.pushed} ms=${r.ms}${CRLF}`;
+  return `OK round_trips=${r.roundTrips} bytes=${r.bytes} keys_pulled=${r.pulled} keys_pushed=${r.pushed} ms=${r.ms} mode=${r.mode}${CRLF}`;
 };
 
 function toWire(key: string, record: VersionedRecord): WireVersion {
-  return { key, ts: record.ts, node: record.node, deleted: record.deleted, value: record.value };
+  return { key, ts: record.ts, node: record.node, deleted: record.deleted, value: record.value, expireAt: record.expireAt ?? 0 };
 }
 
 function assertPath(path: readonly number[], fanout: number): void {

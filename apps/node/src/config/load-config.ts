@@ -72,6 +72,7 @@ function optionKind(section: string, key: string): OptionKind | undefined {
   if (field instanceof z.ZodNumber) return 'number';
   if (field instanceof z.ZodBoolean) return 'boolean';
   if (field instanceof z.ZodArray) return 'array';
+  if (field instanceof z.ZodRecord) return 'table';
   if (field instanceof z.ZodUnion && field.options.some((o) => o instanceof z.ZodArray)) return 'string-or-list';
   return 'string';
 }

@@ -135,6 +135,8 @@ export const storageSchema = z.strictObject({
   write_queue_limit: positiveInt.default(1_000_000),
   /** MerkleKV: how long tombstones are kept before they are collected (Cassandra's gc_grace_seconds). */
   tombstone_grace_seconds: positiveInt.default(86_400),
+  /** MerkleKV: how often the active expiry sweep runs (each run works in bounded steps). */
+  expiry_sweep_interval_ms: positiveInt.default(100),
 });
 
 export const loggingSchema = z.strictObject({

@@ -51,6 +51,11 @@ export class TcpServer {
     for (const connection of this.connections) connection.socket.setTimeout(limits.idleTimeoutMs);
   }
 
+  /** The client port is bound and accepting. */
+  get listening(): boolean {
+    return this.server.listening;
+  }
+
   get connectionCount(): number {
     return this.connections.size;
   }

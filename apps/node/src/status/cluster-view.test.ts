@@ -3,7 +3,7 @@ import type { AntiEntropyStats, PeerSyncStatus, SyncReport } from '@merklekv/ant
 import { ClusterMonitor, type ClusterViewSource } from './cluster-view.js';
 import { peerFacts, type PeerProbe } from './peer-probe.js';
 
-const report = (r: Partial<SyncReport>): SyncReport => ({ rounds: 1, treeQueries: 1, bytes: 100, pulled: 0, pushed: 0, differing: 0, skipped: 0, converged: 0, ms: 3, inSync: true, ...r });
+const report = (r: Partial<SyncReport>): SyncReport => ({ rounds: 1, treeQueries: 1, bytes: 100, pulled: 0, pushed: 0, differing: 0, skipped: 0, converged: 0, ms: 3, inSync: true, roundTrips: 1, mode: 'in-sync', protocol: 2, ...r });
 
 function fakeSource(over: Partial<ClusterViewSource> & { sessions?: PeerSyncStatus[]; now?: { t: number } } = {}) {
   const now = over.now ?? { t: 10_000 };
@@ -56,7 +56,7 @@ describe('ClusterMonitor', () => {
 
   it('shows the last anti-entropy session with each peer', async () => {
     const sessions: PeerSyncStatus[] = [
-      { address: '127.0.0.1:7002', at: 9_000, ok: true, report: report({ rounds: 7, pulled: 2, pushed: 1, inSync: false }) },
+      { address: '127.0.0.1:7002', at: 9_000, ok: true, report: report({ rounds: 7, roundTrips: 7, pulled: 2, pushed: 1, inSync: false, mode: 'tree' }) },
       { address: '127.0.0.1:7003', at: 8_000, ok: false, error: 'connect ECONNREFUSED' },
     ];
     const { source } = fakeSource({ sessions });

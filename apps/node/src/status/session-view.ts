@@ -10,7 +10,7 @@ export interface SessionView {
   readonly at: string;
   readonly ok: boolean;
   readonly error?: string;
-  /** Requests made to the peer. */
+  /** Round trips of the session (batches of pipelined requests, as SYNC reports them). */
   readonly roundTrips?: number;
   /** Keys pulled + pushed. */
   readonly keysRepaired?: number;
@@ -29,7 +29,7 @@ export function sessionView(status: PeerSyncStatus): SessionView {
   if (!status.ok || r === undefined) return { ...base, ...(status.error !== undefined ? { error: status.error } : {}) };
   return {
     ...base,
-    roundTrips: r.rounds,
+    roundTrips: r.roundTrips,
     keysRepaired: r.pulled + r.pushed,
     keysPulled: r.pulled,
     keysPushed: r.pushed,

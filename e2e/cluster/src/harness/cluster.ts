@@ -45,6 +45,8 @@ export interface ClusterOptions {
    * anti-entropy can carry writes to and from them. @default []
    */
   readonly brokerCutFromStart?: readonly number[];
+  /** Nodes (counted from 1) that keep their data in an lmdb file in the test's folder, so a restart keeps it. @default [] */
+  readonly persistent?: readonly number[];
   /** Give every node an admin listener on a free port (`node.spec.adminPort`). @default false */
   readonly admin?: boolean;
 }
@@ -329,6 +331,7 @@ export class Cluster {
         discoverySeconds: opts.discoverySeconds ?? (opts.topology === 'static' ? 600 : 1),
         keepAlive: 5,
         logLevel: 'info',
+        ...(opts.persistent?.includes(index) === true ? { dataDir: join(this.dir, `${nodeId}-data`) } : {}),
         ...(opts.admin === true ? { adminPort: await freePort() } : {}),
       },
       this.dir,

@@ -14,6 +14,8 @@ export interface NodeConfigSpec {
   /** MQTT keep-alive in seconds. */
   readonly keepAlive: number;
   readonly logLevel: 'debug' | 'info' | 'warn';
+  /** An lmdb engine in this folder (kept across restarts); absent = the memory engine. */
+  readonly dataDir?: string;
   /** The admin HTTP listener's port (status page, /cluster, /metrics); none when absent. */
   readonly adminPort?: number;
 }
@@ -50,6 +52,7 @@ export function renderNodeToml(spec: NodeConfigSpec): string {
     `level = ${str(spec.logLevel)}`,
     'format = "json"',
     '',
+    ...(spec.dataDir !== undefined ? ['[storage]', 'engine = "lmdb"', `data_dir = ${str(spec.dataDir)}`, 'backup_interval_hours = 0', ''] : []),
     ...(spec.adminPort !== undefined ? ['[admin]', 'bind_address = "127.0.0.1"', `port = ${spec.adminPort}`, ''] : []),
   ];
   return lines.join('\n');

@@ -27,18 +27,28 @@ const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
 const treePath = fc.array(fc.integer({ min: 0, max: 65535 }), { maxLength: 6 });
 const peer = fc.tuple(fc.constantFrom('127.0.0.1', 'localhost', 'node-a.example', '[::1]'), fc.integer({ min: 1, max: 65535 })).map(([h, p]) => `${h}:${p}`);
 
-export const versionArb: fc.Arbitrary<WireVersion> = fc.record({
-  key: keyArb,
-  ts: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
-  node: keyArb,
-  deleted: fc.boolean(),
-  value: anyString,
-});
+export const versionArb: fc.Arbitrary<WireVersion> = fc.record(
+  {
+    key: keyArb,
+    ts: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+    node: keyArb,
+    deleted: fc.boolean(),
+    value: anyString,
+    expireAt: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+  },
+  { requiredKeys: ['key', 'ts', 'node', 'deleted', 'value'] },
+);
 
 /** Any command the encoder accepts. */
 export const commandArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ type: fc.constantFrom('SET', 'APPEND', 'PREPEND'), key: keyArb, value: anyString }),
-  fc.record({ type: fc.constantFrom('GET', 'DEL'), key: keyArb }),
+  fc.record({ type: fc.constantFrom('GET', 'DEL', 'TTL', 'PTTL', 'PERSIST'), key: keyArb }),
+  fc.record({ type: fc.constantFrom('SETEX', 'PSETEX'), key: keyArb, ttl: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), value: anyString }),
+  fc.record({
+    type: fc.constantFrom('EXPIRE', 'PEXPIRE', 'EXPIREAT', 'PEXPIREAT'),
+    key: keyArb,
+    time: fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }),
+  }),
   fc.record({ type: fc.constantFrom('INCR', 'DECR'), key: keyArb, amount: int64 }),
   fc.record({ type: fc.constantFrom('VERSION', 'INFO', 'FLUSH', 'SHUTDOWN', 'BACKUP', 'DBSIZE', 'STATS', 'HASH') }),
   fc.record({ type: fc.constant('PING'), message: anyString }, { requiredKeys: ['type'] }),

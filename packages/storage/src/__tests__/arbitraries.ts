@@ -20,5 +20,5 @@ export const keyedVersionArb: fc.Arbitrary<readonly [string, VersionedRecord]> =
 
 /** Plain-object copy, for deep equality regardless of the record's class. */
 export function plain(r: VersionedRecord | undefined): object | undefined {
-  return r === undefined ? undefined : { value: r.value, ts: r.ts, node: r.node, deleted: r.deleted };
+  return r === undefined ? undefined : { value: r.value, ts: r.ts, node: r.node, deleted: r.deleted, expireAt: r.expireAt ?? 0 };
 }

@@ -22,13 +22,13 @@ export interface EngineContractOptions {
 async function loadAll(engine: StorageEngine): Promise<Map<string, object>> {
   const out = new Map<string, object>();
   for await (const [key, r] of engine.load()) {
-    out.set(key, { value: r.value, ts: r.ts, node: r.node, deleted: r.deleted });
+    out.set(key, { value: r.value, ts: r.ts, node: r.node, deleted: r.deleted, expireAt: r.expireAt ?? 0 });
   }
   return out;
 }
 
 function plain(r: VersionedRecord): object {
-  return { value: r.value, ts: r.ts, node: r.node, deleted: r.deleted };
+  return { value: r.value, ts: r.ts, node: r.node, deleted: r.deleted, expireAt: r.expireAt ?? 0 };
 }
 
 let counter = 0;
@@ -85,6 +85,8 @@ export function describeEngineContract(
       ['empty', makeRecord('', 3, 'node-1')],
       ['odd', makeRecord(' spaces, "quotes"\r\nnewlines\t\0 and ünïcødé 🙂 ', Number.MAX_SAFE_INTEGER, 'n')],
       ['ключ🙂', makeRecord('x'.repeat(100_000), 42, 'node-3')],
+      ['session', makeRecord('token', 7, 'node-1', false, 1_790_000_060_000)],
+      ['expired', makeRecord('', 8, 'node-2', true, 1_700_000_000_000)],
     ];
 
     it(`${opts.persistent ? 'gives back' : 'does not keep'} every record, tombstones included, after reopen`, async () => {
@@ -94,6 +96,11 @@ export function describeEngineContract(
       engine = await reopen(engine, location);
       const expected = opts.persistent ? new Map(records.map(([k, r]) => [k, plain(r)])) : new Map();
       expect(await loadAll(engine)).toEqual(expected);
+      if (engine.loadEach !== undefined) {
+        const each = new Map<string, object>();
+        await engine.loadEach((key, value, ts, node, deleted, expireAt) => each.set(key, { value, ts, node, deleted, expireAt }));
+        expect(each).toEqual(expected);
+      }
     });
 
     it('keeps only the last version put for a key', async () => {

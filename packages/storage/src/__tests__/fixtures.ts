@@ -21,6 +21,6 @@ export function makeStore(
 /** The root of a tree built from scratch from the store's records (what the store's tree must equal). */
 export function rebuiltRoot(store: Store): string {
   const tree = new MerkleTree(store.tree.shape);
-  for (const [key, r] of store.versions()) tree.update(key, null, versionDigest(key, r.value, r.ts, r.node, r.deleted));
+  for (const [key, r] of store.versions()) tree.update(key, null, versionDigest(key, r.value, r.ts, r.node, r.deleted, r.expireAt ?? 0));
   return tree.rootHex();
 }

@@ -26,7 +26,7 @@ export class MapEngine implements StorageEngine {
 
   put(key: string, record: VersionedRecord): void {
     this.calls.put++;
-    this.disk.set(key, { value: record.value, ts: record.ts, node: record.node, deleted: record.deleted });
+    this.disk.set(key, { value: record.value, ts: record.ts, node: record.node, deleted: record.deleted, expireAt: record.expireAt ?? 0 });
   }
 
   remove(key: string): void {

@@ -93,7 +93,7 @@ export class LmdbEngine implements StorageEngine {
   async *load(): AsyncIterable<readonly [string, VersionedRecord]> {
     for (const { key, value } of this.database().getRange({ snapshot: true })) {
       const d = checked(key, value);
-      yield [key, makeRecord(d.value, d.ts, d.node, d.deleted)] as const;
+      yield [key, makeRecord(d.value, d.ts, d.node, d.deleted, d.expireAt)] as const;
     }
   }
 
@@ -101,7 +101,7 @@ export class LmdbEngine implements StorageEngine {
   async loadEach(sink: LoadSink): Promise<void> {
     for (const { key, value } of this.database().getRange({ snapshot: true })) {
       const d = checked(key, value);
-      sink(key, d.value, d.ts, d.node, d.deleted);
+      sink(key, d.value, d.ts, d.node, d.deleted, d.expireAt ?? 0);
     }
   }
 

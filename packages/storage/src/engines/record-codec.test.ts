@@ -11,10 +11,11 @@ const recordArb: fc.Arbitrary<VersionedRecord> = fc
     ts: fc.maxSafeNat(),
     node: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }),
     deleted: fc.boolean(),
+    expireAt: fc.oneof(fc.constant(0), fc.maxSafeNat()),
   })
-  .map(({ value, ts, node, deleted }) => makeRecord(value, ts, node, deleted));
+  .map(({ value, ts, node, deleted, expireAt }) => makeRecord(value, ts, node, deleted, expireAt));
 
-const plain = (r: VersionedRecord): object => ({ value: r.value, ts: r.ts, node: r.node, deleted: r.deleted });
+const plain = (r: VersionedRecord): object => ({ value: r.value, ts: r.ts, node: r.node, deleted: r.deleted, expireAt: r.expireAt ?? 0 });
 
 describe('record codecs', () => {
   it('binary: decode(encode(r)) equals r', () => {
@@ -30,6 +31,18 @@ describe('record codecs', () => {
   it('writes the readable text form', () => {
     expect(encodeRecordText(makeRecord('hello', 1742, 'node1'))).toBe('V1742,5:node1hello');
     expect(encodeRecordText(tombstone(9, 'n'))).toBe('D9,1:n');
+    expect(encodeRecordText(makeRecord('hello', 1742, 'node1', false, 1790000060000))).toBe('V1742@1790000060000,5:node1hello');
+    expect(encodeRecordText(makeRecord('', 9, 'n', true, 77))).toBe('D9@77,1:n');
+  });
+
+  it('binary: a record without expiry is written byte for byte as before expiry existed', () => {
+    const r = makeRecord('hello', 1742, 'node1');
+    const b = encodeRecord(r);
+    expect(b.length).toBe(11 + 5 + 5);
+    expect(b[0]).toBe(0x10);
+    const expiring = encodeRecord(makeRecord('hello', 1742, 'node1', false, 1790000060000));
+    expect(expiring.length).toBe(b.length + 8);
+    expect(expiring[0]).toBe(0x12);
   });
 
   it.each([
@@ -38,12 +51,14 @@ describe('record codecs', () => {
     ['node length past the end', (() => { const b = encodeRecord(makeRecord('v', 1, 'n')); b.writeUInt16LE(500, 9); return b; })()],
     ['a tombstone with a value', (() => { const b = encodeRecord(makeRecord('v', 1, 'n')); b[0] = 0x11; return b; })()],
     ['a fractional ts', (() => { const b = encodeRecord(makeRecord('v', 1, 'n')); b.writeDoubleLE(1.5, 1); return b; })()],
+    ['a negative expiry', (() => { const b = encodeRecord(makeRecord('v', 1, 'n', false, 5)); b.writeDoubleLE(-5, 11); return b; })()],
+    ['an expiry flag without the expiry', (() => { const b = encodeRecord(makeRecord('v', 1, 'n')); b[0] = 0x12; return b.subarray(0, 12); })()],
   ])('binary: rejects %s with CORRUPT_RECORD naming the key', (_name, bytes) => {
     expect(() => decodeRecord('user:1', bytes)).toThrow(StorageError);
     expect(() => decodeRecord('user:1', bytes)).toThrow(/stored record of 'user:1' cannot be decoded/);
   });
 
-  it.each(['', 'X1,1:n', 'V1,1n', 'Vx,1:n', 'V1,9:n', 'V1,0:', 'D1,1:nvalue', 'V1.5,1:n'])('text: rejects %j', (text) => {
+  it.each(['', 'X1,1:n', 'V1,1n', 'Vx,1:n', 'V1,9:n', 'V1,0:', 'D1,1:nvalue', 'V1.5,1:n', 'V1@,1:n', 'V1@x,1:n', 'V@5,1:n'])('text: rejects %j', (text) => {
     let caught: unknown;
     try {
       decodeRecordText('k', text);

@@ -1,10 +1,14 @@
 /**
  * The on-disk / in-Redis form of one record, shared by the lmdb and redis engines:
  *
- *   byte 0      format (0x10) | 1 if a tombstone
+ *   byte 0      format (0x10) | 1 if a tombstone | 2 if it has an expiry
  *   bytes 1-8   ts, float64 little-endian (exact for every safe integer)
  *   bytes 9-10  byte length of the node id, uint16 little-endian
+ *   bytes 11-18 only with flag 2: expireAt (ms), float64 little-endian
  *   then        the node id (UTF-8), then the value (UTF-8, to the end)
+ *
+ * A record without an expiry is written exactly as before expiry existed, so older files load
+ * unchanged.
  *
  * A fixed binary layout rather than JSON/msgpack: it is the hot path of write-behind and of a
  * start-up load of millions of records.
@@ -16,7 +20,9 @@ import type { VersionedRecord } from '../record.js';
 const FORMAT = 0x10;
 const FORMAT_MASK = 0xf0;
 const DELETED = 0x01;
+const EXPIRES = 0x02;
 const HEADER = 11;
+const EXPIRY_BYTES = 8;
 const MAX_NODE_BYTES = 0xffff;
 
 /**
@@ -29,12 +35,15 @@ export function encodeRecord(r: VersionedRecord): Buffer {
     throw new StorageError(StorageErrorCode.INVALID_ARGUMENT, `node id is too long to store (${nodeBytes} bytes, limit ${MAX_NODE_BYTES})`);
   }
   const valueBytes = r.deleted ? 0 : Buffer.byteLength(r.value, 'utf8');
-  const buf = Buffer.allocUnsafe(HEADER + nodeBytes + valueBytes);
-  buf[0] = FORMAT | (r.deleted ? DELETED : 0);
+  const expireAt = r.expireAt ?? 0;
+  const header = expireAt === 0 ? HEADER : HEADER + EXPIRY_BYTES;
+  const buf = Buffer.allocUnsafe(header + nodeBytes + valueBytes);
+  buf[0] = FORMAT | (r.deleted ? DELETED : 0) | (expireAt === 0 ? 0 : EXPIRES);
   buf.writeDoubleLE(r.ts, 1);
   buf.writeUInt16LE(nodeBytes, 9);
-  buf.write(r.node, HEADER, nodeBytes, 'utf8');
-  if (valueBytes > 0) buf.write(r.value, HEADER + nodeBytes, valueBytes, 'utf8');
+  if (expireAt !== 0) buf.writeDoubleLE(expireAt, HEADER);
+  buf.write(r.node, header, nodeBytes, 'utf8');
+  if (valueBytes > 0) buf.write(r.value, header + nodeBytes, valueBytes, 'utf8');
   return buf;
 }
 
@@ -46,7 +55,7 @@ export function decodeRecord(key: string, buf: Uint8Array): VersionedRecord {
   const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const why = shared.decode(b, b.length);
   if (why !== undefined) throw corruptRecord(key, why);
-  return makeRecord(shared.value, shared.ts, shared.node, shared.deleted);
+  return makeRecord(shared.value, shared.ts, shared.node, shared.deleted, shared.expireAt);
 }
 
 /** Buffer's own UTF-8 slicer (what `toString('utf8', …)` ends in, without its argument checks), if this runtime has it. */
@@ -72,6 +81,8 @@ export class RecordDecoder {
   node = '';
   /** True if it is a tombstone. */
   deleted = false;
+  /** Its expiry in ms (0 = none). */
+  expireAt = 0;
   private nodeBytes: Uint8Array = new Uint8Array(0);
 
   /**
@@ -83,23 +94,27 @@ export class RecordDecoder {
     const flags = b[0] as number;
     const ts = b.readDoubleLE(1);
     const nodeBytes = (b[9] as number) | ((b[10] as number) << 8);
-    if (HEADER + nodeBytes > end || !Number.isSafeInteger(ts) || ts < 0 || nodeBytes === 0) return 'bad header';
+    const header = (flags & EXPIRES) === 0 ? HEADER : HEADER + EXPIRY_BYTES;
+    if (header + nodeBytes > end || !Number.isSafeInteger(ts) || ts < 0 || nodeBytes === 0) return 'bad header';
+    const expireAt = header === HEADER ? 0 : b.readDoubleLE(HEADER);
+    if (!Number.isSafeInteger(expireAt) || expireAt < 0) return 'bad expiry';
     const deleted = (flags & DELETED) !== 0;
-    if (deleted && end > HEADER + nodeBytes) return 'a tombstone carries a value';
-    this.node = this.nodeAt(b, nodeBytes);
-    this.value = deleted ? '' : utf8Slice(b, HEADER + nodeBytes, end);
+    if (deleted && end > header + nodeBytes) return 'a tombstone carries a value';
+    this.node = this.nodeAt(b, header, nodeBytes);
+    this.value = deleted ? '' : utf8Slice(b, header + nodeBytes, end);
     this.ts = ts;
     this.deleted = deleted;
+    this.expireAt = expireAt;
     return undefined;
   }
 
-  private nodeAt(b: Buffer, length: number): string {
+  private nodeAt(b: Buffer, start: number, length: number): string {
     const known = this.nodeBytes;
     let same = known.length === length;
-    for (let i = 0; same && i < length; i++) same = known[i] === b[HEADER + i];
+    for (let i = 0; same && i < length; i++) same = known[i] === b[start + i];
     if (!same) {
-      this.nodeBytes = Uint8Array.prototype.slice.call(b, HEADER, HEADER + length);
-      return utf8Slice(b, HEADER, HEADER + length);
+      this.nodeBytes = Uint8Array.prototype.slice.call(b, start, start + length);
+      return utf8Slice(b, start, start + length);
     }
     return this.node;
   }
@@ -116,9 +131,13 @@ export function corruptRecord(key: string, why: string): StorageError {
  * The text form of a record, for stores of strings (the redis engine): `V` or `D` (tombstone),
  * the ts in decimal, `,`, the node id's length in UTF-16 units, `:`, the node id, the value.
  * E.g. `V1742000000000000,5:node1hello`. Readable with redis-cli, and safe for any value.
+ * A record with an expiry has `@` and its expireAt (ms) after the ts:
+ * `V1742000000000000@1742000060000,5:node1hello`; one without is written as before expiry existed.
  */
 export function encodeRecordText(r: VersionedRecord): string {
-  return `${r.deleted ? 'D' : 'V'}${r.ts},${r.node.length}:${r.node}${r.deleted ? '' : r.value}`;
+  const expireAt = r.expireAt ?? 0;
+  const ts = expireAt === 0 ? `${r.ts}` : `${r.ts}@${expireAt}`;
+  return `${r.deleted ? 'D' : 'V'}${ts},${r.node.length}:${r.node}${r.deleted ? '' : r.value}`;
 }
 
 /**
@@ -130,16 +149,28 @@ export function decodeRecordText(key: string, text: string): VersionedRecord {
   const comma = text.indexOf(',', 1);
   const colon = comma < 0 ? -1 : text.indexOf(':', comma + 1);
   if ((kind !== 0x56 && kind !== 0x44) || colon < 0) throw corruptRecord(key, 'unknown format');
-  const tsText = text.slice(1, comma);
+  const at = text.indexOf('@', 1);
+  const expiry = at > 0 && at < comma;
+  const tsText = text.slice(1, expiry ? at : comma);
+  const expireText = expiry ? text.slice(at + 1, comma) : '0';
   const lenText = text.slice(comma + 1, colon);
   const ts = Number(tsText);
+  const expireAt = Number(expireText);
   const nodeLength = Number(lenText);
-  if (!/^\d+$/.test(tsText) || !Number.isSafeInteger(ts) || !/^\d+$/.test(lenText) || nodeLength < 1 || colon + 1 + nodeLength > text.length) {
+  if (
+    !/^\d+$/.test(tsText) ||
+    !Number.isSafeInteger(ts) ||
+    !/^\d+$/.test(expireText) ||
+    !Number.isSafeInteger(expireAt) ||
+    !/^\d+$/.test(lenText) ||
+    nodeLength < 1 ||
+    colon + 1 + nodeLength > text.length
+  ) {
     throw corruptRecord(key, 'bad header');
   }
   const node = text.slice(colon + 1, colon + 1 + nodeLength);
   const value = text.slice(colon + 1 + nodeLength);
   const deleted = kind === 0x44;
   if (deleted && value !== '') throw corruptRecord(key, 'a tombstone carries a value');
-  return makeRecord(value, ts, node, deleted);
+  return makeRecord(value, ts, node, deleted, expireAt);
 }

@@ -1,0 +1,161 @@
+/**
+ * Peer protocol 2: the batched anti-entropy commands (docs/PROTOCOL.md "Peer
+ * protocol 2"). A node that speaks them answers `PEERV n` with the highest
+ * version it speaks up to n; an older node answers `ERROR: Invalid command
+ * 'PEERV'` and the caller falls back to HASH/TREE/LEAF/GETV/PUTV.
+ *
+ * - `PEERV n` → `PEERV v`
+ * - `TREES width path [path ...]` → one line per path, its children as `count:hash` (`0` when empty), then `END`
+ * - `ENTRIES width path [path ...]` → `key digest` lines for every key under the paths, then `END`
+ * - `RECORDS path [path ...]` → `key ts node deleted value` lines for every record under the paths, then `END`
+ * - `STAMPS path [path ...]` → `key ts node deleted` lines (no value) for every record under the paths, then `END`
+ * - `PUTVS key ts node deleted value [...]` (values as tokens, quoted when needed) → `OK applied=a stale=s`
+ */
+import type { Command, TreePath, WireVersion } from './command.js';
+import { ProtocolError } from './errors.js';
+import { checkKey, checkToken } from './key.js';
+import { parseTimestamp } from './numbers.js';
+import { show } from './show.js';
+import { readValueToken, skipSpaces, splitTokens, tokenEnd } from './tokenizer.js';
+import { formatTreePath, parseTreePath } from './tree-path.js';
+import { encodeValueToken } from './value-quoting.js';
+import { encodeVersion } from './version-line.js';
+
+/** The peer protocol this code speaks: 1 = HASH/TREE/LEAF/GETV/PUTV, 2 = adds PEERV/TREES/ENTRIES/RECORDS/PUTVS. */
+export const PEER_PROTOCOL_VERSION = 2;
+
+/** The widest hash or digest TREES and ENTRIES send, in bytes (the full 16). */
+export const MAX_HASH_WIDTH = 16;
+
+type PeerSyncCommand = Extract<Command, { type: 'PEERV' | 'TREES' | 'ENTRIES' | 'RECORDS' | 'STAMPS' | 'PUTVS' }>;
+
+function missing(type: string, needs: string): ProtocolError {
+  return new ProtocolError('MISSING_ARGUMENTS', `Missing arguments: ${type} needs ${needs}`);
+}
+
+function smallInt(text: string, min: number, max: number, what: string): number {
+  const n = /^[0-9]{1,9}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= min && n <= max)) throw new ProtocolError('INVALID_ARGUMENT', `${what} must be an integer from ${min} to ${max}, got '${show(text)}'`);
+  return n;
+}
+
+function paths(type: string, tokens: readonly string[]): TreePath[] {
+  if (tokens.length === 0) throw missing(type, "at least one path ('-' for the root)");
+  return tokens.map((t) => parseTreePath(t, `${type} path`));
+}
+
+/** Parses the arguments of PEERV, TREES, ENTRIES, RECORDS or PUTVS (from index `at` of the line). */
+export function parsePeerSync(type: PeerSyncCommand['type'], line: string, at: number): PeerSyncCommand {
+  if (type === 'PUTVS') return { type, versions: readVersions(line, at) };
+  const tokens = splitTokens(line, at);
+  if (type === 'PEERV') {
+    const [version, extra] = tokens;
+    if (version === undefined) throw missing(type, 'a protocol version');
+    if (extra !== undefined) throw new ProtocolError('TOO_MANY_ARGUMENTS', `Too many arguments: usage is 'PEERV version', got extra '${show(extra)}'`);
+    return { type, version: smallInt(version, 1, 1_000_000, 'PEERV version') };
+  }
+  if (type === 'RECORDS' || type === 'STAMPS') return { type, paths: paths(type, tokens) };
+  const [width, ...rest] = tokens;
+  if (width === undefined) throw missing(type, 'a hash width in bytes and at least one path');
+  return { type, width: smallInt(width, 1, MAX_HASH_WIDTH, `${type} width`), paths: paths(type, rest) };
+}
+
+/** Writes the request line body (no line ending) of PEERV, TREES, ENTRIES, RECORDS or PUTVS. */
+export function encodePeerSync(cmd: PeerSyncCommand): string {
+  switch (cmd.type) {
+    case 'PEERV':
+      return `PEERV ${smallInt(String(cmd.version), 1, 1_000_000, 'PEERV version')}`;
+    case 'TREES':
+    case 'ENTRIES':
+      if (cmd.paths.length === 0) throw missing(cmd.type, 'at least one path');
+      return `${cmd.type} ${smallInt(String(cmd.width), 1, MAX_HASH_WIDTH, `${cmd.type} width`)} ${cmd.paths.map(formatTreePath).join(' ')}`;
+    case 'RECORDS':
+    case 'STAMPS':
+      if (cmd.paths.length === 0) throw missing(cmd.type, 'at least one path');
+      return `${cmd.type} ${cmd.paths.map(formatTreePath).join(' ')}`;
+    case 'PUTVS':
+      if (cmd.versions.length === 0) throw missing(cmd.type, 'at least one version');
+      return `PUTVS ${cmd.versions.map(encodeVersionToken).join(' ')}`;
+  }
+}
+
+/** `key ts node deleted value` with the value as one token (quoted when it holds a space): one PUTVS item. */
+export function encodeVersionToken(v: WireVersion): string {
+  const head = encodeVersion({ ...v, value: 'x' });
+  return `${head.slice(0, head.length - 1)}${encodeValueToken(v.value)}`;
+}
+
+function readVersions(line: string, at: number): WireVersion[] {
+  const versions: WireVersion[] = [];
+  let i = skipSpaces(line, at);
+  while (i < line.length) {
+    const fields: string[] = [];
+    while (fields.length < 4 && i < line.length) {
+      const end = tokenEnd(line, i);
+      fields.push(line.slice(i, end));
+      i = skipSpaces(line, end);
+    }
+    const [key, tsText, node, deletedText] = fields;
+    if (key === undefined || tsText === undefined || node === undefined || deletedText === undefined || i === line.length) {
+      throw missing('PUTVS', 'versions as key ts node deleted value (a tombstone\'s value is "")');
+    }
+    checkKey(key, 'PUTVS key');
+    const ts = parseTimestamp(tsText, 'PUTVS ts');
+    checkToken(node, 'PUTVS node id');
+    if (deletedText !== '0' && deletedText !== '1') {
+      throw new ProtocolError('INVALID_ARGUMENT', `PUTVS deleted flag must be 0 or 1, got '${show(deletedText)}'`);
+    }
+    const { value, end } = readValueToken(line, i, 'PUTVS value');
+    versions.push({ key, ts, node, deleted: deletedText === '1', value });
+    i = skipSpaces(line, end);
+  }
+  if (versions.length === 0) throw missing('PUTVS', 'at least one version key ts node deleted value');
+  return versions;
+}
+
+/** A version without its value, as a STAMPS reply line carries it. */
+export interface WireStamp {
+  readonly key: string;
+  readonly ts: number;
+  readonly node: string;
+  readonly deleted: boolean;
+}
+
+/** Writes a STAMPS reply line `key ts node deleted`. */
+export function encodeStamp(s: WireStamp): string {
+  return `${s.key} ${s.ts} ${s.node} ${s.deleted ? '1' : '0'}`;
+}
+
+/**
+ * Reads a STAMPS reply line.
+ * @throws ProtocolError if the line is malformed.
+ */
+export function decodeStamp(line: string): WireStamp {
+  const [key, tsText, node, deletedText, extra] = line.split(' ');
+  if (key === undefined || tsText === undefined || node === undefined || extra !== undefined || (deletedText !== '0' && deletedText !== '1')) {
+    throw new ProtocolError('INVALID_ARGUMENT', `STAMPS reply line must be key ts node deleted, got '${show(line)}'`);
+  }
+  return { key: checkKey(key, 'STAMPS key'), ts: parseTimestamp(tsText, 'STAMPS ts'), node: checkToken(node, 'STAMPS node id'), deleted: deletedText === '1' };
+}
+
+/** One child in a TREES reply line: `count:hash`, or `0` for an empty child. */
+export function formatChild(count: number, hash: string): string {
+  return count === 0 ? '0' : `${count}:${hash}`;
+}
+
+/**
+ * Reads one TREES reply line into its children.
+ * @throws ProtocolError `INVALID_ARGUMENT` for a malformed child.
+ */
+export function parseTreesLine(line: string): { count: number; hash: string }[] {
+  return line.split(' ').map((token) => {
+    if (token === '0') return { count: 0, hash: '' };
+    const colon = token.indexOf(':');
+    const count = colon > 0 ? Number(token.slice(0, colon)) : Number.NaN;
+    const hash = token.slice(colon + 1);
+    if (!Number.isSafeInteger(count) || count < 1 || !/^[0-9a-f]{2,32}$/.test(hash)) {
+      throw new ProtocolError('INVALID_ARGUMENT', `TREES reply child must be count:hex or 0, got '${show(token)}'`);
+    }
+    return { count, hash };
+  });
+}
