@@ -8,6 +8,7 @@ import { createDispatcher } from './commands/dispatch.js';
 import type { NodeConfig } from './config/index.js';
 import type { Logger } from './logger.js';
 import { planReload, type ReloadReport } from './reload.js';
+import { startRespListener, type RespListener } from './resp/resp-listener.js';
 import { TcpServer } from './server/tcp-server.js';
 import { loadServerTls } from './server/tls.js';
 import { startBackupScheduler } from './storage/backup-scheduler.js';
@@ -23,6 +24,8 @@ import { DisposalStack } from './lifecycle/disposal-stack.js';
 export interface RunningNode {
   readonly host: string;
   readonly port: number;
+  /** The RESP listener's port, when `[resp] enabled`. */
+  readonly respPort?: number;
   readonly store: Store;
   /**
    * Stops gracefully: stop accepting, answer what is in flight, close everything. Idempotent;
@@ -196,6 +199,16 @@ async function composeNode(config: NodeConfig, logger: Logger, options: StartOpt
     throw portError(err, `cannot listen on ${config.network.bind_address}:${config.network.bind_port}`, '[network] bind_port');
   });
   stack.use('client listener', listener, (l) => l.close());
+  // The RESP port ([resp], docs/RESP.md): the same context, access gate, TLS and limits as the text port.
+  let resp: RespListener | undefined;
+  if (config.resp.enabled) {
+    const at = `${config.resp.bind_address ?? config.network.bind_address}:${config.resp.bind_port}`;
+    resp = await startRespListener({ node: ctx, gate: access, logger, tls, latency: metrics.latency }).catch((err: unknown) => {
+      throw portError(err, `cannot listen on ${at} (RESP)`, '[resp] bind_port');
+    });
+    stack.use('RESP listener', resp, (r) => r.close());
+    sections.push(resp.section);
+  }
   logger.info({ address: address.host, port: address.port, pid: process.pid, startup_ms: Date.now() - startedAt }, 'listening');
 
   let resolveStopped: (outcome: StopOutcome) => void = () => undefined;
@@ -218,11 +231,13 @@ async function composeNode(config: NodeConfig, logger: Logger, options: StartOpt
     const { config: next, report } = planReload(running, options.loadConfig());
     running = next;
     logger.level = next.logging.level;
-    listener.setLimits({
+    const limits = {
       maxConnections: next.network.max_connections,
       idleTimeoutMs: next.network.connection_timeout * 1000,
       maxLineBytes: next.network.max_line_bytes,
-    });
+    };
+    listener.setLimits(limits);
+    resp?.setLimits(limits);
     store.memoryLimitBytes = next.storage.memory_limit_mb ? next.storage.memory_limit_mb * 1024 * 1024 : Number.POSITIVE_INFINITY;
     logger.info({ applied: report.applied, restart_required: report.restartRequired }, 'configuration reloaded');
     if (report.restartRequired.length > 0) {
@@ -231,7 +246,7 @@ async function composeNode(config: NodeConfig, logger: Logger, options: StartOpt
     return report;
   }
 
-  return { host: address.host, port: address.port, store, stop: (reason) => stop(reason), stopped, reload };
+  return { host: address.host, port: address.port, ...(resp ? { respPort: resp.port } : {}), store, stop: (reason) => stop(reason), stopped, reload };
 }
 
 function errorText(err: unknown): string {

@@ -1,4 +1,4 @@
-import type { Command, DecodedItem } from '@merklekv/protocol';
+import { isWrite, type Command, type DecodedItem } from '@merklekv/protocol';
 import type { Reply } from '../server/connection.js';
 import { backup } from './backup-command.js';
 import { CommandError, errorReply } from './errors.js';
@@ -22,9 +22,6 @@ const handlers: HandlerTable = {
     throw new CommandError('Authentication is not enabled on this node');
   },
 };
-
-/** Commands that change the store: with durableWrites they are answered once durable. */
-const WRITES: ReadonlySet<string> = new Set(['SET', 'DEL', 'INCR', 'DECR', 'APPEND', 'PREPEND', 'MSET', 'FLUSH', 'PUTV', 'PUTVS', 'SYNC', 'SETEX', 'PSETEX', 'EXPIRE', 'PEXPIRE', 'EXPIREAT', 'PEXPIREAT', 'PERSIST']);
 
 /** Receives command execution times, in seconds (a Prometheus histogram). */
 export interface LatencySink {
@@ -102,7 +99,8 @@ export function awaitDurability(ctx: NodeContext, dispatch: (item: DecodedItem) 
     return `ERROR: ${why.replace(/[\x00-\x1f\x7f]+/g, ' ')}\r\n`;
   };
   return (item) => {
-    if (!WRITES.has(item.type)) return dispatch(item);
+    // The command table's write flag: commands that change the store are answered once durable.
+    if (!isWrite(item.type)) return dispatch(item);
     const status = ctx.store.engine.writeStatus?.();
     if (status?.failing) return refuse(item.type, status.lastError ?? 'Storage unavailable');
     const reply = dispatch(item);
