@@ -50,6 +50,11 @@ describe('the problem functions (the one definition replication shares)', () => 
     expect(tokenProblem('\ud83d')).toMatch(/lone surrogate/);
     expect(valueProblem('any value\r\nEND "quoted" \ud83d\ude00')).toBeUndefined();
     expect(valueProblem('half \ud83d')).toMatch(/lone surrogate/);
+    // Bytes outside UTF-8 as the RESP port keeps them (U+DC80..U+DCFF) are values and key bytes.
+    expect(valueProblem('\u0000\udcff\udc80\r\n\udcfe')).toBeUndefined();
+    expect(valueProblem('\udc7f')).toMatch(/lone surrogate/);
+    expect(tokenProblem('bin\udcff')).toBeUndefined();
+    expect(tokenProblem('bin\udc00')).toMatch(/lone surrogate/);
     expect(valueProblem('')).toBeUndefined();
   });
 });

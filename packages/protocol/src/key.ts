@@ -14,7 +14,8 @@ import { show } from './show.js';
 /**
  * Why `token` is not a valid key-shaped token, or undefined: non-empty, at most
  * {@link MAX_KEY_BYTES} UTF-8 bytes, no spaces, no control characters (C0, DEL, C1), and no
- * lone surrogate (it could not travel as UTF-8: it would come back as another key).
+ * lone surrogate other than an escaped byte (U+DC80..U+DCFF, how the RESP port keeps bytes that
+ * are not UTF-8, see resp/bytes.ts): no door produces another one.
  */
 export function tokenProblem(token: string): string | undefined {
   const n = token.length;
@@ -31,8 +32,8 @@ export function tokenProblem(token: string): string | undefined {
     }
     if (c >= 0xd800 && c <= 0xdfff) {
       const next = i + 1 < n ? token.charCodeAt(i + 1) : 0;
-      if (c > 0xdbff || next < 0xdc00 || next > 0xdfff) return `must be valid Unicode (a lone surrogate), got '${show(token)}'`;
-      i++;
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++;
+      else if (!isEscapedByte(c)) return `must be valid Unicode (a lone surrogate), got '${show(token)}'`;
     }
   }
   return undefined;
@@ -49,11 +50,29 @@ export function keyProblem(key: string): string | undefined {
 
 /**
  * Why `value` is not a value the protocol can carry, or undefined. Any string is a value (the
- * quoted form carries CR, LF and every control character) except one holding a lone surrogate:
- * it has no UTF-8 form, so a client would read back another value than the one stored.
+ * quoted form carries CR, LF and every control character; the RESP port keeps bytes that are not
+ * UTF-8 as escaped bytes U+DC80..U+DCFF) except one holding any other lone surrogate: no door
+ * produces one, and it has no byte form, so a client would read back another value.
  */
 export function valueProblem(value: string): string | undefined {
-  return isWellFormed(value) ? undefined : 'must be valid Unicode (it holds a lone surrogate)';
+  return isWellFormed(value) || onlyEscapedBytes(value) ? undefined : 'must be valid Unicode (it holds a lone surrogate)';
+}
+
+/** A lone low surrogate standing for one byte outside UTF-8 (resp/bytes.ts). */
+function isEscapedByte(c: number): boolean {
+  return c >= 0xdc80 && c <= 0xdcff;
+}
+
+/** True if every lone surrogate of `s` is an escaped byte. */
+function onlyEscapedBytes(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    const next = s.charCodeAt(i + 1);
+    if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++;
+    else if (!isEscapedByte(c)) return false;
+  }
+  return true;
 }
 
 /**
