@@ -44,7 +44,7 @@ describe('kill -9 of a node under write load', () => {
       report('node-kill', {
         ops,
         keysOnNode2BeforeKill: beforeKill,
-        recordsLoadedAtRestart: loadedAtRestart,
+        recordsLoadedAtRestart: loadedAtRestart ?? -1,
         keysOnNode2JustAfterRestart: sizeAfterRestart,
         converge_ms: converged.ms,
         keys: converged.count,
