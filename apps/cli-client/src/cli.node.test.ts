@@ -140,7 +140,7 @@ describe('every command', () => {
     const peer = await spawnNode({ nodeId: 'cli-b' });
     try {
       expect(ok(await runCli(['--port', String(peer.port), 'set', 'on-b', 'only here'], { env }))).toBe('OK\n');
-      expect(ok(await cli('sync', `127.0.0.1:${peer.port}`))).toMatch(/^OK rounds=\d+ bytes=\d+ pulled=\d+ pushed=\d+ ms=\d+\n$/);
+      expect(ok(await cli('sync', `127.0.0.1:${peer.port}`))).toMatch(/^OK round_trips=\d+ bytes=\d+ keys_pulled=\d+ keys_pushed=\d+ ms=\d+ mode=[a-z-]+\n$/);
       expect(ok(await cli('get', 'on-b'))).toBe('only here\n');
     } finally {
       await peer.stop();
@@ -268,7 +268,7 @@ describe('interactive mode through stdin', () => {
     // `incr say` got ERROR (1), `bogus` is a usage error (2): the worst is 2.
     expect(r.code).toBe(2);
     const out = r.stdout.split('\n');
-    expect(out.slice(0, 7)).toEqual(['OK', 'Hello   World', 'Hello   World !', 'get key', '  Print the value of key as stored, or (null).', '1) Hello   World !', '2) (null)']);
+    expect(out.slice(0, 8)).toEqual(['OK', 'Hello   World', 'Hello   World !', 'get key', '  Print the value of key as stored, or (null).', '  Sends: GET key (needs the read role). The value of a key, or nil.', '1) Hello   World !', '2) (null)']);
     expect(r.stdout).toMatch(new RegExp(`\\(error\\) 127\\.0\\.0\\.1:${node.port}: ERROR: .*\\n\\(error\\) unknown command 'bogus'`));
     expect(r.stdout).toContain('# Server Information');
     // Nothing after `quit` ran.

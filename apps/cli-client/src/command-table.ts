@@ -316,7 +316,7 @@ export function typedFields(fields: Readonly<Record<string, string>>): Record<st
   return out;
 }
 
-/** `OK rounds=R bytes=B pulled=P pushed=Q ms=M` as `{ rounds, bytes, pulled, pushed, ms }`. */
+/** `OK round_trips=R bytes=B keys_pulled=P keys_pushed=Q ms=M mode=X` as `{ round_trips, bytes, keys_pulled, keys_pushed, ms, mode }`. */
 export function parseSyncReply(reply: string): Record<string, number | string> {
   const out: Record<string, number | string> = {};
   for (const part of reply.replace(/^OK\s*/, '').split(/\s+/)) {

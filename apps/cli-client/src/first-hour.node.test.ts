@@ -135,7 +135,7 @@ describe('commands', () => {
     expect(Object.values(stats).every((v) => typeof v !== 'string' || !/^\d+$/.test(v))).toBe(true);
     const syncNode = await runCli(at('--json', 'sync', `127.0.0.1:${node.port}`), { env: env() });
     expect(syncNode.code).toBe(0);
-    expect(JSON.parse(syncNode.stdout)).toEqual({ rounds: expect.any(Number), bytes: expect.any(Number), pulled: expect.any(Number), pushed: expect.any(Number), ms: expect.any(Number) });
+    expect(JSON.parse(syncNode.stdout)).toEqual({ round_trips: expect.any(Number), bytes: expect.any(Number), keys_pulled: expect.any(Number), keys_pushed: expect.any(Number), ms: expect.any(Number), mode: expect.any(String) });
   });
 
   it('import stores a JSONL number or boolean as its text', async () => {

@@ -1,16 +1,18 @@
 /** `help` and `--help` text. */
 import { COMMANDS, findCommand } from './command-table.js';
 import { usageError } from './errors.js';
+import { accessNote, protocolNames, protocolRow } from './protocol-help.js';
 
 const BULK = [
   ['import', 'FILE|- [--format jsonl|csv] [--on-error continue|stop] [--concurrency N]', 'Load JSON lines {"key":..,"value":..} or CSV key,value, pipelined.'],
   ['export', '[prefix] [--count N] [--page-size N]', 'Write the live keys (starting with prefix; at most N with --count) as JSON lines, through SCAN.'],
 ] as const;
 
-/** Names offered by tab completion: every command, alias and built-in. */
+/** Names offered by tab completion: the protocol table's commands the CLI runs, its other commands, and built-ins. */
 export function commandNames(): string[] {
-  const names = COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]);
-  return [...names, ...BULK.map(([n]) => n), 'help', 'quit', 'exit'].sort();
+  const wire = protocolNames().filter((n) => findCommand(n) !== undefined);
+  const own = COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]).filter((n) => protocolRow(n) === undefined);
+  return [...new Set([...wire, ...own, ...BULK.map(([n]) => n), 'help', 'quit', 'exit'])].sort();
 }
 
 /** Help for one command, or the overview. */
@@ -21,7 +23,9 @@ export function helpText(command?: string): string {
     const cmd = findCommand(command);
     if (cmd === undefined) throw usageError(`unknown command '${command}' (try help)`);
     const aliases = cmd.aliases === undefined ? '' : ` (alias: ${cmd.aliases.join(', ')})`;
-    return `${cmd.name}${cmd.args === '' ? '' : ` ${cmd.args}`}${aliases}\n  ${cmd.summary}`;
+    const row = protocolRow(cmd.name);
+    const wire = row === undefined ? '' : `\n  Sends: ${row.text} (${accessNote(row)}). ${row.summary}`;
+    return `${cmd.name}${cmd.args === '' ? '' : ` ${cmd.args}`}${aliases}\n  ${cmd.summary}${wire}`;
   }
   return [
     'usage: merklekv-cli [options] <command> [args...]',

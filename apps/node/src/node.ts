@@ -8,6 +8,7 @@ import { createDispatcher } from './commands/dispatch.js';
 import type { NodeConfig } from './config/index.js';
 import type { Logger } from './logger.js';
 import { planReload, type ReloadReport } from './reload.js';
+import { startRespListener, type RespListener } from './resp/resp-listener.js';
 import { TcpServer } from './server/tcp-server.js';
 import { loadServerTls } from './server/tls.js';
 import { startBackupScheduler } from './storage/backup-scheduler.js';
@@ -20,6 +21,8 @@ import { backupRunner } from './storage/run-backup.js';
 export interface RunningNode {
   readonly host: string;
   readonly port: number;
+  /** The RESP listener's port, when `[resp] enabled`. */
+  readonly respPort?: number;
   readonly store: Store;
   /** Stops gracefully: stop accepting, answer what is in flight, close everything. Idempotent. */
   stop(reason?: string): Promise<void>;
@@ -147,6 +150,7 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
   sections.push(status.section);
   let address: { host: string; port: number } | undefined;
   let admin: AdminServer | undefined;
+  let resp: RespListener | undefined;
   try {
     if (config.admin.port !== undefined) {
       admin = new AdminServer({
@@ -164,7 +168,16 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
     address = await listener.listen().catch((err: unknown) => {
       throw portError(err, `cannot listen on ${config.network.bind_address}:${config.network.bind_port}`, '[network] bind_port');
     });
+    // The RESP port ([resp], docs/RESP.md): the same context, access gate, TLS and limits as the text port.
+    if (config.resp.enabled) {
+      const at = `${config.resp.bind_address ?? config.network.bind_address}:${config.resp.bind_port}`;
+      resp = await startRespListener({ node: ctx, gate: access, logger, tls, latency: metrics.latency }).catch((err: unknown) => {
+        throw portError(err, `cannot listen on ${at} (RESP)`, '[resp] bind_port');
+      });
+      sections.push(resp.section);
+    }
   } catch (err) {
+    await listener.close();
     await admin?.close();
     status.stop();
     await cluster.stop();
@@ -182,6 +195,7 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
     stopping ??= (async () => {
       logger.info({ reason }, 'shutting down');
       await listener.close();
+      await resp?.close();
       await admin?.close();
       status.stop();
       await cluster.stop();
@@ -198,11 +212,13 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
     const { config: next, report } = planReload(running, options.loadConfig());
     running = next;
     logger.level = next.logging.level;
-    listener.setLimits({
+    const limits = {
       maxConnections: next.network.max_connections,
       idleTimeoutMs: next.network.connection_timeout * 1000,
       maxLineBytes: next.network.max_line_bytes,
-    });
+    };
+    listener.setLimits(limits);
+    resp?.setLimits(limits);
     store.memoryLimitBytes = next.storage.memory_limit_mb ? next.storage.memory_limit_mb * 1024 * 1024 : Number.POSITIVE_INFINITY;
     logger.info({ applied: report.applied, restart_required: report.restartRequired }, 'configuration reloaded');
     if (report.restartRequired.length > 0) {
@@ -211,5 +227,5 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
     return report;
   }
 
-  return { host: address.host, port: address.port, store, stop: (reason) => stop(reason), stopped, reload };
+  return { host: address.host, port: address.port, ...(resp ? { respPort: resp.port } : {}), store, stop: (reason) => stop(reason), stopped, reload };
 }

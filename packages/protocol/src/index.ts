@@ -4,6 +4,8 @@
  * splitting and the tree/version forms used by anti-entropy. Pure: no I/O.
  */
 export type { Command, CommandType, TreePath, WireVersion } from './command.js';
+export { arityOf, COMMAND_TABLE, commandInfo, isWrite, RESP_COMMANDS, textCommand } from './command-table.js';
+export type { Arity, CommandAccess, CommandFlag, CommandGroup, CommandInfo, CommandSpec } from './command-table.js';
 export {
   DEFAULT_MAX_LINE_BYTES,
   DEFAULT_MAX_REPLY_LINE_BYTES,
@@ -22,6 +24,7 @@ export { checkKey, checkUser, isValidKey } from './key.js';
 export { LineReader } from './line-reader.js';
 export type { LineReaderOptions } from './line-reader.js';
 export { parseCommandLine } from './parse-command.js';
+export { checkPeer } from './peer.js';
 export {
   isPeerNonce,
   PEER_CHALLENGE_PREFIX,
@@ -37,6 +40,13 @@ export { formatTreePath, MAX_TREE_DEPTH, MAX_TREE_INDEX, parseTreePath } from '.
 export { COMMAND_USAGE } from './usage.js';
 export { decodeValue, encodeValue, encodeValueToken } from './value-quoting.js';
 export { decodeGetvLine, decodeVersionLine, encodeVersion } from './version-line.js';
+export { byteLengthOf, bytesToString, holdsEscapedBytes, stringToBytes } from './resp/bytes.js';
+export { RespRequestDecoder } from './resp/request-decoder.js';
+export type { RespDecodeError, RespDecoderOptions, RespRequest } from './resp/request-decoder.js';
+export { encodeReply, encodeRequest, formatDouble, RESP_OK, respBulk, respError, respInteger, respNull, respSimple } from './resp/reply.js';
+export type { RespBytes, RespValue, RespVersion } from './resp/reply.js';
+export { compileGlob } from './resp/glob.js';
+export type { Glob } from './resp/glob.js';
 export type { WireStamp } from './peer-sync.js';
 export {
   decodeStamp,

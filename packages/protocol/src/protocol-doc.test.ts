@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { COMMAND_TABLE } from './command-table.js';
 import { ProtocolError } from './errors.js';
 import { parseCommandLine } from './parse-command.js';
 
@@ -26,6 +27,19 @@ describe('docs/PROTOCOL.md examples', () => {
   it('has examples', () => {
     expect(pairs.length).toBeGreaterThan(40);
   });
+
+  const lines = doc.split('\n');
+  const headings = lines.filter((line) => line.startsWith('### '));
+  const summaryRows = lines.filter((line) => line.startsWith('| `'));
+  it.each(COMMAND_TABLE.filter((c) => c.text !== undefined).map((c) => [c.name, c.text as string]))(
+    '%s is in the summary table and under a heading or in the text, as the command table names it',
+    (name, syntax) => {
+      // The summary table names the command by its syntax (arguments may be abbreviated there).
+      expect(summaryRows.some((row) => row.includes(`\`${name} `) || row.includes(`\`${name}\``))).toBe(true);
+      const documented = headings.some((h) => h.slice(4).split(' / ').some((part) => part === syntax || part.startsWith(`${name} `) || part === name));
+      expect(documented || doc.includes(`\`${name} `)).toBe(true);
+    },
+  );
 
   it.each(pairs)('%s', (request, reply) => {
     let error: unknown;

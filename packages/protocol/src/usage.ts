@@ -1,47 +1,10 @@
 import type { CommandType } from './command.js';
+import { COMMAND_TABLE } from './command-table.js';
 
-/** The syntax of every command, as error messages and docs/PROTOCOL.md show it. */
-export const COMMAND_USAGE: Readonly<Record<CommandType, string>> = {
-  SET: 'SET key value',
-  GET: 'GET key',
-  DEL: 'DEL key [key ...]',
-  INCR: 'INCR key [amount]',
-  DECR: 'DECR key [amount]',
-  APPEND: 'APPEND key value',
-  PREPEND: 'PREPEND key value',
-  VERSION: 'VERSION',
-  INFO: 'INFO',
-  FLUSH: 'FLUSH',
-  SHUTDOWN: 'SHUTDOWN',
-  BACKUP: 'BACKUP',
-  PING: 'PING [message]',
-  ECHO: 'ECHO message',
-  EXISTS: 'EXISTS key [key ...]',
-  MGET: 'MGET key [key ...]',
-  MSET: 'MSET key value [key value ...]',
-  SCAN: 'SCAN prefix [cursor] [COUNT n]',
-  DBSIZE: 'DBSIZE',
-  STATS: 'STATS',
-  SETEX: 'SETEX key seconds value',
-  PSETEX: 'PSETEX key milliseconds value',
-  EXPIRE: 'EXPIRE key seconds',
-  PEXPIRE: 'PEXPIRE key milliseconds',
-  EXPIREAT: 'EXPIREAT key unix-seconds',
-  PEXPIREAT: 'PEXPIREAT key unix-milliseconds',
-  TTL: 'TTL key',
-  PTTL: 'PTTL key',
-  PERSIST: 'PERSIST key',
-  HASH: 'HASH',
-  TREE: 'TREE path',
-  LEAF: 'LEAF path [cursor]',
-  GETV: 'GETV key [key ...]',
-  PUTV: 'PUTV key ts node deleted value',
-  SYNC: 'SYNC host:port',
-  PEERV: 'PEERV version',
-  TREES: 'TREES width path [path ...]',
-  ENTRIES: 'ENTRIES width path [path ...]',
-  RECORDS: 'RECORDS path [path ...]',
-  STAMPS: 'STAMPS path [path ...]',
-  PUTVS: 'PUTVS key ts node deleted value [key ts node deleted value ...]',
-  AUTH: 'AUTH [user] password',
-};
+/**
+ * The syntax of every text-protocol command, as error messages and
+ * docs/PROTOCOL.md show it: read from the command table (command-table.ts).
+ */
+export const COMMAND_USAGE: Readonly<Record<CommandType, string>> = Object.fromEntries(
+  COMMAND_TABLE.flatMap((c) => (c.text === undefined ? [] : [[c.name, c.text]])),
+) as Record<CommandType, string>;

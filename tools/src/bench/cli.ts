@@ -18,6 +18,7 @@ export const USAGE = `Usage: bench <subcommand> [options]
   replication  replication benchmarks
   storage      Store.set throughput per storage engine (memory, lmdb, redis)
   recovery     restart time and memory of an lmdb node with 1M keys
+  resp         redis-benchmark against a node's RESP port and redis-server (ops/s, CPU per op)
   expiry       100k keys with 1-5 s TTLs expiring under a client: p99 beside no expiry, memory reclaimed
   anti-entropy SYNC between two built nodes: round trips, bytes, time (issue 17's table)
   fanout       broker egress and CPU for 3, 6, 9 nodes at a fixed write rate (mosquitto)
@@ -71,6 +72,8 @@ export async function runCli(argv: readonly string[], dir: URL = new URL('.', im
       return (await import('./storage.js')).benchStorage(rest);
     case 'recovery':
       return (await import('./recovery.js')).benchRecovery(rest);
+    case 'resp':
+      return (await import('./resp.js')).benchResp(rest);
     case 'expiry':
       return (await import('./expiry.js')).benchExpiry(rest);
     case 'anti-entropy':

@@ -12,6 +12,7 @@ import { processTreeCpuSeconds } from './cpu-time.js';
 import { KV_USAGE, parseKvOptions, type KvOptions, type ServerName } from './kv-options.js';
 import { runLoad, sendAll } from './load-runner.js';
 import { formatKvMarkdown, scenarioName, type KvReport, type ScenarioResult, type ServerMeasurement } from './report.js';
+import { BenchError, BenchErrorCode } from './errors.js';
 import { startMosquitto, type BenchBroker } from './mosquitto.js';
 import { externalServer, startBaseline, startMerkleKv, startRedis, type ServerHandle } from './servers.js';
 import { buildBatches, buildPreload, type WireProtocol } from './workload.js';
@@ -22,20 +23,32 @@ const workspaceRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..
 /** Distinct pre-encoded batches per scenario; connections cycle through them. */
 const BATCH_POOL = 4096;
 
-const protocolOf: Record<ServerName, WireProtocol> = { merklekv: 'merklekv', redis: 'resp', baseline: 'merklekv' };
+const protocolOf: Record<ServerName, WireProtocol> = { merklekv: 'merklekv', redis: 'resp', baseline: 'merklekv', resp: 'resp' };
 
 function log(message: string): void {
   process.stderr.write(`[bench kv] ${message}\n`);
 }
 
+/** The node `resp` measures: the `merklekv` one when both are measured, so both ports share one process. */
+let respOfNode: { readonly handle: ServerHandle; readonly respPort: number } | undefined;
+
 async function startServer(name: ServerName, o: KvOptions, brokerUrl: string): Promise<ServerHandle> {
   if (name === 'baseline') return startBaseline(workspaceRoot);
+  if (name === 'resp') {
+    if (o.port !== undefined) throw new BenchError(BenchErrorCode.INVALID_OPTION, '--servers resp needs a node the bench starts (not --host/--port)');
+    const shared = respOfNode;
+    const own = shared === undefined ? await startMerkleKv(workspaceRoot, o.nodeMode, o.nodeArgs, { broker: brokerUrl, antiEntropy: o.antiEntropy }) : undefined;
+    const handle = shared?.handle ?? (own as ServerHandle);
+    const port = shared?.respPort ?? (own as { respPort: number }).respPort;
+    return { ...handle, label: 'MerkleKV RESP', port, stop: own ? () => own.stop() : async () => undefined };
+  }
   if (name === 'redis') {
     return o.redisPort !== undefined ? externalServer('Redis', o.redisHost ?? '127.0.0.1', o.redisPort, o.redisPid) : startRedis();
   }
   if (o.port !== undefined) return externalServer('MerkleKV', o.host ?? '127.0.0.1', o.port, o.pid);
   const handle = await startMerkleKv(workspaceRoot, o.nodeMode, o.nodeArgs, { broker: brokerUrl, antiEntropy: o.antiEntropy });
   if (handle.stale) log('warning: apps/node/src/main.ts is newer than apps/node/dist/main.js: run `npx nx build node`');
+  respOfNode = { handle, respPort: handle.respPort };
   return handle;
 }
 
@@ -105,13 +118,15 @@ export async function benchKv(argv: string[]): Promise<string> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const startsNode = o.servers.includes('merklekv') && o.port === undefined;
+    const startsNode = (o.servers.includes('merklekv') || o.servers.includes('resp')) && o.port === undefined;
     if (startsNode && o.broker === 'mosquitto') {
       broker = await startMosquitto();
       log(`mosquitto on ${broker.url} (pid ${broker.pid ?? 'unknown'})`);
     }
     const brokerUrl = broker?.url ?? o.broker;
-    for (const name of o.servers) {
+    // The node first, so `resp` measures the same process's RESP port whatever the order of --servers.
+    const startOrder = [...o.servers].sort((a, b) => Number(b === 'merklekv') - Number(a === 'merklekv'));
+    for (const name of startOrder) {
       const s = await startServer(name, o, brokerUrl);
       servers.set(name, s);
       log(`${s.label} on ${s.host}:${s.port} (pid ${s.pid ?? 'unknown'}): ${s.launch}`);
@@ -134,12 +149,13 @@ export async function benchKv(argv: string[]): Promise<string> {
       for (const pipeline of o.pipelines) {
         const name = scenarioName(mix.label, o.connections, pipeline);
         const results: Partial<Record<ServerName, ServerMeasurement>> = {};
-        for (const [server, s] of servers) {
+        for (const server of o.servers) {
+          const s = servers.get(server) as ServerHandle;
           const m = await measure(s, protocolOf[server], o, pipeline, mix.getRatio, o.requests);
           results[server] = m;
           log(`${name} — ${s.label}: ${summaryLine(m)} (load average ${loadavg()[0]?.toFixed(2)})`);
         }
-        scenarios.push({ name, pipeline, getRatio: mix.getRatio, merklekv: results.merklekv, redis: results.redis, baseline: results.baseline });
+        scenarios.push({ name, pipeline, getRatio: mix.getRatio, merklekv: results.merklekv, redis: results.redis, baseline: results.baseline, resp: results.resp });
       }
     }
     // The hot set: an extra row, never the only one (a small keyspace flatters every cache).
@@ -155,7 +171,7 @@ export async function benchKv(argv: string[]): Promise<string> {
           results[server] = m;
           log(`${name} — ${s.label}: ${summaryLine(m)} (load average ${loadavg()[0]?.toFixed(2)})`);
         }
-        scenarios.push({ name, pipeline, getRatio: mix.getRatio, merklekv: results.merklekv, redis: results.redis, baseline: results.baseline });
+        scenarios.push({ name, pipeline, getRatio: mix.getRatio, merklekv: results.merklekv, redis: results.redis, baseline: results.baseline, resp: results.resp });
       }
     }
 

@@ -87,7 +87,7 @@ async function startAndMeasure(dataDir: string, probeKey: string): Promise<Start
   const config = join(dataDir, '..', `node-${port}.toml`);
   writeFileSync(
     config,
-    `node_id = "recovery"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\n[mqtt]\nbroker_address = "none"\n` +
+    `node_id = "recovery"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\n[resp]\nenabled = false\n[mqtt]\nbroker_address = "none"\n` +
       `[anti_entropy]\nenabled = false\n[storage]\nengine = "lmdb"\ndata_dir = "${dataDir}"\nbackup_interval_hours = 0\n`,
   );
   const t0 = performance.now();

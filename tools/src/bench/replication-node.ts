@@ -39,7 +39,7 @@ export async function nodeWriteRun(broker: string, requests: number): Promise<No
   writeFileSync(
     config,
     `node_id = "writer"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\nmax_connections = 10000\n` +
-      `[mqtt]\nbroker_address = "${broker}"\ntopic_prefix = "bench-repl-${process.pid}"\n[anti_entropy]\nenabled = false\n[logging]\nlevel = "warn"\n`,
+      `[resp]\nenabled = false\n[mqtt]\nbroker_address = "${broker}"\ntopic_prefix = "bench-repl-${process.pid}"\n[anti_entropy]\nenabled = false\n[logging]\nlevel = "warn"\n`,
   );
   const child = spawn(process.execPath, [built, '--config', config], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   try {

@@ -18,6 +18,8 @@ export interface ScenarioResult {
   readonly redis: ServerMeasurement | undefined;
   /** The bare Node.js reference server (`--servers ...,baseline`), when measured. */
   readonly baseline?: ServerMeasurement | undefined;
+  /** The node's RESP port (`--servers ...,resp`), when measured. */
+  readonly resp?: ServerMeasurement | undefined;
 }
 
 /** Everything `bench kv` measured, with the settings that produced it. */
@@ -93,6 +95,7 @@ export function scenarioName(mixLabel: string, connections: number, pipeline: nu
 export function formatKvMarkdown(report: KvReport): string {
   const s = report.settings;
   const withBaseline = report.scenarios.some((sc) => sc.baseline !== undefined);
+  const withResp = report.scenarios.some((sc) => sc.resp !== undefined);
   const lines = [
     `Workload: ${s.keySpace.toLocaleString('en-US')} keys, ${s.valueSize}-byte values, ${s.connections} connections; ` +
       `each scenario runs ${s.requests.toLocaleString('en-US')} requests or ${s.durationMs / 1000} s per server, whichever ends first. ` +
@@ -101,8 +104,9 @@ export function formatKvMarkdown(report: KvReport): string {
       (s.loadAverage !== undefined ? ` Load average ${s.loadAverage.toFixed(2)} at the end.` : ''),
     '',
     '| Scenario | MerkleKV ops/s | Redis ops/s | ops/s ratio | MerkleKV p50 / p99 ms | Redis p50 / p99 ms | MerkleKV CPU µs/op | Redis CPU µs/op | CPU/op ratio |' +
-      (withBaseline ? ' Baseline CPU µs/op | Baseline/Redis CPU |' : ''),
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |' + (withBaseline ? ' ---: | ---: |' : ''),
+      (withBaseline ? ' Baseline CPU µs/op | Baseline/Redis CPU |' : '') +
+      (withResp ? ' RESP ops/s | RESP CPU µs/op | RESP/Redis CPU |' : ''),
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |' + (withBaseline ? ' ---: | ---: |' : '') + (withResp ? ' ---: | ---: | ---: |' : ''),
   ];
   const notes: string[] = [];
   for (const sc of report.scenarios) {
@@ -114,12 +118,14 @@ export function formatKvMarkdown(report: KvReport): string {
     lines.push(
       `| ${sc.name} | ${fmtInt(mk?.load.opsPerSec)} | ${fmtInt(rd?.load.opsPerSec)} | ${fmtNum(ratio(mk?.load.opsPerSec, rd?.load.opsPerSec), 2)} | ` +
         `${latency(mk)} | ${latency(rd)} | ${fmtNum(mkCpu, 2)} | ${fmtNum(rdCpu, 2)} | ${fmtRatio(ratio(mkCpu, rdCpu))} |` +
-        (withBaseline ? ` ${fmtNum(blCpu, 2)} | ${fmtRatio(ratio(blCpu, rdCpu))} |` : ''),
+        (withBaseline ? ` ${fmtNum(blCpu, 2)} | ${fmtRatio(ratio(blCpu, rdCpu))} |` : '') +
+        (withResp ? ` ${fmtInt(sc.resp?.load.opsPerSec)} | ${fmtNum(cpuMicrosPerOp(sc.resp), 2)} | ${fmtRatio(ratio(cpuMicrosPerOp(sc.resp), rdCpu))} |` : ''),
     );
     for (const [label, m] of [
       ['MerkleKV', mk],
       ['Redis', rd],
       ['Baseline', sc.baseline],
+      ['MerkleKV RESP', sc.resp],
     ] as const) {
       if (m !== undefined && m.load.errors > 0) notes.push(`${sc.name}: ${label} answered ${m.load.errors} requests with an error.`);
       if (m !== undefined && sc.getRatio > 0 && m.load.nils > 0) notes.push(`${sc.name}: ${label} answered ${m.load.nils} GETs with nil.`);

@@ -151,6 +151,8 @@ export interface BenchNodeSetup {
   readonly broker?: string;
   /** `anti_entropy.enabled` at its default interval. @default false */
   readonly antiEntropy?: boolean;
+  /** `[resp] bind_port` (the RESP listener, docs/RESP.md). @default RESP off */
+  readonly respPort?: number;
 }
 
 /** The TOML config of a bench node: standalone unless `setup` names a broker. */
@@ -161,6 +163,8 @@ export function nodeConfigToml(port: number, setup: BenchNodeSetup = {}): string
     'bind_address = "127.0.0.1"',
     `bind_port = ${port}`,
     'max_connections = 10000',
+    '[resp]',
+    ...(setup.respPort === undefined ? ['enabled = false'] : [`bind_port = ${setup.respPort}`]),
     '[mqtt]',
     `broker_address = ${JSON.stringify(setup.broker ?? 'none')}`,
     `topic_prefix = "bench-kv-${process.pid}"`,
@@ -183,11 +187,17 @@ export type NodeLaunchMode = 'auto' | 'built' | 'tsx';
  * measured; `auto` takes the build when it exists.
  * @throws BenchError `SERVER_START_FAILED`
  */
-export async function startMerkleKv(root: string, mode: NodeLaunchMode, extraNodeArgs: readonly string[] = [], setup: BenchNodeSetup = {}): Promise<ServerHandle & { stale: boolean }> {
+export async function startMerkleKv(
+  root: string,
+  mode: NodeLaunchMode,
+  extraNodeArgs: readonly string[] = [],
+  setup: BenchNodeSetup = {},
+): Promise<ServerHandle & { stale: boolean; respPort: number }> {
   const port = await freePort();
+  const respPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'merklekv-bench-'));
   const configFile = join(dir, 'node.toml');
-  writeFileSync(configFile, nodeConfigToml(port, setup));
+  writeFileSync(configFile, nodeConfigToml(port, { ...setup, respPort }));
   const built = join(root, 'apps/node/dist/main.js');
   const source = join(root, 'apps/node/src/main.ts');
   const useBuilt = mode === 'built' || (mode === 'auto' && existsSync(built));
@@ -201,7 +211,7 @@ export async function startMerkleKv(root: string, mode: NodeLaunchMode, extraNod
     startTimeoutMs: 60_000,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   });
-  return { ...handle, stale };
+  return { ...handle, stale, respPort };
 }
 
 /**

@@ -74,7 +74,7 @@ export async function spawnNode(
   const config = join(dir, 'node.toml');
   writeFileSync(
     config,
-    `node_id = "${opts.nodeId ?? 't1'}"\n[network]\nbind_address="127.0.0.1"\nbind_port=${port}\n[mqtt]\nbroker_address="none"\n[anti_entropy]\n${
+    `node_id = "${opts.nodeId ?? 't1'}"\n[network]\nbind_address="127.0.0.1"\nbind_port=${port}\n[resp]\nenabled = false\n[mqtt]\nbroker_address="none"\n[anti_entropy]\n${
       // Enabled (for SYNC) with an interval long enough that no session starts by itself.
       opts.antiEntropy === true ? 'enabled=true\ninterval_seconds=3600' : 'enabled=false'
     }\npeer_list=${JSON.stringify(opts.peers ?? [])}\n${opts.adminPort !== undefined ? `[admin]\nport=${opts.adminPort}\n` : ''}${(opts.extraToml ?? '').replaceAll('{dir}', dir)}`,

@@ -4,11 +4,11 @@ import { freePort, LineClient, spawnNode, waitForPort, writeConfig } from './har
 // binds anything, and the message names the option.
 describe('starting with an invalid configuration', () => {
   const cases: ReadonlyArray<readonly [string, (port: number) => string, RegExp]> = [
-    ['port 70000', () => `node_id = "n"\n[network]\nbind_port = 70000\n[mqtt]\nbroker_address = "none"\n`, /network\.bind_port: must be a port number from 1 to 65535/],
-    ['missing node_id', (p) => `[network]\nbind_port = ${p}\n[mqtt]\nbroker_address = "none"\n`, /node_id: is required/],
-    ['an unknown key', (p) => `node_id = "n"\n[network]\nbind_port = ${p}\nmax_conections = 5\n[mqtt]\nbroker_address = "none"\n`, /network\.max_conections: unknown option/],
-    ['a wrong type', (p) => `node_id = "n"\n[network]\nbind_port = ${p}\n[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = "yes"\n`, /anti_entropy\.enabled: /],
-    ['a bad broker address', (p) => `node_id = "n"\n[network]\nbind_port = ${p}\n[mqtt]\nbroker_address = "localhost"\n`, /mqtt\.broker_address: must be "embedded", "none" or a URL/],
+    ['port 70000', () => `node_id = "n"\n[network]\nbind_port = 70000\n[resp]\nenabled = false\n[mqtt]\nbroker_address = "none"\n`, /network\.bind_port: must be a port number from 1 to 65535/],
+    ['missing node_id', (p) => `[network]\nbind_port = ${p}\n[resp]\nenabled = false\n[mqtt]\nbroker_address = "none"\n`, /node_id: is required/],
+    ['an unknown key', (p) => `node_id = "n"\n[network]\nbind_port = ${p}\nmax_conections = 5\n[resp]\nenabled = false\n[mqtt]\nbroker_address = "none"\n`, /network\.max_conections: unknown option/],
+    ['a wrong type', (p) => `node_id = "n"\n[network]\nbind_port = ${p}\n[resp]\nenabled = false\n[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = "yes"\n`, /anti_entropy\.enabled: /],
+    ['a bad broker address', (p) => `node_id = "n"\n[network]\nbind_port = ${p}\n[resp]\nenabled = false\n[mqtt]\nbroker_address = "localhost"\n`, /mqtt\.broker_address: must be "embedded", "none" or a URL/],
     ['broken TOML', (p) => `node_id = "n\n[network]\nbind_port = ${p}\n`, /not valid TOML at line/],
   ];
 
@@ -22,7 +22,7 @@ describe('starting with an invalid configuration', () => {
 
   it('refuses an environment override that names no option', async () => {
     const port = await freePort();
-    const node = spawnNode(writeConfig(`node_id = "n"\n[network]\nbind_port = ${port}\n[mqtt]\nbroker_address = "none"\n`), port, {
+    const node = spawnNode(writeConfig(`node_id = "n"\n[network]\nbind_port = ${port}\n[resp]\nenabled = false\n[mqtt]\nbroker_address = "none"\n`), port, {
       MERKLE_KV_NETWORK_BIND_PROT: '1234',
     });
     expect(await node.exited).toBe(1);
@@ -33,7 +33,7 @@ describe('starting with an invalid configuration', () => {
 describe('a node process', () => {
   it('takes MERKLE_KV_* overrides over the file, and stops with exit 0 on SIGTERM', async () => {
     const port = await freePort();
-    const file = writeConfig(`node_id = "from-file"\n[network]\nbind_port = 1\n[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = false\n`);
+    const file = writeConfig(`node_id = "from-file"\n[network]\nbind_port = 1\n[resp]\nenabled = false\n[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = false\n`);
     const node = spawnNode(file, port, { MERKLE_KV_NODE_ID: 'from-env', MERKLE_KV_NETWORK_BIND_PORT: String(port) });
     await waitForPort(port);
     const client = await LineClient.open(port);
@@ -46,7 +46,7 @@ describe('a node process', () => {
 
   it('answers SHUTDOWN with OK, then exits 0', async () => {
     const port = await freePort();
-    const node = spawnNode(writeConfig(`node_id = "n"\n[network]\nbind_port = ${port}\n[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = false\n`), port);
+    const node = spawnNode(writeConfig(`node_id = "n"\n[network]\nbind_port = ${port}\n[resp]\nenabled = false\n[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = false\n`), port);
     await waitForPort(port);
     const client = await LineClient.open(port);
     client.send('SET a 1\r\nSHUTDOWN\r\n');

@@ -27,6 +27,8 @@ export async function startTestNode(sections: Record<string, Record<string, unkn
     network: { bind_address: '127.0.0.1', bind_port: await freePort(), ...sections['network'] },
     mqtt: { broker_address: 'none', ...sections['mqtt'] },
     anti_entropy: { enabled: false, ...sections['anti_entropy'] },
+    // Any free port: RunningNode.respPort says which.
+    resp: { bind_port: 0, ...sections['resp'] },
   });
   return startNode(config, pino({ level: 'silent' }));
 }

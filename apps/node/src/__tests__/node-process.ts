@@ -43,7 +43,7 @@ export async function startMeasuredNode(limits: NetworkLimits = {}, nodeId = 'ho
     limits.connectionTimeout === undefined ? '' : `connection_timeout = ${limits.connectionTimeout}`,
   ].filter((line) => line.length > 0);
   const toml =
-    `node_id = "${nodeId}"\n[network]\n${network.join('\n')}\n[mqtt]\nbroker_address = "none"\n` +
+    `node_id = "${nodeId}"\n[network]\n${network.join('\n')}\n[resp]\nenabled = false\n[mqtt]\nbroker_address = "none"\n` +
     `[anti_entropy]\nenabled = false\n[storage]\nengine = "memory"\n[logging]\nlevel = "warn"\n`;
   const child = spawnNode(writeConfig(toml), port);
   let exited = false;

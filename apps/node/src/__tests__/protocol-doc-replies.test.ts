@@ -45,7 +45,7 @@ function examples(): Example[] {
 }
 
 /** Sections whose replies depend on time, randomness or the machine: compared by shape. */
-const BY_SHAPE = new Set(['INFO', 'STATS', 'HASH', 'TREE path', 'LEAF path [cursor]', 'BACKUP', 'SYNC host:port', 'Peer authentication', 'DBSIZE', 'GETV key [key ...]', 'TTL key / PTTL key']);
+const BY_SHAPE = new Set(['INFO', 'STATS', 'HASH', 'TREE path', 'LEAF path [cursor]', 'BACKUP', 'SYNC host:port', 'Peer authentication', 'DBSIZE', 'GETV key [key ...]', 'TTL key / PTTL key', 'Peer protocol 2']);
 
 /** A reply line with its variable parts replaced by placeholders. */
 function shape(line: string): string {

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { freePort, LineClient, spawnNode, waitForPort, writeConfig } from './harness.js';
 
 const toml = (port: number, level: string, peers: string[], extra = '') =>
-  `node_id = "hup"\n[network]\nbind_port = ${port}\n${extra}[mqtt]\nbroker_address = "none"\n` +
+  `node_id = "hup"\n[network]\nbind_port = ${port}\n${extra}[resp]\nenabled = false\n[mqtt]\nbroker_address = "none"\n` +
   `[anti_entropy]\nenabled = true\ninterval_seconds = 3600\npeer_list = [${peers.map((p) => `"${p}"`).join(', ')}]\n[logging]\nlevel = "${level}"\n`;
 
 describe('SIGHUP', () => {

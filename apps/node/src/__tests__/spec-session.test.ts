@@ -32,7 +32,7 @@ describe("SPEC.md's interactive session", () => {
   beforeAll(async () => {
     port.value = await freePort();
     const file = writeConfig(
-      `node_id = "node-alpha"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port.value}\n[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = false\n[logging]\nlevel = "warn"\n`,
+      `node_id = "node-alpha"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port.value}\n[resp]\nenabled = false\n[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = false\n[logging]\nlevel = "warn"\n`,
     );
     const child = spawn(join(REPO_ROOT, 'node_modules/.bin/nx'), ['serve', 'node', `--config=${file}`, '--outputStyle=stream'], {
       cwd: REPO_ROOT,

@@ -7,37 +7,34 @@ import {
   PEER_USER,
   peerProof,
   proofMatches,
-  type Command,
-  type CommandType,
+  COMMAND_TABLE,
+  commandInfo,
+  type CommandAccess,
   type DecodedItem,
 } from '@merklekv/protocol';
 import type { NodeConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
-import type { Connection, Execute, Reply } from '../server/connection.js';
+import type { Execute, Reply } from '../server/connection.js';
 import { CRLF, OK, type StatsSection } from './context.js';
 
 /** A client's role: each includes the ones before it. */
 export type Role = 'read' | 'write' | 'admin';
 
-/** What a command needs: nothing, a role, or (tree and repair commands) a cluster peer. */
-type Need = 'open' | Role | 'peer';
-
 const RANK: Readonly<Record<Role, number>> = { read: 1, write: 2, admin: 3 };
 
-/** Every command's requirement; a missing one is a compile error. */
-const NEEDS: Readonly<Record<CommandType, Need>> = {
-  AUTH: 'open', PING: 'open',
-  GET: 'read', EXISTS: 'read', MGET: 'read', SCAN: 'read', DBSIZE: 'read', VERSION: 'read', INFO: 'read', STATS: 'read', ECHO: 'read',
-  SET: 'write', DEL: 'write', INCR: 'write', DECR: 'write', APPEND: 'write', PREPEND: 'write', MSET: 'write',
-  TTL: 'read', PTTL: 'read',
-  SETEX: 'write', PSETEX: 'write', EXPIRE: 'write', PEXPIRE: 'write', EXPIREAT: 'write', PEXPIREAT: 'write', PERSIST: 'write',
-  FLUSH: 'admin', SHUTDOWN: 'admin', BACKUP: 'admin',
-  HASH: 'peer', TREE: 'peer', LEAF: 'peer', GETV: 'peer', PUTV: 'peer', SYNC: 'peer',
-  PEERV: 'peer', TREES: 'peer', ENTRIES: 'peer', RECORDS: 'peer', STAMPS: 'peer', PUTVS: 'peer',
-};
+/** Switched off altogether by `[security] admin_commands = false`: the table's `destructive` commands. */
+const DESTRUCTIVE: ReadonlySet<string> = new Set(COMMAND_TABLE.filter((c) => c.flags.includes('destructive')).map((c) => c.name));
 
-/** Switched off altogether by `[security] admin_commands = false` (the open gate tests these two by name). */
-const ADMIN_COMMANDS: ReadonlySet<CommandType> = new Set(['FLUSH', 'SHUTDOWN']);
+/**
+ * What the gate needs of a client connection, on either wire format: its
+ * per-connection state (authentication lives there) and a way to close it.
+ */
+export interface ClientSession {
+  readonly state: Map<string, unknown>;
+  readonly socket: { readonly remoteAddress?: string | undefined };
+  /** Stops reading; closes once every owed reply is written. */
+  closeWhenIdle(): void;
+}
 
 /** A failed AUTH is answered this much later per failure on its connection, up to FAILURE_DELAY_MAX_MS. */
 const FAILURE_DELAY_MS = 200;
@@ -69,6 +66,17 @@ export interface SecurityCounters {
 /** The access gate in front of a dispatcher, and its INFO/STATS section. */
 export interface AccessGate {
   readonly execute: Execute;
+  /**
+   * Why this session may not run the command called `name` (upper case), or
+   * undefined when it may; a refusal is counted. The RESP port asks this.
+   */
+  readonly refusal: (name: string, session: ClientSession) => string | undefined;
+  /** AUTH on any wire format: `OK\r\n`, or an `ERROR: ...` line (late, after a failure). */
+  readonly authenticate: (user: string | undefined, password: string, session: ClientSession) => Reply;
+  /** Clients must AUTH (a password or users are configured). */
+  readonly authRequired: boolean;
+  /** The session's role, and whether it proved to be a cluster peer. */
+  readonly identity: (session: ClientSession) => { readonly user: string | undefined; readonly role: Role | undefined; readonly peer: boolean };
   readonly counters: SecurityCounters;
   readonly section: () => StatsSection;
 }
@@ -104,14 +112,14 @@ export function withAccess(
       ? // No passwords, users or cluster secret: every role check passes, so none is made.
         (item, connection) => {
           const type = item.type;
-          if (type === 'AUTH') return authenticate(item, connection);
-          if (!security.admin_commands && (type === 'FLUSH' || type === 'SHUTDOWN')) return disabled();
+          if (type === 'AUTH') return authenticate(item.user, item.password, connection);
+          if (!security.admin_commands && DESTRUCTIVE.has(type)) return disabled();
           return dispatch(item);
         }
       : (item, connection) => {
           if (item.type === 'error') return dispatch(item);
-          if (item.type === 'AUTH') return authenticate(item, connection);
-          if (!security.admin_commands && ADMIN_COMMANDS.has(item.type)) return disabled();
+          if (item.type === 'AUTH') return authenticate(item.user, item.password, connection);
+          if (!security.admin_commands && DESTRUCTIVE.has(item.type)) return disabled();
           const refusal = refuse(item.type, stateOf(connection));
           if (refusal === undefined) return dispatch(item);
           counters.denied++;
@@ -123,9 +131,20 @@ export function withAccess(
     return reply('Admin commands are disabled');
   }
 
+  function refusal(name: string, session: ClientSession): string | undefined {
+    if (!security.admin_commands && DESTRUCTIVE.has(name)) {
+      counters.denied++;
+      return 'Admin commands are disabled';
+    }
+    if (!clientAuth && secret === undefined) return undefined;
+    const why = refuse(name, stateOf(session));
+    if (why !== undefined) counters.denied++;
+    return why;
+  }
+
   /** Why the connection may not run a command of this type, or undefined when it may. */
-  function refuse(type: CommandType, state: AuthState | undefined): string | undefined {
-    const need = NEEDS[type];
+  function refuse(type: string, state: AuthState | undefined): string | undefined {
+    const need: CommandAccess = commandInfo(type)?.access ?? 'admin';
     if (need === 'open') return undefined;
     const role = state?.role;
     const authenticated = role !== undefined || state?.peer === true;
@@ -140,7 +159,8 @@ export function withAccess(
     return rank >= RANK[need] ? undefined : `Permission denied: ${type} needs the ${need} role`;
   }
 
-  function authenticate(command: Extract<Command, { type: 'AUTH' }>, connection: Connection): Reply {
+  function authenticate(user: string | undefined, password: string, connection: ClientSession): Reply {
+    const command = { user, password };
     const state = stateOf(connection) ?? newState(connection);
     if (command.user === PEER_USER) return authenticatePeer(command.password, state, connection);
     if (!clientAuth) return reply('Authentication is not enabled on this node');
@@ -161,7 +181,7 @@ export function withAccess(
     return OK;
   }
 
-  function authenticatePeer(password: string, state: AuthState, connection: Connection): Reply {
+  function authenticatePeer(password: string, state: AuthState, connection: ClientSession): Reply {
     if (secret === undefined) return reply('Peer authentication is not enabled on this node');
     if (password.startsWith(PEER_CHALLENGE_PREFIX)) {
       const client = password.slice(PEER_CHALLENGE_PREFIX.length);
@@ -183,7 +203,7 @@ export function withAccess(
   }
 
   /** A failed AUTH: logged and counted, answered late, and the connection closed after MAX_FAILURES. */
-  function fail(state: AuthState, connection: Connection, user: string): Reply {
+  function fail(state: AuthState, connection: ClientSession, user: string): Reply {
     state.failures++;
     counters.authFailures++;
     const failures = state.failures;
@@ -203,6 +223,13 @@ export function withAccess(
 
   return {
     execute,
+    refusal,
+    authenticate,
+    authRequired: clientAuth,
+    identity: (session) => {
+      const state = stateOf(session);
+      return { user: state?.user, role: state?.role, peer: state?.peer === true };
+    },
     counters,
     section: () => [
       'Security',
@@ -219,11 +246,11 @@ export function withAccess(
   };
 }
 
-function stateOf(connection: Connection): AuthState | undefined {
+function stateOf(connection: ClientSession): AuthState | undefined {
   return connection.state.get(STATE_KEY) as AuthState | undefined;
 }
 
-function newState(connection: Connection): AuthState {
+function newState(connection: ClientSession): AuthState {
   const state: AuthState = { role: undefined, user: undefined, peer: false, failures: 0, challenge: undefined };
   connection.state.set(STATE_KEY, state);
   return state;

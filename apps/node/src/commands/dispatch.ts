@@ -1,4 +1,4 @@
-import type { Command, DecodedItem } from '@merklekv/protocol';
+import { isWrite, type Command, type DecodedItem } from '@merklekv/protocol';
 import type { Reply } from '../server/connection.js';
 import { backup } from './backup-command.js';
 import type { HandlerTable, NodeContext } from './context.js';
@@ -21,9 +21,6 @@ const handlers: HandlerTable = {
     throw new Error('Authentication is not enabled on this node');
   },
 };
-
-/** Commands that change the store: with durableWrites they are answered once durable. */
-const WRITES: ReadonlySet<string> = new Set(['SET', 'DEL', 'INCR', 'DECR', 'APPEND', 'PREPEND', 'MSET', 'FLUSH', 'PUTV', 'PUTVS', 'SYNC', 'SETEX', 'PSETEX', 'EXPIRE', 'PEXPIRE', 'EXPIREAT', 'PEXPIREAT', 'PERSIST']);
 
 /** Receives command execution times, in seconds (a Prometheus histogram). */
 export interface LatencySink {
@@ -95,7 +92,8 @@ export function createDispatcher(ctx: NodeContext, latency?: LatencySink): (item
 export function awaitDurability(ctx: NodeContext, dispatch: (item: DecodedItem) => Reply): (item: DecodedItem) => Reply {
   return (item) => {
     const reply = dispatch(item);
-    if (!WRITES.has(item.type)) return reply;
+    // The command table's write flag: commands that change the store are answered once durable.
+    if (!isWrite(item.type)) return reply;
     return Promise.resolve(reply).then((text) =>
       text.startsWith('ERROR')
         ? text

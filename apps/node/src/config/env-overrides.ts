@@ -1,7 +1,7 @@
 import { ConfigError } from './errors.js';
 
 const PREFIX = 'MERKLE_KV_';
-const SECTIONS = ['anti_entropy', 'network', 'mqtt', 'storage', 'logging', 'admin', 'security'] as const;
+const SECTIONS = ['anti_entropy', 'network', 'mqtt', 'storage', 'logging', 'admin', 'security', 'resp'] as const;
 type Table = Record<string, unknown>;
 
 /** The kind of value an option holds, so an environment string is read as the right type. */

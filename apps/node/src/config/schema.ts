@@ -173,6 +173,16 @@ export const securitySchema = z.strictObject({
   cluster_secret: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
 });
 
+/** MerkleKV: the RESP (Redis protocol) listener; limits, TLS and [security] come from [network] and [security]. */
+export const respSchema = z.strictObject({
+  /** MerkleKV: serve RESP2/RESP3 beside the text protocol. */
+  enabled: z.boolean().default(true),
+  /** MerkleKV: the RESP listener's address. Default: [network] bind_address. */
+  bind_address: ipAddress.optional(),
+  /** MerkleKV: the RESP listener's port (0 = any free port). */
+  bind_port: portOrZero.default(6380),
+});
+
 export const configSchema = z.strictObject({
   node_id: z.string({
     error: (issue) => (issue.input === undefined ? 'is required: a unique name for this node' : 'must be a string'),
@@ -187,6 +197,7 @@ export const configSchema = z.strictObject({
   logging: loggingSchema.default(loggingSchema.parse({})),
   admin: adminSchema.default(adminSchema.parse({})),
   security: securitySchema.default(securitySchema.parse({})),
+  resp: respSchema.default(respSchema.parse({})),
 });
 
 /** A validated configuration, as the rest of the node sees it. */

@@ -13,10 +13,29 @@ export interface ConnectionLimits {
   readonly maxLineBytes: number;
 }
 
+/** What the server needs of a connection, whatever wire format it speaks. */
+export interface ServedConnection {
+  readonly socket: Socket;
+  /** Stops reading; closes once every owed reply is written. */
+  closeWhenIdle(): void;
+  /** Closes an idle connection with a last message. */
+  closeIdle(message: string): void;
+}
+
+/** A wire format's own connection and wording of the server's refusals (the RESP port's, say). */
+export interface WireFormat {
+  readonly open: (socket: Socket, maxLineBytes: number, onIdle: (connection: ServedConnection) => void) => ServedConnection;
+  readonly tooManyConnections: (limit: number) => string;
+  readonly idle: (seconds: number) => string;
+}
+
 export interface TcpServerOptions extends ConnectionLimits {
   readonly host: string;
   readonly port: number;
-  readonly execute: Execute;
+  /** Runs text-protocol requests; needed unless `wire` is given. */
+  readonly execute?: Execute;
+  /** Serve another wire format than the text protocol. @default the text protocol */
+  readonly wire?: WireFormat;
   readonly logger: Logger;
   /** Serve TLS with this certificate (and require client certificates when it has a CA). @default plain TCP */
   readonly tls?: TlsMaterial | undefined;
@@ -33,11 +52,13 @@ export interface ServerCounters {
 /** The client-facing TCP listener: connection limits, idle timeouts, graceful stop. */
 export class TcpServer {
   private readonly server: Server;
-  private readonly connections = new Set<Connection>();
+  private readonly connections = new Set<ServedConnection>();
   readonly counters: ServerCounters = { accepted: 0, rejected: 0, timedOut: 0, tlsRejected: 0 };
   private limits: ConnectionLimits;
 
+  /** @throws TypeError without `execute` or `wire` (nothing could serve a connection). */
   constructor(private readonly options: TcpServerOptions) {
+    if (options.execute === undefined && options.wire === undefined) throw new TypeError('TcpServer needs execute (text protocol) or wire');
     this.limits = options;
     this.server = createClientListener(options.tls, (socket) => this.accept(socket), (reason, remote) => {
       this.counters.tlsRejected++;
@@ -95,14 +116,17 @@ export class TcpServer {
       this.counters.rejected++;
       logger.warn({ remote: socket.remoteAddress, limit: maxConnections }, 'connection refused: too many connections');
       socket.on('error', () => socket.destroy());
-      socket.end(`ERROR: Too many connections (limit ${maxConnections})\r\n`);
+      const wire = this.options.wire;
+      socket.end(wire ? wire.tooManyConnections(maxConnections) : `ERROR: Too many connections (limit ${maxConnections})\r\n`);
       return;
     }
     this.counters.accepted++;
-    const connection = new Connection(socket, execute, maxLineBytes, (idle) => {
+    const onIdle = (idle: ServedConnection): void => {
       this.counters.timedOut++;
-      idle.closeIdle(`ERROR: Connection idle for more than ${idleTimeoutMs / 1000} s, closing\r\n`);
-    });
+      const wire = this.options.wire;
+      idle.closeIdle(wire ? wire.idle(idleTimeoutMs / 1000) : `ERROR: Connection idle for more than ${idleTimeoutMs / 1000} s, closing\r\n`);
+    };
+    const connection = this.options.wire ? this.options.wire.open(socket, maxLineBytes, onIdle) : new Connection(socket, execute as Execute, maxLineBytes, onIdle);
     if (idleTimeoutMs > 0) socket.setTimeout(idleTimeoutMs);
     this.connections.add(connection);
     socket.once('close', () => this.connections.delete(connection));

@@ -30,7 +30,7 @@ export async function startNodeProcess(nodeId: string, timeoutMs = 60_000): Prom
   const file = join(dir, `${nodeId}.toml`);
   writeFileSync(
     file,
-    `node_id = "${nodeId}"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\n[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = false\n[logging]\nlevel = "warn"\n`,
+    `node_id = "${nodeId}"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\n[resp]\nenabled = false\n[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = false\n[logging]\nlevel = "warn"\n`,
   );
   const child = spawn(
     process.execPath,

@@ -28,7 +28,7 @@ export function lmdbConfig(port: number, dataDir: string, storage: string): stri
   const file = join(dir, 'node.toml');
   writeFileSync(
     file,
-    `node_id = "crash-node"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\n[mqtt]\nbroker_address = "none"\n` +
+    `node_id = "crash-node"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\n[resp]\nenabled = false\n[mqtt]\nbroker_address = "none"\n` +
       `[anti_entropy]\nenabled = false\n[storage]\nengine = "lmdb"\ndata_dir = "${dataDir}"\n${storage}\n`,
   );
   return file;
