@@ -9,7 +9,7 @@ import { History } from './harness/history.js';
 import { report } from './harness/report.js';
 import { cleanupClusters, withCluster } from './harness/scenario.js';
 import { verifyHistory } from './harness/verify.js';
-import { sleep } from './harness/wait.js';
+import { sleep, waitFor } from './harness/wait.js';
 import { statNumber } from './harness/node-process.js';
 import { readAll, uniqueWriter } from './harness/workload.js';
 
@@ -22,7 +22,16 @@ describe('kill -9 of a node under write load', () => {
       const history = new History();
       const writers = [1, 2, 3].map((i) => uniqueWriter(history, () => cluster.nodes.filter((n) => n.running), 'w', `c${i}`));
       await sleep(2000);
-      const beforeKill = (await readAll(cluster.node(2))).size;
+      // Under load the writers may land fewer keys in 2 s: wait (bounded) until node-2 holds
+      // enough that losing them all shows, rather than assume a rate.
+      const beforeKill = await waitFor(
+        'node-2 to hold more than 50 keys before the kill',
+        async () => {
+          const size = (await readAll(cluster.node(2))).size;
+          return size > 50 ? size : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
       await cluster.killNode(2);
       // Recorded once the process is gone: a reply may arrive between the decision and the signal.
       history.killed('node-2');
