@@ -40,6 +40,22 @@ async function main(): Promise<number> {
   }
 
   const logger = createLogger(config);
+  // Installed before the listeners open: a SIGHUP that arrives while the node is still starting
+  // (its client port may already accept) is answered with a log line, not the default action (exit).
+  const started: { node?: Awaited<ReturnType<typeof startNode>> } = {};
+  process.on('SIGHUP', () => {
+    const running = started.node;
+    if (running === undefined) {
+      logger.warn('reload ignored: the node is still starting; send SIGHUP again once it logs "listening"');
+      return;
+    }
+    try {
+      running.reload();
+    } catch (err) {
+      if (err instanceof ConfigError) logger.error({ reason: err.message }, 'reload refused: the running configuration is kept');
+      else logger.error({ err }, 'reload refused: the running configuration is kept');
+    }
+  });
   let node;
   try {
     node = await startNode(config, logger, { loadConfig: () => loadConfig(file, process.env) });
@@ -63,15 +79,7 @@ async function main(): Promise<number> {
     });
     void node.stopped.then(unwatch);
   }
-  const running = node;
-  process.on('SIGHUP', () => {
-    try {
-      running.reload();
-    } catch (err) {
-      if (err instanceof ConfigError) logger.error({ reason: err.message }, 'reload refused: the running configuration is kept');
-      else logger.error({ err }, 'reload refused: the running configuration is kept');
-    }
-  });
+  started.node = node;
   await node.stopped;
   logger.flush();
   return 0;

@@ -30,7 +30,7 @@ function standaloneConfig(name: string, port: number, logFile?: string): string 
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.toml`);
   const logging = logFile === undefined ? '' : `[logging]\nfile_path = "${logFile}"\n`;
-  writeFileSync(file, `node_id = "${name}"\n[network]\nbind_port = ${port}\n[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = false\n${logging}`);
+  writeFileSync(file, `node_id = "${name}"\n[network]\nbind_port = ${port}\n[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = false\n[resp]\nenabled = false\n${logging}`);
   return file;
 }
 

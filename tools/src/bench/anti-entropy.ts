@@ -63,7 +63,7 @@ async function startNode(name: string): Promise<Node> {
   writeFileSync(
     config,
     `node_id = "${name}"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\nmax_connections = 1000\n` +
-      `[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = true\ninterval_seconds = 86400\n[logging]\nlevel = "warn"\n`,
+      `[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = true\ninterval_seconds = 86400\n[resp]\nenabled = false\n[logging]\nlevel = "warn"\n`,
   );
   const child = spawn(process.execPath, ['--max-old-space-size=4096', built, '--config', config], {
     cwd: ROOT,

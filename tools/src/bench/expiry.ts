@@ -138,7 +138,7 @@ async function startNode(dir: string, intervalMs: number): Promise<{ port: numbe
   writeFileSync(
     config,
     `node_id = "expiry-bench"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\n[mqtt]\nbroker_address = "none"\n` +
-      `[anti_entropy]\nenabled = false\n[admin]\nport = ${adminPort}\n[storage]\nexpiry_sweep_interval_ms = ${intervalMs}\n[logging]\nlevel = "warn"\n`,
+      `[anti_entropy]\nenabled = false\n[resp]\nenabled = false\n[admin]\nport = ${adminPort}\n[storage]\nexpiry_sweep_interval_ms = ${intervalMs}\n[logging]\nlevel = "warn"\n`,
   );
   const built = join(ROOT, 'apps/node/dist/main.js');
   const entry = existsSync(built) ? [built] : ['--import', 'tsx', 'apps/node/src/main.ts'];

@@ -10,7 +10,7 @@ import { loadConfig } from '../config/index.js';
 import { freePort, LineClient, spawnNode, startTestNode, waitForPort, writeConfig, type NodeProcess } from './harness.js';
 
 const standalone = (port: number, extra = '') =>
-  `node_id = "first-hour"\n[network]\nbind_port = ${port}\n[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = false\n${extra}`;
+  `node_id = "first-hour"\n[network]\nbind_port = ${port}\n[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = false\n[resp]\nenabled = false\n${extra}`;
 
 async function until(node: NodeProcess, pattern: RegExp, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
