@@ -64,10 +64,10 @@ export function storePeer(store: PeerStore, opts: StorePeerOptions = {}): Peer {
       for (const p of paths) {
         for (const key of subtreeKeys(store.tree, p)) {
           const v = store.getVersion(key);
-          if (v !== undefined) out.push([key, { ts: v.ts, node: v.node, deleted: v.deleted }]);
+          if (v !== undefined) out.push([key, { ts: v.ts, node: v.node, deleted: v.deleted, expireAt: v.expireAt ?? 0 }]);
         }
       }
-      count(`STAMPS ${paths.map((p) => formatTreePath(p)).join(' ')}`, ...out.map(([k, v]) => `${k} ${v.ts} ${v.node} ${v.deleted ? 1 : 0}`), 'END');
+      count(`STAMPS ${paths.map((p) => formatTreePath(p)).join(' ')}`, ...out.map(([k, v]) => `${k} ${v.ts} ${v.node} ${flag(v)}`), 'END');
       return out;
     },
     async putMany(versions) {
@@ -121,5 +121,11 @@ export function storePeer(store: PeerStore, opts: StorePeerOptions = {}): Peer {
 
 
 function versionLine(key: string, v: VersionedRecord): string {
-  return `${key} ${v.ts} ${v.node} ${v.deleted ? 1 : 0} ${v.value}`;
+  return `${key} ${v.ts} ${v.node} ${flag(v)} ${v.value}`;
+}
+
+/** The deleted flag as the wire writes it: `0`/`1`, then `:expireAt` when the version has an expiry. */
+function flag(v: VersionStamp): string {
+  const e = v.expireAt ?? 0;
+  return e === 0 ? (v.deleted ? '1' : '0') : `${v.deleted ? 1 : 0}:${e}`;
 }

@@ -38,7 +38,7 @@ export const records: Handler<'RECORDS'> = ({ paths }, { store }) => {
   for (const path of paths) {
     for (const key of subtreeKeys(tree, path)) {
       const r = store.getVersion(key);
-      if (r !== undefined) parts.push(encodeVersion({ key, ts: r.ts, node: r.node, deleted: r.deleted, value: r.value }));
+      if (r !== undefined) parts.push(encodeVersion({ key, ts: r.ts, node: r.node, deleted: r.deleted, value: r.value, expireAt: r.expireAt ?? 0 }));
     }
   }
   parts.push('END');
@@ -51,7 +51,7 @@ export const stamps: Handler<'STAMPS'> = ({ paths }, { store }) => {
   for (const path of paths) {
     for (const key of subtreeKeys(tree, path)) {
       const r = store.getVersion(key);
-      if (r !== undefined) parts.push(encodeStamp({ key, ts: r.ts, node: r.node, deleted: r.deleted }));
+      if (r !== undefined) parts.push(encodeStamp({ key, ts: r.ts, node: r.node, deleted: r.deleted, expireAt: r.expireAt ?? 0 }));
     }
   }
   parts.push('END');
