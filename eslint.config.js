@@ -9,7 +9,7 @@ const layers = [
   ['merkle', []],
   ['client', ['protocol']],
   ['storage', ['merkle']],
-  ['replication', ['storage']],
+  ['replication', ['storage', 'protocol']],
   ['anti-entropy', ['storage', 'merkle', 'client', 'protocol']],
   ['node', ['protocol', 'client', 'merkle', 'storage', 'replication', 'anti-entropy']],
   ['cli', ['client', 'protocol']],

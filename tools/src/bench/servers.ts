@@ -128,7 +128,7 @@ async function startChild(label: string, cmd: string, args: string[], port: numb
 export async function startRedis(): Promise<ServerHandle> {
   let redis: RedisServer;
   try {
-    redis = await startTestRedis(['--loglevel', 'warning', '--maxclients', '10000']);
+    redis = await startTestRedis({ extraArgs: ['--loglevel', 'warning', '--maxclients', '10000'] });
   } catch (err) {
     throw new BenchError(BenchErrorCode.SERVER_START_FAILED, `Cannot start redis-server: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }

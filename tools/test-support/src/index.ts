@@ -10,7 +10,7 @@ export type { NodeConfigOptions, NodeLaunchOptions, NodeReadyOptions, StartNodeO
 export { Mosquitto, MOSQUITTO_BIN, mosquittoInstalled } from './mosquitto.js';
 export type { MosquittoOptions } from './mosquitto.js';
 export { startRedis } from './redis.js';
-export type { RedisServer } from './redis.js';
+export type { RedisOptions, RedisServer } from './redis.js';
 export { FaultProxy } from './fault-proxy.js';
 export type { FaultProxyOptions, LinkState } from './fault-proxy.js';
 export { LineClient, nc } from './line-client.js';

@@ -20,6 +20,12 @@ export class NodeProcess {
   private admin: MerkleKVClient | undefined;
   /** Times started (1 after the first start). */
   starts = 0;
+  /**
+   * The records the node's storage held when this start loaded it, from its own
+   * `storage loaded` log line (logged before it listens, so before any peer can
+   * refill it); undefined until that line of the current start was seen.
+   */
+  loadedRecords: number | undefined;
 
   constructor(
     readonly spec: NodeConfigSpec,
@@ -47,14 +53,24 @@ export class NodeProcess {
     return this.process.running;
   }
 
-  /** Starts the process and resolves once it logs `"msg":"listening"` and its port accepts. @throws E2eError START_FAILED / TIMEOUT */
+  /**
+   * Starts the process and resolves once it logs `"msg":"listening"` and its port accepts (with
+   * {@link loadedRecords} set from its `storage loaded` line).
+   * @throws E2eError START_FAILED / TIMEOUT
+   */
   async start(): Promise<void> {
+    this.loadedRecords = undefined;
+    const unsubscribe = this.process.process.onLine((line) => {
+      if (line.includes('"msg":"storage loaded"')) this.loadedRecords = loadedRecordsOf(line);
+    });
     this.starts++;
     try {
       await this.process.start({ timeoutMs: START_TIMEOUT_MS });
     } catch (err) {
       const code = err instanceof NodeStartError ? 'START_FAILED' : 'TIMEOUT';
       throw new E2eError(code, `${this.id} did not start (log: ${this.logFile}): ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, { cause: err });
+    } finally {
+      unsubscribe();
     }
   }
 
@@ -95,6 +111,16 @@ export class NodeProcess {
     this.admin = undefined;
     await this.process.kill9();
     await this.process.process.closeLog();
+  }
+}
+
+/** The `records` field of a `storage loaded` log line (JSON), or undefined if it has none. */
+function loadedRecordsOf(line: string): number | undefined {
+  try {
+    const records = (JSON.parse(line) as { records?: unknown }).records;
+    return typeof records === 'number' ? records : undefined;
+  } catch {
+    return undefined;
   }
 }
 
