@@ -17,7 +17,7 @@ export default [
           banTransitiveDependencies: false,
           depConstraints: [
             // DESIGN.md §1: the dependency direction. Packages never import apps.
-            lib('protocol', []),
+            lib('protocol', ['merkle']),
             lib('merkle', []),
             lib('client', ['protocol']),
             lib('storage', ['merkle']),
