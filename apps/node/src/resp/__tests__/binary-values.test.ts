@@ -2,13 +2,15 @@
  * Binary values end to end: bytes that are not UTF-8, SET over RESP on an lmdb node, replicate
  * to a second lmdb node byte for byte, and read back byte for byte on both after a restart (the
  * engines store the raw bytes, not U+FFFD). Two values that differ only in such bytes keep
- * different version digests, so the nodes' trees tell them apart.
+ * different version digests, so the nodes' trees tell them apart. The peer version lines of the
+ * text port (GETV, PUTV, PUTVS, as anti-entropy uses them) carry such bytes exactly too.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import { versionDigest } from '@merklekv/merkle';
+import { createClient, noRetry } from '@merklekv/client';
+import { bytesToString, stringToBytes, versionDigest } from '@merklekv/merkle';
 import { Redis } from 'ioredis';
 import type { RunningNode } from '../../node.js';
 import { freePort, startTestNode } from '../../__tests__/harness.js';
@@ -89,5 +91,27 @@ describe('binary RESP values on lmdb nodes', () => {
     nodes.push(b);
     expect(await allEqual(client(a))).toBe(true);
     expect(await allEqual(client(b))).toBe(true);
+  });
+
+  it("carries them exactly in the text port's version lines (GETV, PUTV, PUTVS) and GET replies", async () => {
+    const node = await startTestNode({}, 'bin-lines');
+    nodes.push(node);
+    const resp = client(node);
+    const text = createClient({ port: node.port, retry: noRetry });
+    try {
+      for (const [key, bytes] of VALUES) await resp.set(key, bytes);
+      const versions = await text.getv(VALUES.map(([key]) => key));
+      versions.forEach((v, i) => expect(v === null ? undefined : stringToBytes(v.value).toString('hex')).toBe(VALUES[i]?.[1].toString('hex')));
+      expect(stringToBytes((await text.get('bin:all')) ?? '').equals(VALUES[3]?.[1] as Buffer)).toBe(true);
+
+      const put = Buffer.from([0x80, 0x0a, 0xff, 0x22, 0x5c, 0xc3]);
+      expect(await text.putv({ key: 'bin:putv', ts: 1_900_000_000_000_000, node: 'bin-peer', deleted: false, value: bytesToString(put) })).toBe('APPLIED');
+      expect((await resp.getBuffer('bin:putv'))?.equals(put)).toBe(true);
+      const many = [Buffer.from([0xfe]), Buffer.from([0x41, 0xf0, 0x9f, 0x98])];
+      expect(await text.putvs(many.map((b, i) => ({ key: `bin:putvs:${i}`, ts: 1_900_000_000_000_000, node: 'bin-peer', deleted: false, value: bytesToString(b) })))).toEqual({ applied: 2, stale: 0 });
+      for (const [i, b] of many.entries()) expect((await resp.getBuffer(`bin:putvs:${i}`))?.equals(b)).toBe(true);
+    } finally {
+      await text.close();
+    }
   });
 });
