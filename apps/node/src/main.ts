@@ -42,8 +42,9 @@ async function main(): Promise<number> {
   const logger = createLogger(config);
   // Installed before the listeners open: a SIGHUP that arrives while the node is still starting
   // (its client port may already accept) is answered with a log line, not the default action (exit).
-  let running: Awaited<ReturnType<typeof startNode>> | undefined;
+  const started: { node?: Awaited<ReturnType<typeof startNode>> } = {};
   process.on('SIGHUP', () => {
+    const running = started.node;
     if (running === undefined) {
       logger.warn('reload ignored: the node is still starting; send SIGHUP again once it logs "listening"');
       return;
@@ -78,7 +79,7 @@ async function main(): Promise<number> {
     });
     void node.stopped.then(unwatch);
   }
-  running = node;
+  started.node = node;
   await node.stopped;
   logger.flush();
   return 0;

@@ -1,4 +1,5 @@
 import type { Command } from '@merklekv/protocol';
+import type { Store } from '@merklekv/storage';
 import { CRLF, OK, type NodeContext } from './context.js';
 
 /** A handler shared by several command types (Handler<T> is checked per type, so these are spelt out). */
@@ -29,13 +30,19 @@ export const expire: Shared<'EXPIRE' | 'PEXPIRE' | 'EXPIREAT' | 'PEXPIREAT'> = (
   return store.expire(key, at) ? `1${CRLF}` : `0${CRLF}`;
 };
 
-export const ttl: Shared<'TTL' | 'PTTL'> = ({ type, key }, { store }) => {
+/**
+ * What TTL (`ms` false) or PTTL (`ms` true) answers for `key`: -2 if it holds no live value, -1 if
+ * it has no expiry, else the time left (TTL rounds to the nearest second, as Redis does). Shared
+ * by the text and RESP ports.
+ */
+export function ttlOf(store: Store, key: string, ms: boolean): number {
   const at = store.expireAtOf(key);
-  if (at === undefined) return `-2${CRLF}`;
-  if (at === 0) return `-1${CRLF}`;
-  const ms = at - store.nowMs();
-  // TTL rounds to the nearest second, as Redis does.
-  return `${type === 'PTTL' ? ms : Math.round(ms / 1000)}${CRLF}`;
-};
+  if (at === undefined) return -2;
+  if (at === 0) return -1;
+  const left = Math.max(0, at - store.nowMs());
+  return ms ? left : Math.round(left / 1000);
+}
+
+export const ttl: Shared<'TTL' | 'PTTL'> = ({ type, key }, { store }) => `${ttlOf(store, key, type === 'PTTL')}${CRLF}`;
 
 export const persist: Shared<'PERSIST'> = ({ key }, { store }) => (store.persist(key) ? `1${CRLF}` : `0${CRLF}`);

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import { command } from './command-command.js';
 import { auth, client, echo, hello, ping, quit, reset, select } from './connection-commands.js';
 import { RespCommandError, type RespContext, type RespHandler } from './context.js';
+import * as expiry from './expiry-commands.js';
 import { dbsize, del, exists, keys, randomkey, scan, type } from './key-commands.js';
 import type { RespConnection, RespExecute, RespReply } from './resp-connection.js';
 import { UnknownCursorError } from './scan-cursors.js';
@@ -22,6 +23,8 @@ export const RESP_HANDLERS: Readonly<Record<string, RespHandler>> = {
   GET: strings.get, SET: strings.set, SETNX: strings.setnx, GETSET: strings.getset, GETDEL: strings.getdel, GETEX: strings.getex,
   MGET: strings.mget, MSET: strings.mset, MSETNX: strings.msetnx, STRLEN: strings.strlen, APPEND: strings.append, PREPEND: strings.prepend,
   INCR: strings.incr, DECR: strings.decr, INCRBY: strings.incrby, DECRBY: strings.decrby, INCRBYFLOAT: strings.incrbyfloat,
+  SETEX: expiry.setex, PSETEX: expiry.setex, EXPIRE: expiry.expire, PEXPIRE: expiry.expire, EXPIREAT: expiry.expire, PEXPIREAT: expiry.expire,
+  TTL: expiry.ttl, PTTL: expiry.ttl, PERSIST: expiry.persist,
   DEL: del, UNLINK: del, EXISTS: exists, TYPE: type, SCAN: scan, KEYS: keys, DBSIZE: dbsize, RANDOMKEY: randomkey,
   PING: ping, ECHO: echo, AUTH: auth, HELLO: hello, SELECT: select, CLIENT: client, QUIT: quit, RESET: reset,
   TIME: time, COMMAND: command, CONFIG: config, VERSION: version, INFO: info,

@@ -38,7 +38,7 @@ function infoSections(ctx: RespContext): [string, Record<string, string | number
     ['Persistence', { loading: 0, rdb_bgsave_in_progress: 0, aof_enabled: 0 }],
     ['Stats', { total_commands_processed: calls, rejected_calls: node.counters.protocolErrors }],
     ['Replication', { role: 'master', connected_slaves: 0 }],
-    ['Keyspace', node.store.size > 0 ? { db0: `keys=${node.store.size},expires=0,avg_ttl=0` } : {}],
+    ['Keyspace', node.store.size > 0 ? { db0: `keys=${node.store.size},expires=${node.store.keysWithExpiry},avg_ttl=0` } : {}],
   ];
 }
 

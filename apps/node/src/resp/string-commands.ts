@@ -4,40 +4,27 @@
  * writer wins decides (docs/RESP.md).
  */
 import { byteLengthOf, RESP_OK, respBulk, respInteger, respNull } from '@merklekv/protocol';
-import { integerArg, keyArg as key, RespCommandError, syntaxError, type RespHandler } from './context.js';
-
-const EXPIRY_OPTIONS = new Set(['EX', 'PX', 'EXAT', 'PXAT', 'KEEPTTL', 'PERSIST']);
-
-/** Expiry on the RESP port is not wired yet: its options are refused, never ignored. */
-function expiryNotSupported(option: string): RespCommandError {
-  return new RespCommandError(
-    `ERR ${option} is not supported on the RESP port yet: EX PX EXAT PXAT KEEPTTL and GETEX options are refused rather than ignored; set expiry with SETEX/EXPIRE on the text port (docs/PROTOCOL.md)`,
-  );
-}
+import { integerArg, keyArg as key, RespCommandError, type RespHandler } from './context.js';
+import { parseStringExpiryOptions, setExpireAt } from './expiry-options.js';
 
 export const get: RespHandler = (args, c, { node }) => respBulk(node.store.get(key(args, 1)), c.version);
 
+/** SET key value [NX|XX] [GET] [EX|PX|EXAT|PXAT time|KEEPTTL]: one write, its expiry set (or kept) with the value. */
 export const set: RespHandler = (args, c, { node }) => {
   const k = key(args, 1);
   const value = args[2] as string;
-  let condition: 'NX' | 'XX' | undefined;
-  let returnOld = false;
-  for (let i = 3; i < args.length; i++) {
-    const option = (args[i] as string).toUpperCase();
-    if ((option === 'NX' || option === 'XX') && condition === undefined) condition = option;
-    else if (option === 'GET' && !returnOld) returnOld = true;
-    else if (EXPIRY_OPTIONS.has(option) && option !== 'PERSIST') throw expiryNotSupported(`SET ${option}`);
-    else throw syntaxError();
-  }
   const store = node.store;
-  if (condition === undefined && !returnOld) {
+  if (args.length === 3) {
     store.set(k, value);
     return RESP_OK;
   }
+  const o = parseStringExpiryOptions(args, 'SET');
+  // As Redis: the time is checked before anything is read or written.
+  const at = o.expiry === undefined ? 0 : setExpireAt('SET', o.expiry, store.nowMs());
   const old = store.get(k);
-  const skip = (condition === 'NX' && old !== undefined) || (condition === 'XX' && old === undefined);
-  if (!skip) store.set(k, value);
-  if (returnOld) return respBulk(old, c.version);
+  const skip = (o.condition === 'NX' && old !== undefined) || (o.condition === 'XX' && old === undefined);
+  if (!skip) store.set(k, value, o.keepTtl ? (store.expireAtOf(k) ?? 0) : at);
+  if (o.get) return respBulk(old, c.version);
   return skip ? respNull(c.version) : RESP_OK;
 };
 
@@ -62,11 +49,18 @@ export const getdel: RespHandler = (args, c, { node }) => {
   return respBulk(old, c.version);
 };
 
+/** GETEX key [EX|PX|EXAT|PXAT time|PERSIST]: the value, its expiry changed by one write (none without an option). */
 export const getex: RespHandler = (args, c, { node }) => {
   const k = key(args, 1);
-  const option = args[2]?.toUpperCase();
-  if (option !== undefined) throw EXPIRY_OPTIONS.has(option) ? expiryNotSupported(`GETEX ${option}`) : syntaxError();
-  return respBulk(node.store.get(k), c.version);
+  const o = parseStringExpiryOptions(args, 'GETEX');
+  const store = node.store;
+  const at = o.expiry === undefined ? undefined : setExpireAt('GETEX', o.expiry, store.nowMs());
+  const value = store.get(k);
+  if (value !== undefined) {
+    if (at !== undefined) store.expire(k, at);
+    else if (o.persist) store.persist(k);
+  }
+  return respBulk(value, c.version);
 };
 
 export const mget: RespHandler = (args, c, { node }) => {

@@ -31,7 +31,19 @@ describe('ioredis', () => {
     expect(await client.incrby('io:n', 5)).toBe(5);
     expect(await client.mget('io:k', 'io:n', 'io:missing')).toEqual(['v', '5', null]);
     expect(await client.strlen('io:k')).toBe(1);
-    await expect(client.set('io:k', 'v', 'EX', 10)).rejects.toThrow(/SET EX is not supported on the RESP port yet/);
+    expect(await client.set('io:k', 'v', 'EX', 10)).toBe('OK');
+    // Bounds, not exact values: the machine may be loaded between the calls.
+    expect(await client.ttl('io:k')).toBeGreaterThanOrEqual(5);
+    expect(await client.ttl('io:k')).toBeLessThanOrEqual(10);
+    expect(await client.pttl('io:k')).toBeGreaterThan(5_000);
+    expect(await client.pttl('io:k')).toBeLessThanOrEqual(10_000);
+    expect(await client.set('io:k', 'v', 'PX', 50_000, 'NX')).toBeNull();
+    expect(await client.set('io:k', 'v', 'KEEPTTL')).toBe('OK');
+    expect(await client.ttl('io:k')).toBeGreaterThanOrEqual(5);
+    expect(await client.persist('io:k')).toBe(1);
+    expect(await client.ttl('io:k')).toBe(-1);
+    expect(await client.ttl('io:missing')).toBe(-2);
+    await expect(client.set('io:k', 'v', 'EX', 0)).rejects.toThrow("ERR invalid expire time in 'set' command");
     await expect(client.incr('io:k')).rejects.toThrow('ERR value is not an integer or out of range');
   });
 

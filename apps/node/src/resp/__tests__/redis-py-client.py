@@ -42,4 +42,22 @@ try:
 except redis.ResponseError as e:
     out["transaction"] = str(e)
 out["transaction_wrote"] = r.exists("py:tx")
+out["set_ex"] = r.set("py:ttl", "v", ex=100)
+out["ttl"] = r.ttl("py:ttl")
+out["set_px_nx"] = r.set("py:ttl", "w", px=5000, nx=True)
+r.set("py:ttl2", "v", px=200000)
+out["pttl"] = r.pttl("py:ttl2")
+out["setex"] = r.setex("py:ttl3", 50, "v")
+out["expire"] = r.expire("py:ttl3", 300)
+out["ttl3"] = r.ttl("py:ttl3")
+out["persist"] = r.persist("py:ttl3")
+out["ttl_after_persist"] = r.ttl("py:ttl3")
+out["ttl_missing"] = r.ttl("py:nope")
+out["getex"] = r.getex("py:ttl3", ex=60).decode()
+out["ttl_after_getex"] = r.ttl("py:ttl3")
+try:
+    r.set("py:ttl", "v", ex=0)
+    out["set_ex_0"] = "no error"
+except redis.ResponseError as e:
+    out["set_ex_0"] = str(e)
 print(json.dumps(out))

@@ -20,7 +20,7 @@ describe('redis-py', () => {
   });
   afterAll(() => node.stop(), 30_000);
 
-  it('PING, SET/GET, nil, a non-ASCII value, bytes, pipelines, SCAN; transactions refused', async () => {
+  it('PING, SET/GET, nil, a non-ASCII value, bytes, pipelines, SCAN, SET ex/px, TTL, SETEX, EXPIRE, PERSIST, GETEX; transactions refused', async () => {
     const result = await run('/usr/bin/python3', [SCRIPT, String(node.respPort)]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -39,7 +39,29 @@ describe('redis-py', () => {
       multi: expect.stringMatching(/^MULTI is not supported: MerkleKV replicates every write on its own/),
       transaction: expect.stringMatching(/^(MULTI|EXEC) is not supported/),
       transaction_wrote: 0,
+      set_ex: true,
+      ttl: expect.any(Number),
+      set_px_nx: null,
+      pttl: expect.any(Number),
+      setex: true,
+      expire: true,
+      ttl3: expect.any(Number),
+      persist: true,
+      ttl_after_persist: -1,
+      ttl_missing: -2,
+      getex: 'v',
+      ttl_after_getex: expect.any(Number),
+      set_ex_0: "invalid expire time in 'set' command",
     });
+    // Bounds, not exact values: the machine may be loaded between the calls.
+    const within = (name: string, low: number, high: number) => {
+      expect(seen[name]).toBeGreaterThan(low);
+      expect(seen[name]).toBeLessThanOrEqual(high);
+    };
+    within('ttl', 70, 100);
+    within('pttl', 170_000, 200_000);
+    within('ttl3', 270, 300);
+    within('ttl_after_getex', 30, 60);
     const text = await LineClient.open(node.port);
     expect(await text.call('GET py:utf8')).toBe('héllo wörld ✓ 日本語');
     text.close();

@@ -58,6 +58,38 @@ describe('replication of RESP writes', () => {
     expect(await redisCli(port, ['MGET', 'repl:m1', 'repl:n', 'repl:gone'])).toBe('1) "one"\n2) "41"\n3) (nil)');
   });
 
+  it('shows a SET EX, an EXPIRE and a PERSIST made on node A over RESP as TTLs on node B, over RESP and the text port', async () => {
+    expect(await client.set('repl:ttl', 'soon', 'EX', 100)).toBe('OK');
+    await client.set('repl:px', 'v');
+    expect(await client.pexpire('repl:px', 200_000)).toBe(1);
+    await client.set('repl:kept', 'v', 'EX', 100);
+    expect(await client.persist('repl:kept')).toBe(1);
+    const text = await LineClient.open(b.port);
+    try {
+      await eventually(async () => Number(await text.call('TTL repl:px')) > 0);
+      await eventually(async () => Number(await text.call('TTL repl:ttl')) > 0);
+      const ttl = Number(await text.call('TTL repl:ttl'));
+      expect(ttl).toBeGreaterThan(70);
+      expect(ttl).toBeLessThanOrEqual(100);
+      await eventually(async () => (await text.call('TTL repl:kept')) === '-1');
+      expect(await text.call('GET repl:kept')).toBe('v');
+    } finally {
+      text.close();
+    }
+    const other = new Redis({ host: '127.0.0.1', port: b.respPort as number });
+    try {
+      const ttl = await other.ttl('repl:ttl');
+      expect(ttl).toBeGreaterThan(70);
+      expect(ttl).toBeLessThanOrEqual(100);
+      const pttl = await other.pttl('repl:px');
+      expect(pttl).toBeGreaterThan(170_000);
+      expect(pttl).toBeLessThanOrEqual(200_000);
+      expect(await other.get('repl:ttl')).toBe('soon');
+    } finally {
+      other.disconnect();
+    }
+  });
+
   it('replicates binary values byte for byte', async () => {
     const bytes = Buffer.from([0x00, 0xff, 0x80, 0x0d, 0x0a, 0xfe]);
     await client.set('repl:bin', bytes);

@@ -70,6 +70,18 @@ describe('RESP port with [security]', () => {
     expect(await redisCliSession(port(), ['AUTH wrong', 'GET k'])).toEqual(['(error) WRONGPASS invalid username-password pair or user is disabled.', '(error) NOAUTH Authentication required.']);
   });
 
+  it('the expiry commands take their role from the command table: TTL reads, the others write', async () => {
+    const reader = ['--user', 'reader', '--pass', 'r-pass', '--no-auth-warning'];
+    const writer = ['--user', 'writer', '--pass', 'w-pass', '--no-auth-warning'];
+    expect(await redisCli(port(), ['SET', 'ttl:k', 'v', 'EX', '100'], writer)).toBe('OK');
+    expect(await redisCli(port(), ['TTL', 'ttl:k'], reader)).toMatch(/^\(integer\) ([1-9]\d?|100)$/);
+    expect(await redisCli(port(), ['PTTL', 'ttl:missing'], reader)).toBe('(integer) -2');
+    for (const args of [['SETEX', 'ttl:k', '10', 'v'], ['PSETEX', 'ttl:k', '10', 'v'], ['EXPIRE', 'ttl:k', '10'], ['PEXPIREAT', 'ttl:k', '10'], ['PERSIST', 'ttl:k'], ['GETEX', 'ttl:k', 'PERSIST']]) {
+      expect(await redisCli(port(), args, reader)).toBe(`(error) NOPERM Permission denied: ${args[0] as string} needs the write role`);
+    }
+    expect(await redisCli(port(), ['PERSIST', 'ttl:k'], writer)).toBe('(integer) 1');
+  });
+
   it('HELLO 3 AUTH authenticates; HELLO without it is refused until authenticated', async () => {
     expect(await redisCli(port(), ['HELLO', '3'])).toMatch(/^\(error\) NOAUTH HELLO must be called with the client already authenticated/);
     const out = await redisCliSession(port(), ['HELLO 3 AUTH writer w-pass', 'SET k2 v2', 'HELLO 2 AUTH default admin-secret', 'FLUSHDB']);
