@@ -21,7 +21,7 @@ export default [
             lib('merkle', []),
             lib('client', ['protocol']),
             lib('storage', ['merkle']),
-            lib('replication', ['storage']),
+            lib('replication', ['storage', 'protocol']),
             lib('anti-entropy', ['storage', 'merkle', 'client', 'protocol']),
             lib('node', ['protocol', 'client', 'merkle', 'storage', 'replication', 'anti-entropy']),
             lib('cli', ['client', 'protocol']),

@@ -5,6 +5,7 @@
  * line; either may be a RFC 4180 quoted field (`"a ""b"", c"`). A quoted CSV
  * field cannot span lines: use JSON lines for values with newlines.
  */
+import { keyProblem } from '@merklekv/protocol';
 
 /** The formats `import` reads. */
 export type ImportFormat = 'jsonl' | 'csv';
@@ -19,10 +20,10 @@ export function detectFormat(file: string, firstLine: string | undefined): Impor
   return firstLine !== undefined && firstLine.trimStart().startsWith('{') ? 'jsonl' : 'csv';
 }
 
+/** Why `key` cannot be stored: the protocol's own rule (`keyProblem`), so the import refuses exactly what a node would. */
 function checkKey(key: string): string | undefined {
-  if (key === '') return 'the key is empty';
-  if (/[\s\x00-\x1f\x7f]/.test(key)) return `the key ${JSON.stringify(key)} holds a space or control character`;
-  return undefined;
+  const problem = keyProblem(key);
+  return problem === undefined ? undefined : `the key ${problem}`;
 }
 
 /** Parses one JSON line. */

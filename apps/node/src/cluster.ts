@@ -4,6 +4,7 @@ import type { Store } from '@merklekv/storage';
 import { mqttTls, peerConnectOptions } from './cluster-security.js';
 import type { StatsSection, SyncFigures } from './commands/context.js';
 import type { NodeConfig } from './config/index.js';
+import type { DisposalStack } from './lifecycle/disposal-stack.js';
 import type { Logger } from './logger.js';
 
 /** Replication, anti-entropy and their housekeeping, as one node runs them. */
@@ -20,7 +21,6 @@ export interface Cluster {
   knownPeers(): ReadonlyArray<{ readonly address: string; readonly sources: ReadonlyArray<'peer_list' | 'discovery'> }>;
   /** How this node authenticates to its peers (cluster secret, TLS). */
   readonly peerOptions: Pick<TcpPeerOptions, 'peerSecret' | 'tls'>;
-  stop(): Promise<void>;
 }
 
 /** How often tombstones past the grace period are collected. */
@@ -32,16 +32,19 @@ const TOMBSTONE_SWEEP_MS = 60_000;
  * session right away when the broker connection returns), tombstone
  * collection. `broker_address = "none"` runs without MQTT: anti-entropy
  * over the static peer_list keeps the replica in sync alone.
+ *
+ * Every part joins `stack` the moment it exists: the node stops them by disposing of the stack,
+ * and a start that fails part-way releases what was started (ports, connections, timers).
  */
 export async function startCluster(
   live: () => NodeConfig,
   store: Store,
   address: { host: string; port: number },
   logger: Logger,
+  stack: DisposalStack,
 ): Promise<Cluster> {
   const config = live();
   const { mqtt, anti_entropy: ae } = config;
-  const stops: Array<() => Promise<void>> = [];
   const sections: Array<() => StatsSection> = [];
   // Read first, so an unreadable file stops the start before anything runs.
   const brokerTls = mqttTls(mqtt);
@@ -55,6 +58,7 @@ export async function startCluster(
     broker = await startEmbeddedBroker({ host: config.network.bind_address, port: mqtt.embedded_port }).catch((err: unknown) => {
       throw portError(err, `the embedded MQTT broker cannot listen on ${config.network.bind_address}:${mqtt.embedded_port}`, '[mqtt] embedded_port');
     });
+    stack.use('embedded MQTT broker', broker, (b) => b.close());
     brokerUrl = `mqtt://${hostForUrl(broker.host)}:${broker.port}`;
     logger.info({ host: broker.host, port: broker.port }, 'embedded MQTT broker listening');
   }
@@ -74,6 +78,7 @@ export async function startCluster(
       will: discoveryWill(mqtt.topic_prefix, config.node_id),
       logger: logger.child({ component: 'mqtt' }),
     });
+    stack.use('MQTT connection', pubsub, (p) => p.close());
     const connection = pubsub;
     connection.onConnectionChange((up) => logger.info({ broker: connection.broker }, up ? 'broker connected' : 'broker disconnected'));
     replicator = new Replicator({
@@ -85,10 +90,9 @@ export async function startCluster(
       ...(secret !== undefined ? { secret } : {}),
       logger: logger.child({ component: 'replication' }),
     });
-    await replicator.start();
-    const running = replicator;
+    const running = stack.use('replicator', replicator, (r) => r.stop());
+    await running.start();
     sections.push(() => ['Replication', { broker: connection.broker, ...snakeCase(running.stats()) }]);
-    stops.push(() => running.stop());
     discovery = new PeerDiscovery({
       pubsub: connection,
       topicPrefix: mqtt.topic_prefix,
@@ -100,9 +104,7 @@ export async function startCluster(
       },
       logger: logger.child({ component: 'discovery' }),
     });
-    await discovery.start();
-    const found = discovery;
-    stops.push(() => found.stop({ leave: true }));
+    await stack.use('peer discovery', discovery, (d) => d.stop({ leave: true })).start();
   }
 
   const self = `${advertisedHost(address.host)}:${address.port}`;
@@ -121,13 +123,14 @@ export async function startCluster(
     },
     logger: logger.child({ component: 'anti-entropy' }),
   });
+  stack.use('anti-entropy', antiEntropy, (a) => a.stop());
   if (ae.enabled) {
     antiEntropy.start();
     replicator?.onReconnect(() => antiEntropy.triggerAll());
     // A node that starts (or restarts) asks its peers for what it missed right away.
     antiEntropy.triggerAll();
   }
-  stops.push(() => antiEntropy.stop());
+
   sections.push(() => {
     const s = antiEntropy.stats();
     const last = s.peers.map((p) => `${p.address}=${p.ok ? 'ok' : 'failed'}@${new Date(p.at).toISOString()}`).join(',');
@@ -155,17 +158,8 @@ export async function startCluster(
     graceSeconds: config.storage.tombstone_grace_seconds,
     logger: logger.child({ component: 'tombstones' }),
   });
+  stack.use('tombstone collector', collector, (c) => c.stop());
   collector.start();
-  stops.push(async () => collector.stop());
-
-  if (pubsub) {
-    const connection = pubsub;
-    stops.push(() => connection.close());
-  }
-  if (broker) {
-    const embedded = broker;
-    stops.push(() => embedded.close());
-  }
 
   return {
     sections,
@@ -183,15 +177,6 @@ export async function startCluster(
       }));
     },
     peerOptions,
-    stop: async () => {
-      for (const stop of stops) {
-        try {
-          await stop();
-        } catch (err) {
-          logger.warn({ err }, 'error while stopping');
-        }
-      }
-    },
   };
 }
 

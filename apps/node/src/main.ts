@@ -9,7 +9,7 @@ const USAGE =
   '  --config FILE          TOML configuration (none: 127.0.0.1:7878 with an embedded MQTT broker)\n' +
   '  --stop-with-launcher   stop gracefully when a process above this one exits (what `nx serve node` uses)';
 
-/** Exit codes: 0 clean stop, 1 cannot start (bad config, port taken, ...), 2 bad command line. */
+/** Exit codes: 0 clean stop, 1 cannot start (bad config, port taken, ...) or stopped uncleanly (unsaved changes), 2 bad command line. */
 async function main(): Promise<number> {
   let file: string | undefined;
   let stopWithLauncher = false;
@@ -80,9 +80,10 @@ async function main(): Promise<number> {
     void node.stopped.then(unwatch);
   }
   started.node = node;
-  await node.stopped;
+  const outcome = await node.stopped;
   logger.flush();
-  return 0;
+  // A part that failed to close (e.g. changes the storage engine could not take) was logged by the node.
+  return outcome.clean ? 0 : 1;
 }
 
 /** Errors a user causes and can fix (a port in use, a file missing, ...) as opposed to faults in the code. */

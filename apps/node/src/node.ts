@@ -16,6 +16,9 @@ import { ExpirySweeper } from './storage/expiry-sweeper.js';
 import { createEngine, storagePlan } from './storage/create-engine.js';
 import { startClusterStatus } from './status/cluster-status.js';
 import { backupRunner } from './storage/run-backup.js';
+import { storageFailing, storageSection } from './storage/storage-section.js';
+import { ClockSkewMonitor } from './clock-skew.js';
+import { DisposalStack } from './lifecycle/disposal-stack.js';
 
 /** A started node. */
 export interface RunningNode {
@@ -24,16 +27,24 @@ export interface RunningNode {
   /** The RESP listener's port, when `[resp] enabled`. */
   readonly respPort?: number;
   readonly store: Store;
-  /** Stops gracefully: stop accepting, answer what is in flight, close everything. Idempotent. */
-  stop(reason?: string): Promise<void>;
+  /**
+   * Stops gracefully: stop accepting, answer what is in flight, close everything. Idempotent;
+   * never rejects: a part that fails to close is logged and makes the outcome unclean.
+   */
+  stop(reason?: string): Promise<StopOutcome>;
   /** Settles once the node has stopped, whoever stopped it (SHUTDOWN, a signal, stop()). */
-  readonly stopped: Promise<void>;
+  readonly stopped: Promise<StopOutcome>;
   /**
    * Re-reads the configuration (SIGHUP): applies what can change while running
    * and reports, by name, what needs a restart.
    * @throws ConfigError when the new configuration is invalid (nothing changes then)
    */
   reload(): ReloadReport;
+}
+
+/** How a stop went: `clean` is false when a part failed to close (e.g. changes the engine could not take). */
+export interface StopOutcome {
+  readonly clean: boolean;
 }
 
 export interface StartOptions {
@@ -44,40 +55,53 @@ export interface StartOptions {
 /**
  * Composes a node from its parts and starts it: storage (loaded, tree built
  * once), replication and anti-entropy, then the client listener. Resolves once the port accepts connections.
+ *
+ * Every resource joins one {@link DisposalStack} the moment it exists; stopping the node, or a
+ * start that fails part-way, disposes of that stack (last started, first stopped).
  */
 export async function startNode(config: NodeConfig, logger: Logger, options: StartOptions = {}): Promise<RunningNode> {
+  const stack = new DisposalStack();
+  try {
+    return await composeNode(config, logger, options, stack);
+  } catch (err) {
+    const failures = await stack.disposeAll();
+    for (const f of failures) logger.error({ err: f.error, resource: f.name }, 'could not release a resource after a failed start');
+    throw err;
+  }
+}
+
+async function composeNode(config: NodeConfig, logger: Logger, options: StartOptions, stack: DisposalStack): Promise<RunningNode> {
   let running = config;
   const startedAt = Date.now();
   // Read first: a missing certificate stops the start before anything else runs.
   const tls = loadServerTls(config.network);
+  const skew = new ClockSkewMonitor(logger.child({ component: 'clock' }));
   const store = new Store({
     nodeId: config.node_id,
     engine: createEngine(config, logger),
     ...(config.storage.memory_limit_mb ? { memoryLimitBytes: config.storage.memory_limit_mb * 1024 * 1024 } : {}),
+    onClockSkew: skew.observe,
   });
+  stack.use('storage', store, (s) => s.close());
   const loaded = await store.load();
   logger.info({ records: loaded.records, ms: Math.round(loaded.ms * 10) / 10 }, 'storage loaded');
   const storage = storagePlan(config);
   const backup = backupRunner(store, storage, config.storage.backup_keep);
-  const backups = startBackupScheduler({
-    intervalHours: storage.kind === 'memory' ? 0 : config.storage.backup_interval_hours,
-    run: backup,
-    logger,
-  });
-
-  const sweeper = new ExpirySweeper({ store, intervalMs: config.storage.expiry_sweep_interval_ms, logger: logger.child({ component: 'expiry' }) });
+  stack.use(
+    'backups',
+    startBackupScheduler({ intervalHours: storage.kind === 'memory' ? 0 : config.storage.backup_interval_hours, run: backup, logger }),
+    (b) => b.stop(),
+  );
+  const sweeper = stack.use(
+    'expiry sweeper',
+    new ExpirySweeper({ store, intervalMs: config.storage.expiry_sweep_interval_ms, logger: logger.child({ component: 'expiry' }) }),
+    (s) => s.stop(),
+  );
   sweeper.start();
 
-  const cluster = await startCluster(() => running, store, { host: config.network.bind_address, port: config.network.bind_port }, logger).catch(
-    async (err: unknown) => {
-      sweeper.stop();
-      backups.stop();
-      await store.close();
-      throw err;
-    },
-  );
+  const cluster = await startCluster(() => running, store, { host: config.network.bind_address, port: config.network.bind_port }, logger, stack);
   const sections: Array<() => StatsSection> = [];
-  let stop: (reason?: string) => Promise<void> = async () => undefined;
+  let stop: (reason?: string) => Promise<StopOutcome> = async () => ({ clean: true });
   const ctx: NodeContext = {
     config,
     store,
@@ -88,27 +112,34 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
     shutdown: () => setImmediate(() => void stop('SHUTDOWN command')),
     backup,
     durableWrites: storage.durableWrites,
+    logger,
   };
 
   const metrics: NodeMetrics = new NodeMetrics({
     counters: ctx.counters,
     store,
+    skewEvents: () => skew.events,
     // Read at scrape time only, once the listener below exists.
     server: () => ({ connections: listener.connectionCount, counters: listener.counters }),
     replication: () => cluster.replicationStats(),
     antiEntropy: () => cluster.antiEntropyStats(),
     expiry: () => sweeper.stats,
   });
-  const status = startClusterStatus({
-    config: () => running,
-    store,
-    cluster,
-    metrics,
-    counters: ctx.counters,
-    // The configured port until the listener has its real one (bind_port = 0).
-    selfAddress: () => (address === undefined ? cluster.selfAddress : cluster.selfAddress.replace(/\d+$/, String(address.port))),
-    logger,
-  });
+  let address: { host: string; port: number } | undefined = undefined;
+  const status = stack.use(
+    'status sampler',
+    startClusterStatus({
+      config: () => running,
+      store,
+      cluster,
+      metrics,
+      counters: ctx.counters,
+      // The configured port until the listener has its real one (bind_port = 0).
+      selfAddress: () => (address === undefined ? cluster.selfAddress : cluster.selfAddress.replace(/\d+$/, String(address.port))),
+      logger,
+    }),
+    (s) => s.stop(),
+  );
   const access = withAccess(createDispatcher(ctx, metrics.latency), config.security, logger.child({ component: 'security' }));
   const listener: TcpServer = new TcpServer({
     host: config.network.bind_address,
@@ -148,62 +179,50 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
   sections.push(access.section);
   sections.push(...cluster.sections);
   sections.push(status.section);
-  let address: { host: string; port: number } | undefined;
-  let admin: AdminServer | undefined;
-  let resp: RespListener | undefined;
-  try {
-    if (config.admin.port !== undefined) {
-      admin = new AdminServer({
-        host: config.admin.bind_address,
-        port: config.admin.port,
-        metrics,
-        ready: () => listener.listening && cluster.ready(),
-        reload: () => reload(),
-        logger,
-        status: status.routes,
-      });
-      const at = await admin.listen();
-      logger.info({ address: at.host, port: at.port }, 'admin listening');
-    }
-    address = await listener.listen().catch((err: unknown) => {
-      throw portError(err, `cannot listen on ${config.network.bind_address}:${config.network.bind_port}`, '[network] bind_port');
+  sections.push(() => storageSection(store));
+  sections.push(() => skew.section(store.clockSkewMaxMs));
+  if (config.admin.port !== undefined) {
+    const admin = new AdminServer({
+      host: config.admin.bind_address,
+      port: config.admin.port,
+      metrics,
+      ready: () => listener.listening && cluster.ready() && !storageFailing(store),
+      reload: () => reload(),
+      logger,
+      status: status.routes,
     });
-    // The RESP port ([resp], docs/RESP.md): the same context, access gate, TLS and limits as the text port.
-    if (config.resp.enabled) {
-      const at = `${config.resp.bind_address ?? config.network.bind_address}:${config.resp.bind_port}`;
-      resp = await startRespListener({ node: ctx, gate: access, logger, tls, latency: metrics.latency }).catch((err: unknown) => {
-        throw portError(err, `cannot listen on ${at} (RESP)`, '[resp] bind_port');
-      });
-      sections.push(resp.section);
-    }
-  } catch (err) {
-    await listener.close();
-    await admin?.close();
-    status.stop();
-    await cluster.stop();
-    sweeper.stop();
-    backups.stop();
-    await store.close();
-    throw err;
+    const at = await admin.listen();
+    stack.use('admin listener', admin, (a) => a.close());
+    logger.info({ address: at.host, port: at.port }, 'admin listening');
+  }
+  address = await listener.listen().catch((err: unknown) => {
+    throw portError(err, `cannot listen on ${config.network.bind_address}:${config.network.bind_port}`, '[network] bind_port');
+  });
+  stack.use('client listener', listener, (l) => l.close());
+  // The RESP port ([resp], docs/RESP.md): the same context, access gate, TLS and limits as the text port.
+  let resp: RespListener | undefined;
+  if (config.resp.enabled) {
+    const at = `${config.resp.bind_address ?? config.network.bind_address}:${config.resp.bind_port}`;
+    resp = await startRespListener({ node: ctx, gate: access, logger, tls, latency: metrics.latency }).catch((err: unknown) => {
+      throw portError(err, `cannot listen on ${at} (RESP)`, '[resp] bind_port');
+    });
+    stack.use('RESP listener', resp, (r) => r.close());
+    sections.push(resp.section);
   }
   logger.info({ address: address.host, port: address.port, pid: process.pid, startup_ms: Date.now() - startedAt }, 'listening');
 
-  let resolveStopped: () => void = () => undefined;
-  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
-  let stopping: Promise<void> | undefined;
+  let resolveStopped: (outcome: StopOutcome) => void = () => undefined;
+  const stopped = new Promise<StopOutcome>((resolve) => (resolveStopped = resolve));
+  let stopping: Promise<StopOutcome> | undefined;
   stop = (reason = 'requested') => {
     stopping ??= (async () => {
       logger.info({ reason }, 'shutting down');
-      await listener.close();
-      await resp?.close();
-      await admin?.close();
-      status.stop();
-      await cluster.stop();
-      sweeper.stop();
-      backups.stop();
-      await store.close();
-      logger.info('stopped');
-      resolveStopped();
+      const failures = await stack.disposeAll();
+      for (const f of failures) logger.error({ resource: f.name, err: errorText(f.error) }, `stopped, but ${f.name} failed to close: ${errorText(f.error)}`);
+      if (failures.length === 0) logger.info('stopped');
+      const outcome = { clean: failures.length === 0 };
+      resolveStopped(outcome);
+      return outcome;
     })();
     return stopping;
   };
@@ -228,4 +247,8 @@ export async function startNode(config: NodeConfig, logger: Logger, options: Sta
   }
 
   return { host: address.host, port: address.port, ...(resp ? { respPort: resp.port } : {}), store, stop: (reason) => stop(reason), stopped, reload };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

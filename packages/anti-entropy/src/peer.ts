@@ -20,8 +20,8 @@ export interface Peer extends RemoteTree {
   readonly protocol2?: PeerProtocol2;
 }
 
-/** A version without its value: enough to tell which side's version wins, in most cases. */
-export type VersionStamp = Pick<VersionedRecord, 'ts' | 'node' | 'deleted'>;
+/** A version without its value (its expireAt included): enough to tell which side's version wins, in most cases. */
+export type VersionStamp = Pick<VersionedRecord, 'ts' | 'node' | 'deleted' | 'expireAt'>;
 
 /**
  * Peer protocol 2 (PEERV, TREES, ENTRIES, RECORDS, STAMPS, PUTVS): each call may cover
@@ -36,7 +36,7 @@ export interface PeerProtocol2 {
   entries(paths: readonly TreePath[], width: number): Promise<LeafEntry[]>;
   /** Every record (tombstones included) under the paths. */
   records(paths: readonly TreePath[]): Promise<Array<[string, VersionedRecord]>>;
-  /** Every record's version without its value (ts, node, deleted) under the paths. */
+  /** Every record's version without its value (ts, node, deleted, expireAt) under the paths. */
   stamps(paths: readonly TreePath[]): Promise<Array<[string, VersionStamp]>>;
   /** Merges the versions on the peer through LWW, in as few requests as the line limit allows. */
   putMany(versions: ReadonlyArray<readonly [string, VersionedRecord]>): Promise<void>;

@@ -37,6 +37,7 @@
  */
 import { FULL_HASH_BYTES, localSummaryTree, MerkleError, reconcile, subtreeKeys, toHex } from '@merklekv/merkle';
 import type { LeafEntry, RecordPath, RemoteTree, RootReply, SummaryTree, TreePath, TreeShape } from '@merklekv/merkle';
+import { compareVersions } from '@merklekv/storage';
 import type { Store, VersionedRecord } from '@merklekv/storage';
 import { AntiEntropyError } from './errors.js';
 import { decide, positive, runLegacySession } from './legacy-session.js';
@@ -326,7 +327,9 @@ function compareStampFrame(
     theirs.add(key);
     const mine = store.getVersion(key);
     const order = mine === undefined ? 1 : compareStamps(stamp, mine);
-    if (order > 0) pulls.push(key);
+    // A stamp that only the value could order against the local version is read like a newer one:
+    // the confirm step then decides between the two full versions.
+    if (order > 0 || Number.isNaN(order)) pulls.push(key);
     else if (order < 0 && mine !== undefined) pushes.push([key, mine]);
   }
   for (const path of frame) {
@@ -339,15 +342,21 @@ function compareStampFrame(
   return { pulls, pushes };
 }
 
+/** What {@link compareStamps} returns when two stamps differ only where the value comes first in the order (test it with `Number.isNaN`). */
+export const VALUE_DECIDES = Number.NaN;
+
 /**
- * The LWW order of two versions by their stamps (ts, then node id, then tombstone over value):
- * > 0 when `a` wins. 0 means the same stamp, which a node never gives two different writes.
+ * The LWW order of two versions by their stamps, by storage's `compareVersions` (the one
+ * definition: ts, node id, tombstone over value, value, expireAt): > 0 when `a` wins, < 0 when
+ * `b` wins, 0 for the same stamp (expireAt included). Two stamps with the same ts, node and
+ * flag but different expireAt are ordered by their values first, which stamps do not carry:
+ * then it returns {@link VALUE_DECIDES} (NaN, neither above nor below 0), and the caller must
+ * read the full version. (Tombstones all hold '', so for them the stamps decide.)
  */
 export function compareStamps(a: VersionStamp, b: VersionStamp): number {
-  if (a.ts !== b.ts) return a.ts > b.ts ? 1 : -1;
-  if (a.node !== b.node) return a.node > b.node ? 1 : -1;
-  if (a.deleted !== b.deleted) return a.deleted ? 1 : -1;
-  return 0;
+  const order = compareVersions({ ...a, value: '' }, { ...b, value: '' });
+  const valueFirst = order !== 0 && !a.deleted && !b.deleted && a.ts === b.ts && a.node === b.node;
+  return valueFirst ? VALUE_DECIDES : order;
 }
 
 /** GETV for `keys` in pipelined batches of `batch`, as one map. */

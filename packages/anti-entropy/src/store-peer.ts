@@ -1,5 +1,6 @@
 import { childSummaries, subtreeEntries, subtreeKeys } from '@merklekv/merkle';
 import type { LeafEntry, TreePath } from '@merklekv/merkle';
+import { formatTreePath } from '@merklekv/protocol';
 import type { Store, VersionedRecord } from '@merklekv/storage';
 import type { Peer, PeerProtocol2, VersionStamp } from './peer.js';
 
@@ -36,7 +37,7 @@ export function storePeer(store: PeerStore, opts: StorePeerOptions = {}): Peer {
     async children(paths, width) {
       const replies = paths.map((p) => childSummaries(store.tree, p, width));
       count(
-        `TREES ${width} ${paths.map(pathText).join(' ')}`,
+        `TREES ${width} ${paths.map((p) => formatTreePath(p)).join(' ')}`,
         ...replies.map((cs) => cs.map((c) => (c.count === 0 ? '0' : `${c.count}:${c.hash}`)).join(' ')),
         'END',
       );
@@ -44,7 +45,7 @@ export function storePeer(store: PeerStore, opts: StorePeerOptions = {}): Peer {
     },
     async entries(paths, width) {
       const entries = paths.flatMap((p) => subtreeEntries(store.tree, (key) => store.digestOf(key), p, width));
-      count(`ENTRIES ${width} ${paths.map(pathText).join(' ')}`, ...entries.map((e) => `${e.key} ${e.digest}`), 'END');
+      count(`ENTRIES ${width} ${paths.map((p) => formatTreePath(p)).join(' ')}`, ...entries.map((e) => `${e.key} ${e.digest}`), 'END');
       return entries;
     },
     async records(paths) {
@@ -55,7 +56,7 @@ export function storePeer(store: PeerStore, opts: StorePeerOptions = {}): Peer {
           if (v !== undefined) out.push([key, v]);
         }
       }
-      count(`RECORDS ${paths.map(pathText).join(' ')}`, ...out.map(([k, v]) => versionLine(k, v)), 'END');
+      count(`RECORDS ${paths.map((p) => formatTreePath(p)).join(' ')}`, ...out.map(([k, v]) => versionLine(k, v)), 'END');
       return out;
     },
     async stamps(paths) {
@@ -63,10 +64,10 @@ export function storePeer(store: PeerStore, opts: StorePeerOptions = {}): Peer {
       for (const p of paths) {
         for (const key of subtreeKeys(store.tree, p)) {
           const v = store.getVersion(key);
-          if (v !== undefined) out.push([key, { ts: v.ts, node: v.node, deleted: v.deleted }]);
+          if (v !== undefined) out.push([key, { ts: v.ts, node: v.node, deleted: v.deleted, expireAt: v.expireAt ?? 0 }]);
         }
       }
-      count(`STAMPS ${paths.map(pathText).join(' ')}`, ...out.map(([k, v]) => `${k} ${v.ts} ${v.node} ${v.deleted ? 1 : 0}`), 'END');
+      count(`STAMPS ${paths.map((p) => formatTreePath(p)).join(' ')}`, ...out.map(([k, v]) => `${k} ${v.ts} ${v.node} ${flag(v)}`), 'END');
       return out;
     },
     async putMany(versions) {
@@ -84,12 +85,12 @@ export function storePeer(store: PeerStore, opts: StorePeerOptions = {}): Peer {
     },
     async children(path: TreePath) {
       const hashes = await tree.children(path);
-      count(`TREE ${pathText(path)}`, hashes.join(' '));
+      count(`TREE ${formatTreePath(path)}`, hashes.join(' '));
       return hashes;
     },
     async leaf(path: TreePath): Promise<LeafEntry[]> {
       const entries = await tree.leaf(path);
-      count(`LEAF ${pathText(path)}`, ...entries.map((e) => `${e.key} ${e.digest}`), 'END');
+      count(`LEAF ${formatTreePath(path)}`, ...entries.map((e) => `${e.key} ${e.digest}`), 'END');
       return entries;
     },
     async getVersions(keys: string[]) {
@@ -118,10 +119,13 @@ export function storePeer(store: PeerStore, opts: StorePeerOptions = {}): Peer {
   };
 }
 
-function pathText(path: TreePath): string {
-  return path.length === 0 ? '-' : path.join('.');
-}
 
 function versionLine(key: string, v: VersionedRecord): string {
-  return `${key} ${v.ts} ${v.node} ${v.deleted ? 1 : 0} ${v.value}`;
+  return `${key} ${v.ts} ${v.node} ${flag(v)} ${v.value}`;
+}
+
+/** The deleted flag as the wire writes it: `0`/`1`, then `:expireAt` when the version has an expiry. */
+function flag(v: VersionStamp): string {
+  const e = v.expireAt ?? 0;
+  return e === 0 ? (v.deleted ? '1' : '0') : `${v.deleted ? 1 : 0}:${e}`;
 }

@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { createClient, noRetry, ServerError } from '@merklekv/client';
 import type { ChildSummary, LeafEntry, TreePath } from '@merklekv/merkle';
+import { formatTreePath } from '@merklekv/protocol';
 import type { VersionedRecord } from '@merklekv/storage';
 import { parsePeerAddress } from './address.js';
 import { AntiEntropyError } from './errors.js';
@@ -110,7 +111,7 @@ export function connectTcpPeer(address: string, opts: TcpPeerOptions = {}): Peer
       }
       throw new AntiEntropyError(
         'PEER_PROTOCOL',
-        `LEAF ${path.join('.') || '-'} from ${address} did not end within ${maxLeafPages} pages`,
+        `LEAF ${formatTreePath(path)} from ${address} did not end within ${maxLeafPages} pages`,
       );
     },
     async getVersions(keys: string[]) {
@@ -191,25 +192,25 @@ function protocol2(client: Protocol2Client, pushLineBytes: number): PeerProtocol
     },
     async records(paths) {
       const versions = await client.records(paths);
-      return versions.map((v): [string, VersionedRecord] => [v.key, { value: v.value, ts: v.ts, node: v.node, deleted: v.deleted }]);
+      return versions.map((v): [string, VersionedRecord] => [v.key, { value: v.value, ts: v.ts, node: v.node, deleted: v.deleted, expireAt: v.expireAt ?? 0 }]);
     },
     async stamps(paths) {
       const stamps = await client.stamps(paths);
-      return stamps.map((s): [string, VersionStamp] => [s.key, { ts: s.ts, node: s.node, deleted: s.deleted }]);
+      return stamps.map((s): [string, VersionStamp] => [s.key, { ts: s.ts, node: s.node, deleted: s.deleted, expireAt: s.expireAt ?? 0 }]);
     },
     async putMany(versions) {
       const lines: WireVersionLike[][] = [];
       let line: WireVersionLike[] = [];
       let size = 0;
       for (const [key, v] of versions) {
-        // key, ts, node, flag and a value that quoting can at most quadruple (plus quotes and spaces).
+        // key, ts, node, flag (with its expireAt) and a value that quoting can at most quadruple (plus quotes and spaces).
         const estimate = Buffer.byteLength(key) + Buffer.byteLength(v.node) + 4 * Buffer.byteLength(v.value) + 32;
         if (line.length > 0 && size + estimate > pushLineBytes) {
           lines.push(line);
           line = [];
           size = 0;
         }
-        line.push({ key, ts: v.ts, node: v.node, deleted: v.deleted, value: v.value });
+        line.push({ key, ts: v.ts, node: v.node, deleted: v.deleted, value: v.value, expireAt: v.expireAt ?? 0 });
         size += estimate;
       }
       if (line.length > 0) lines.push(line);

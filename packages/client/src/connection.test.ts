@@ -114,6 +114,27 @@ describe('errors', () => {
     });
   });
 
+  it.each(['destroy', 'close'] as const)('%s() during a reconnect backoff: no socket is opened later, the request fails, connect() refuses', async (how) => {
+    const port = await freePort();
+    let attempts = 0;
+    client = createClient({ port, retry: () => (++attempts, 300) });
+    const pending = client.get('k');
+    // The first attempt fails at once (nothing listens): the client now waits 300 ms to retry.
+    for (let i = 0; i < 200 && attempts === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(attempts).toBe(1);
+    if (how === 'destroy') client.destroy();
+    else await client.close();
+    await expect(pending).rejects.toMatchObject({ name: 'ConnectionClosedError', code: 'CLIENT_CLOSED' });
+    // Something listens on the port now: a retry would connect to it.
+    server = await startFakeServer((_line, socket) => socket.write('PONG\r\n'), port);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(server.sockets).toHaveLength(0);
+    expect(attempts).toBe(1);
+    await expect(client.connect()).rejects.toMatchObject({ code: 'CLIENT_CLOSED' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(server.sockets).toHaveLength(0);
+  });
+
   it('nothing listening: ConnectionError once the retry policy gives up, after asking it for each attempt', async () => {
     const port = await freePort();
     const asked: number[] = [];

@@ -77,6 +77,8 @@ export class Connection {
   private readonly inflight = new Queue<Request>();
   private readonly waiting = new Queue<Request>();
   private timer: NodeJS.Timeout | undefined;
+  /** The wait before the next connect attempt (backoff), if one is scheduled. */
+  private retryTimer: NodeJS.Timeout | undefined;
   private corked = false;
   private closing = false;
   private drainWaiters: (() => void)[] = [];
@@ -117,9 +119,14 @@ export class Connection {
     });
   }
 
-  /** Waits for every request to be answered, then closes the socket. New requests are refused. */
+  /**
+   * Waits for every request to be answered, then closes the socket. New requests are refused.
+   * During a reconnect backoff nothing more is tried: the waiting requests fail with
+   * `ConnectionClosedError` (`CLIENT_CLOSED`) and no socket is opened later.
+   */
   async close(): Promise<void> {
     this.closing = true;
+    this.cancelRetry();
     if (this.pending > 0) await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
     const socket = this.socket;
     if (socket === undefined || socket.destroyed) return;
@@ -132,6 +139,7 @@ export class Connection {
   /** Drops the socket now; requests in flight fail with `ConnectionClosedError`. */
   destroy(): void {
     this.closing = true;
+    this.cancelRetry();
     this.socket?.destroy();
     for (const req of this.waiting.drain()) req.reject(new ConnectionClosedError(this.address, { clientClosed: true }));
     this.checkDrained();
@@ -141,7 +149,24 @@ export class Connection {
     return this.opts.maxLineBytes === undefined ? new LineReader() : new LineReader({ maxLineBytes: this.opts.maxLineBytes });
   }
 
+  /** Stops a scheduled reconnect; the requests waiting for it fail (the connection is closing). */
+  private cancelRetry(): void {
+    if (this.retryTimer === undefined) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.state = 'idle';
+    for (const req of this.waiting.drain()) req.reject(new ConnectionClosedError(this.address, { clientClosed: true }));
+    this.checkDrained();
+  }
+
   private connect(attempt: number): void {
+    if (this.closing) {
+      // Closed meanwhile: never open a socket again.
+      this.state = 'idle';
+      for (const req of this.waiting.drain()) req.reject(new ConnectionClosedError(this.address, { clientClosed: true }));
+      this.checkDrained();
+      return;
+    }
     this.state = 'connecting';
     let lastError: Error | undefined;
     const { host, port } = this.opts;
@@ -215,7 +240,10 @@ export class Connection {
       this.checkDrained();
       return;
     }
-    setTimeout(() => this.connect(attempt + 1), Math.max(0, delay));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.connect(attempt + 1);
+    }, Math.max(0, delay));
   }
 
   private onLost(cause: Error | undefined): void {

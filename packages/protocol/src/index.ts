@@ -20,7 +20,7 @@ export type { CommandDecoderOptions, DecodedItem, DecodeError } from './decoder.
 export { encodeCommand } from './encode-command.js';
 export { PROTOCOL_ERROR_CODES, ProtocolError } from './errors.js';
 export type { ProtocolErrorCode } from './errors.js';
-export { checkKey, checkUser, isValidKey } from './key.js';
+export { checkKey, checkToken, checkUser, isValidKey, keyProblem, tokenProblem, valueProblem } from './key.js';
 export { LineReader } from './line-reader.js';
 export type { LineReaderOptions } from './line-reader.js';
 export { parseCommandLine } from './parse-command.js';

@@ -19,14 +19,18 @@ describe('peer protocol 2 commands', () => {
     for (const cmd of cmds) expect(roundTrip(cmd)).toEqual(cmd);
   });
 
-  it('parses what it encodes: PUTVS with any values, tombstones and quoting included (property)', () => {
-    const version = fc.record<WireVersion>({
-      key: fc.stringMatching(/^[a-z:0-9"]{1,12}$/),
-      ts: fc.nat(),
-      node: fc.stringMatching(/^[a-z0-9-]{1,8}$/),
-      deleted: fc.boolean(),
-      value: fc.string({ maxLength: 20 }),
-    });
+  it('parses what it encodes: PUTVS with any values, tombstones, expiries and quoting included (property)', () => {
+    const version = fc.record<WireVersion>(
+      {
+        key: fc.stringMatching(/^[a-z:0-9"]{1,12}$/),
+        ts: fc.nat(),
+        node: fc.stringMatching(/^[a-z0-9-]{1,8}$/),
+        deleted: fc.boolean(),
+        value: fc.string({ maxLength: 20 }),
+        expireAt: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+      },
+      { requiredKeys: ['key', 'ts', 'node', 'deleted', 'value'] },
+    );
     fc.assert(
       fc.property(fc.array(version, { minLength: 1, maxLength: 10 }), (versions) => {
         const cmd: Command = { type: 'PUTVS', versions };
@@ -46,8 +50,40 @@ describe('peer protocol 2 commands', () => {
   it('writes and reads STAMPS lines', () => {
     const stamp = { key: 'user:1', ts: 1740000000000001, node: 'node-a', deleted: true };
     expect(encodeStamp(stamp)).toBe('user:1 1740000000000001 node-a 1');
+    expect(encodeStamp({ ...stamp, expireAt: 0 })).toBe('user:1 1740000000000001 node-a 1');
     expect(decodeStamp(encodeStamp(stamp))).toEqual(stamp);
     expect(() => decodeStamp('user:1 1 node-a 0 extra')).toThrow('STAMPS reply line must be key ts node deleted');
+    expect(() => decodeStamp('user:1 1 node-a 2')).toThrow('STAMPS deleted flag must be 0 or 1, optionally followed by :expireAt');
+    expect(() => decodeStamp('user:1 1 node-a 0:soon')).toThrow('STAMPS expireAt');
+  });
+
+  it('writes and reads STAMPS lines with an expiry: a live record and an expiry tombstone (property)', () => {
+    const stampArb = fc.record({
+      key: fc.stringMatching(/^[a-z:0-9]{1,12}$/),
+      ts: fc.nat(),
+      node: fc.stringMatching(/^[a-z0-9-]{1,8}$/),
+      deleted: fc.boolean(),
+      expireAt: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+    });
+    fc.assert(
+      fc.property(stampArb, (stamp) => {
+        const line = encodeStamp(stamp);
+        expect(line).toBe(`${stamp.key} ${stamp.ts} ${stamp.node} ${stamp.deleted ? 1 : 0}:${stamp.expireAt}`);
+        expect(decodeStamp(line)).toEqual(stamp);
+      }),
+    );
+  });
+
+  it('writes PUTVS items without an expiry exactly as before expiry existed, and with one as flag:expireAt', () => {
+    const versions: WireVersion[] = [
+      { key: 'user:1', ts: 1740000000009999, node: 'node-b', deleted: false, value: 'Alice B.' },
+      { key: 'gone', ts: 1740000000004100, node: 'node-b', deleted: true, value: '', expireAt: 0 },
+    ];
+    expect(encodeCommand({ type: 'PUTVS', versions })).toBe('PUTVS user:1 1740000000009999 node-b 0 "Alice B." gone 1740000000004100 node-b 1 ""\r\n');
+    const withExpiry: WireVersion = { key: 'session:9', ts: 1740000000000002, node: 'node-a', deleted: false, value: 'tok', expireAt: 1790000060000 };
+    expect(encodeCommand({ type: 'PUTVS', versions: [withExpiry] })).toBe('PUTVS session:9 1740000000000002 node-a 0:1790000060000 tok\r\n');
+    expect(parseCommandLine('PUTVS session:9 1740000000000002 node-a 0:1790000060000 tok')).toEqual({ type: 'PUTVS', versions: [withExpiry] });
+    expect(() => parseCommandLine('PUTVS k 1 n 0: x')).toThrow('PUTVS expireAt');
   });
 
   it('writes and reads TREES children: count:hash, or 0 when empty', () => {

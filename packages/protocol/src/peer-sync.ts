@@ -10,6 +10,9 @@
  * - `RECORDS path [path ...]` → `key ts node deleted value` lines for every record under the paths, then `END`
  * - `STAMPS path [path ...]` → `key ts node deleted` lines (no value) for every record under the paths, then `END`
  * - `PUTVS key ts node deleted value [...]` (values as tokens, quoted when needed) → `OK applied=a stale=s`
+ *
+ * In all of them `deleted` is the version-line flag: `0` or `1`, then `:expireAt` when the
+ * version has an expiry (version-line.ts); a version without one is written as before expiry.
  */
 import type { Command, TreePath, WireVersion } from './command.js';
 import { ProtocolError } from './errors.js';
@@ -19,7 +22,7 @@ import { show } from './show.js';
 import { readValueToken, skipSpaces, splitTokens, tokenEnd } from './tokenizer.js';
 import { formatTreePath, parseTreePath } from './tree-path.js';
 import { encodeValueToken } from './value-quoting.js';
-import { encodeVersion } from './version-line.js';
+import { encodeVersion, formatDeletedFlag, parseDeletedFlag } from './version-line.js';
 
 /** The peer protocol this code speaks: 1 = HASH/TREE/LEAF/GETV/PUTV, 2 = adds PEERV/TREES/ENTRIES/RECORDS/PUTVS. */
 export const PEER_PROTOCOL_VERSION = 2;
@@ -79,7 +82,7 @@ export function encodePeerSync(cmd: PeerSyncCommand): string {
   }
 }
 
-/** `key ts node deleted value` with the value as one token (quoted when it holds a space): one PUTVS item. */
+/** `key ts node deleted[:expireAt] value` with the value as one token (quoted when it holds a space): one PUTVS item. */
 export function encodeVersionToken(v: WireVersion): string {
   const head = encodeVersion({ ...v, value: 'x' });
   return `${head.slice(0, head.length - 1)}${encodeValueToken(v.value)}`;
@@ -102,11 +105,9 @@ function readVersions(line: string, at: number): WireVersion[] {
     checkKey(key, 'PUTVS key');
     const ts = parseTimestamp(tsText, 'PUTVS ts');
     checkToken(node, 'PUTVS node id');
-    if (deletedText !== '0' && deletedText !== '1') {
-      throw new ProtocolError('INVALID_ARGUMENT', `PUTVS deleted flag must be 0 or 1, got '${show(deletedText)}'`);
-    }
+    const { deleted, expireAt } = parseDeletedFlag(deletedText, 'PUTVS');
     const { value, end } = readValueToken(line, i, 'PUTVS value');
-    versions.push({ key, ts, node, deleted: deletedText === '1', value });
+    versions.push(expireAt === 0 ? { key, ts, node, deleted, value } : { key, ts, node, deleted, value, expireAt });
     i = skipSpaces(line, end);
   }
   if (versions.length === 0) throw missing('PUTVS', 'at least one version key ts node deleted value');
@@ -119,11 +120,13 @@ export interface WireStamp {
   readonly ts: number;
   readonly node: string;
   readonly deleted: boolean;
+  /** Absolute expiry in ms; absent or 0 = none (part of the version, like in a version line). */
+  readonly expireAt?: number;
 }
 
-/** Writes a STAMPS reply line `key ts node deleted`. */
+/** Writes a STAMPS reply line `key ts node deleted[:expireAt]`. */
 export function encodeStamp(s: WireStamp): string {
-  return `${s.key} ${s.ts} ${s.node} ${s.deleted ? '1' : '0'}`;
+  return `${s.key} ${s.ts} ${s.node} ${formatDeletedFlag(s.deleted, s.expireAt)}`;
 }
 
 /**
@@ -132,10 +135,12 @@ export function encodeStamp(s: WireStamp): string {
  */
 export function decodeStamp(line: string): WireStamp {
   const [key, tsText, node, deletedText, extra] = line.split(' ');
-  if (key === undefined || tsText === undefined || node === undefined || extra !== undefined || (deletedText !== '0' && deletedText !== '1')) {
+  if (key === undefined || tsText === undefined || node === undefined || deletedText === undefined || extra !== undefined) {
     throw new ProtocolError('INVALID_ARGUMENT', `STAMPS reply line must be key ts node deleted, got '${show(line)}'`);
   }
-  return { key: checkKey(key, 'STAMPS key'), ts: parseTimestamp(tsText, 'STAMPS ts'), node: checkToken(node, 'STAMPS node id'), deleted: deletedText === '1' };
+  const head = { key: checkKey(key, 'STAMPS key'), ts: parseTimestamp(tsText, 'STAMPS ts'), node: checkToken(node, 'STAMPS node id') };
+  const { deleted, expireAt } = parseDeletedFlag(deletedText, 'STAMPS');
+  return expireAt === 0 ? { ...head, deleted } : { ...head, deleted, expireAt };
 }
 
 /** One child in a TREES reply line: `count:hash`, or `0` for an empty child. */

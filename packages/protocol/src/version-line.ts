@@ -23,12 +23,35 @@ export function encodeVersion(v: WireVersion): string {
   if (!isTimestamp(v.ts)) {
     throw new ProtocolError('INVALID_ARGUMENT', `Version ts must be a non-negative integer timestamp, got '${v.ts}'`);
   }
-  const expireAt = v.expireAt ?? 0;
-  if (expireAt !== 0 && !isTimestamp(expireAt)) {
-    throw new ProtocolError('INVALID_ARGUMENT', `Version expireAt must be a non-negative integer time in ms, got '${expireAt}'`);
+  return `${v.key} ${v.ts} ${v.node} ${formatDeletedFlag(v.deleted, v.expireAt)} ${encodeValue(v.value)}`;
+}
+
+/**
+ * The `deleted` field of a version as every peer line writes it (version lines, RECORDS,
+ * STAMPS, PUTVS): `0` or `1`, then `:expireAt` when the version has an expiry. A version
+ * without one is written exactly as before expiry existed.
+ * @throws ProtocolError `INVALID_ARGUMENT` for an expireAt that is not a non-negative integer.
+ */
+export function formatDeletedFlag(deleted: boolean, expireAt: number | undefined): string {
+  const e = expireAt ?? 0;
+  if (e !== 0 && !isTimestamp(e)) {
+    throw new ProtocolError('INVALID_ARGUMENT', `Version expireAt must be a non-negative integer time in ms, got '${e}'`);
   }
-  const flag = v.deleted ? '1' : '0';
-  return `${v.key} ${v.ts} ${v.node} ${expireAt === 0 ? flag : `${flag}:${expireAt}`} ${encodeValue(v.value)}`;
+  const flag = deleted ? '1' : '0';
+  return e === 0 ? flag : `${flag}:${e}`;
+}
+
+/**
+ * Reads the `deleted[:expireAt]` field written by {@link formatDeletedFlag}; `expireAt` is 0 when absent.
+ * @param what names the source in messages, e.g. `PUTV`.
+ * @throws ProtocolError `INVALID_ARGUMENT` for a flag other than 0 or 1, or a bad expireAt.
+ */
+export function parseDeletedFlag(text: string, what: string): { deleted: boolean; expireAt: number } {
+  const flag = text.charAt(0);
+  if ((flag !== '0' && flag !== '1') || (text.length > 1 && text.charAt(1) !== ':')) {
+    throw new ProtocolError('INVALID_ARGUMENT', `${what} deleted flag must be 0 or 1, optionally followed by :expireAt, got '${show(text)}'`);
+  }
+  return { deleted: flag === '1', expireAt: text.length > 1 ? parseTimestamp(text.slice(2), `${what} expireAt`) : 0 };
 }
 
 /**
@@ -51,13 +74,9 @@ export function readVersion(line: string, i: number, what: string): WireVersion 
   checkKey(key, `${what} key`);
   const ts = parseTimestamp(tsText, `${what} ts`);
   checkToken(node, `${what} node id`);
-  const flag = deletedText.charAt(0);
-  if ((flag !== '0' && flag !== '1') || (deletedText.length > 1 && deletedText.charAt(1) !== ':')) {
-    throw new ProtocolError('INVALID_ARGUMENT', `${what} deleted flag must be 0 or 1, optionally followed by :expireAt, got '${show(deletedText)}'`);
-  }
-  const expireAt = deletedText.length > 1 ? parseTimestamp(deletedText.slice(2), `${what} expireAt`) : 0;
+  const { deleted, expireAt } = parseDeletedFlag(deletedText, what);
   const value = readRestValue(line, at, `${what} value`);
-  return expireAt === 0 ? { key, ts, node, deleted: flag === '1', value } : { key, ts, node, deleted: flag === '1', value, expireAt };
+  return expireAt === 0 ? { key, ts, node, deleted, value } : { key, ts, node, deleted, value, expireAt };
 }
 
 /**

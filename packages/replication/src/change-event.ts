@@ -16,4 +16,16 @@ export interface ChangeBatch {
    * their recent events (see the replicator's replay buffer).
    */
   readonly rejoin: boolean;
+  /**
+   * Events left out because their key, value or writer id breaks the text protocol's rules
+   * (they are never applied; the others are). Empty for a clean batch.
+   */
+  readonly rejected: readonly RejectedEvent[];
+}
+
+/** An event of a received batch that was not applied, and why. */
+export interface RejectedEvent {
+  /** Its position in the batch. */
+  readonly index: number;
+  readonly reason: string;
 }

@@ -2,9 +2,10 @@ import fc from 'fast-check';
 import type { ChangeEvent } from './change-event.js';
 import { decodeBatch, encodeBatch } from './event-codec.js';
 import { ReplicationErrorCode } from './errors.js';
+import { keyProblem } from '@merklekv/protocol';
 
 const eventArb = fc.record({
-  key: fc.string({ minLength: 1, maxLength: 20 }),
+  key: fc.string({ minLength: 1, maxLength: 20 }).filter((k) => keyProblem(k) === undefined),
   ts: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
   node: fc.constantFrom('n1', 'n2', 'n3'),
   deleted: fc.boolean(),
@@ -118,7 +119,7 @@ describe('event codec', () => {
     ['another version', '{"v":2,"n":"x","e":[]}', ReplicationErrorCode.UNSUPPORTED_VERSION],
     ['an empty node id', '{"v":1,"n":"","e":[]}', ReplicationErrorCode.INVALID_PAYLOAD],
     ['no events array', '{"v":1,"n":"x"}', ReplicationErrorCode.INVALID_PAYLOAD],
-    ['an empty key', '{"v":1,"n":"x","e":[["",1,0,"v"]]}', ReplicationErrorCode.INVALID_PAYLOAD],
+    ['a node id with a space', '{"v":1,"n":"x y","e":[["k",1,0,"v"]]}', ReplicationErrorCode.INVALID_PAYLOAD],
     ['a fractional ts', '{"v":1,"n":"x","e":[["k",1.5,0,"v"]]}', ReplicationErrorCode.INVALID_PAYLOAD],
     ['a negative ts', '{"v":1,"n":"x","e":[["k",-1,0,"v"]]}', ReplicationErrorCode.INVALID_PAYLOAD],
     ['an unsafe ts', `{"v":1,"n":"x","e":[["k",${2 ** 60},0,"v"]]}`, ReplicationErrorCode.INVALID_PAYLOAD],
@@ -139,6 +140,22 @@ describe('event codec', () => {
 
   it('rejects the whole batch when one event is malformed (nothing half-applied)', () => {
     expect(rejection('{"v":1,"n":"x","e":[["ok",1,0,"v"],["bad",1,0]]}')).toBe(ReplicationErrorCode.INVALID_PAYLOAD);
+  });
+
+  it.each([
+    ['an empty key', ['', 1, 0, 'v'], 'key must not be empty'],
+    ['a key with a space', ['a b', 1, 0, 'v'], "key must not contain a space, got 'a b'"],
+    ['a key with CR/LF', ['a\r\nEND', 1, 0, 'v'], 'key must not contain a control character'],
+    ['the reserved key END', ['END', 1, 0, 'v'], "key 'END' is reserved"],
+    ['a value with a lone surrogate', ['k', 1, 0, 'x\ud800'], "value of 'k' must be valid Unicode"],
+    ['a writer id with a space', ['k', 1, 0, 'v', 'evil node'], "writer node id of 'k' must not contain a space"],
+  ])('leaves out an event with %s by the protocol rules, and keeps the rest of the batch', (_name, bad, reason) => {
+    const payload = JSON.stringify({ v: 1, n: 'x', e: [['ok', 1, 0, 'v'], bad, ['ok2', 2, 1]] });
+    const batch = decodeOk(Buffer.from(payload));
+    expect(batch.events.map((e) => e.key)).toEqual(['ok', 'ok2']);
+    expect(batch.rejected).toHaveLength(1);
+    expect(batch.rejected[0]?.index).toBe(1);
+    expect(batch.rejected[0]?.reason).toContain(reason);
   });
 
   it('never throws on arbitrary bytes', () => {

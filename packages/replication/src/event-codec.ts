@@ -18,10 +18,19 @@
  *
  * Every payload is parsed with zod; anything else (not JSON, no version, no
  * node id, malformed tuples, a tombstone with a value) is rejected whole.
+ *
+ * Then the contents are checked by the text protocol's own rules (`@merklekv/protocol`'s
+ * `keyProblem`, `tokenProblem`, `valueProblem`: the one definition both doors share), so that
+ * nothing a client could not have written enters a store through MQTT. A batch whose node id
+ * `n` breaks them is rejected whole; an event whose key, value or writer id breaks them is
+ * rejected alone (listed in {@link ChangeBatch.rejected}) and the batch's other events are
+ * applied: each event is an independent version, and one bad event must not hold back the
+ * valid writes it travels with.
  */
 import type { VersionedRecord } from '@merklekv/storage';
 import { z } from 'zod';
-import type { ChangeBatch, ChangeEvent } from './change-event.js';
+import { keyProblem, tokenProblem, valueProblem } from '@merklekv/protocol';
+import type { ChangeBatch, ChangeEvent, RejectedEvent } from './change-event.js';
 import { ReplicationError, ReplicationErrorCode } from './errors.js';
 import { JsonByteWriter } from './json-byte-writer.js';
 
@@ -31,9 +40,10 @@ export const WIRE_FORMAT_VERSION = 1;
 /** Largest accepted payload, in bytes. @default 16 MiB */
 export const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
-const keySchema = z.string().min(1);
+// Shapes only: what a key, a value or a node id may hold is the protocol's rule (see decodeBatch).
+const keySchema = z.string();
 const tsSchema = z.number().int().nonnegative();
-const nodeSchema = z.string().min(1).max(256);
+const nodeSchema = z.string();
 
 /**
  * One event. A single tuple with optional tail plus one refinement is about 3x
@@ -150,14 +160,26 @@ export function decodeBatch(payload: Buffer, maxBytes: number = MAX_PAYLOAD_BYTE
     return reject(ReplicationErrorCode.INVALID_PAYLOAD, `invalid change batch${where}`, parsed.error);
   }
   const { n, e, r } = parsed.data;
-  const events = e.map(([key, ts, deleted, value, writer, expireAt]): ChangeEvent => ({
-    key,
-    record:
-      expireAt === undefined || expireAt === 0
-        ? { value: deleted === 1 ? '' : (value ?? ''), ts, node: writer ?? n, deleted: deleted === 1 }
-        : { value: deleted === 1 ? '' : (value ?? ''), ts, node: writer ?? n, deleted: deleted === 1, expireAt },
-  }));
-  return { ok: true, batch: { node: n, events, rejoin: r === 1 } };
+  const nodeBad = tokenProblem(n);
+  if (nodeBad !== undefined) return reject(ReplicationErrorCode.INVALID_PAYLOAD, `invalid change batch: node id ${nodeBad}`);
+  const events: ChangeEvent[] = [];
+  let rejected: RejectedEvent[] | undefined;
+  for (let i = 0; i < e.length; i++) {
+    const [key, ts, deleted, value, writer, expireAt] = e[i] as (typeof e)[number];
+    const problem = eventProblem(key, deleted === 1 ? undefined : value, writer);
+    if (problem !== undefined) {
+      (rejected ??= []).push({ index: i, reason: problem });
+      continue;
+    }
+    events.push({
+      key,
+      record:
+        expireAt === undefined || expireAt === 0
+          ? { value: deleted === 1 ? '' : (value ?? ''), ts, node: writer ?? n, deleted: deleted === 1 }
+          : { value: deleted === 1 ? '' : (value ?? ''), ts, node: writer ?? n, deleted: deleted === 1, expireAt },
+    });
+  }
+  return { ok: true, batch: { node: n, events, rejoin: r === 1, rejected: rejected ?? NONE } };
 }
 
 /**
@@ -166,6 +188,23 @@ export function decodeBatch(payload: Buffer, maxBytes: number = MAX_PAYLOAD_BYTE
  */
 export function batchPrefix(node: string): Buffer {
   return Buffer.from(`{"v":${WIRE_FORMAT_VERSION},"n":${JSON.stringify(node)},`, 'utf8');
+}
+
+const NONE: readonly RejectedEvent[] = [];
+
+/** Why one event breaks the protocol's rules (key, value, writer id), or undefined. */
+function eventProblem(key: string, value: string | undefined, writer: string | undefined): string | undefined {
+  const keyBad = keyProblem(key);
+  if (keyBad !== undefined) return `key ${keyBad}`;
+  if (value !== undefined) {
+    const valueBad = valueProblem(value);
+    if (valueBad !== undefined) return `value of '${key}' ${valueBad}`;
+  }
+  if (writer !== undefined) {
+    const writerBad = tokenProblem(writer);
+    if (writerBad !== undefined) return `writer node id of '${key}' ${writerBad}`;
+  }
+  return undefined;
 }
 
 function reject(code: ReplicationErrorCode, message: string, cause?: unknown): DecodeResult {

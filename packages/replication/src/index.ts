@@ -1,4 +1,4 @@
-export type { ChangeBatch, ChangeEvent } from './change-event.js';
+export type { ChangeBatch, ChangeEvent, RejectedEvent } from './change-event.js';
 export { changeBatchSchema, decodeBatch, encodeBatch, MAX_PAYLOAD_BYTES, WIRE_FORMAT_VERSION } from './event-codec.js';
 export type { DecodeResult, WireBatch } from './event-codec.js';
 export { ReplicationError, ReplicationErrorCode } from './errors.js';

@@ -16,6 +16,8 @@ export interface ReplicationStats {
   readonly stale: number;
   /** Payloads rejected: malformed, foreign, unsupported version, too large. */
   readonly rejected: number;
+  /** Events left out of an accepted batch: a key, value or writer id the text protocol refuses. */
+  readonly rejectedEvents: number;
   /** Remote events the store refused (e.g. storage full). */
   readonly failed: number;
   /** Local events never published because the queue was full (anti-entropy repairs them). */
@@ -30,8 +32,6 @@ export interface ReplicationStats {
   readonly reconnects: number;
   /** Own batches echoed back by the broker and ignored. */
   readonly ownIgnored: number;
-  /** Largest amount (ms) by which a remote timestamp was ahead of the local wall clock. */
-  readonly maxSkewMs: number;
   /**
    * How old the newest event of the last batch received was when it arrived
    * (ms, by the writer's HLC and this node's wall clock, so clock skew shows in it;

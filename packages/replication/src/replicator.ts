@@ -23,7 +23,9 @@
  * {@link Replicator.onReconnect}) repairs whatever is older than that.
  *
  * Incoming: payloads are validated (see event-codec.ts); rejects are counted
- * and logged (throttled), never applied; a node's own batches are ignored.
+ * and logged (throttled), never applied; a node's own batches are ignored. An event whose key,
+ * value or writer id breaks the text protocol's rules is rejected alone (counted in
+ * `rejectedEvents`, logged throttled) and the rest of its batch is applied.
  */
 import { tsMillis, type VersionedRecord } from '@merklekv/storage';
 import { batchPrefix, decodeBatch, encodeBatchArrays, MAX_PAYLOAD_BYTES } from './event-codec.js';
@@ -114,7 +116,7 @@ export class Replicator {
   private flushTimer: unknown;
   private flushQueued = false;
   private replayTimer: unknown;
-  private counters = { published: 0, publishedBatches: 0, received: 0, receivedBatches: 0, applied: 0, stale: 0, rejected: 0, failed: 0, replayed: 0, reconnects: 0, ownIgnored: 0, maxSkewMs: 0, lagMs: 0 };
+  private counters = { published: 0, publishedBatches: 0, received: 0, receivedBatches: 0, applied: 0, stale: 0, rejected: 0, rejectedEvents: 0, failed: 0, replayed: 0, reconnects: 0, ownIgnored: 0, lagMs: 0 };
 
   /** @throws ReplicationError `INVALID_OPTION` for a non-positive size or a negative delay. */
   constructor(opts: ReplicatorOptions) {
@@ -297,14 +299,17 @@ export class Replicator {
       return;
     }
     this.counters.receivedBatches++;
-    this.counters.received += batch.events.length;
+    this.counters.received += batch.events.length + batch.rejected.length;
+    if (batch.rejected.length > 0) {
+      this.counters.rejectedEvents += batch.rejected.length;
+      const first = batch.rejected[0] as { reason: string };
+      this.logThrottled('warn', 'event-rejected', { from: batch.node, events: batch.rejected.length, reason: first.reason, rejectedEvents: this.counters.rejectedEvents }, 'replication events rejected: they break the protocol\'s rules for keys, values or node ids (the rest of the batch is applied)');
+    }
     if (batch.rejoin) this.scheduleReplay();
     const nowMs = this.scheduler.now();
     let newest = Number.NEGATIVE_INFINITY;
     for (const { key, record } of batch.events) {
       const written = tsMillis(record.ts);
-      const skew = written - nowMs;
-      if (skew > this.counters.maxSkewMs) this.counters.maxSkewMs = skew;
       if (written > newest) newest = written;
       try {
         if (this.store.merge(key, record) === 'applied') this.counters.applied++;

@@ -1,4 +1,5 @@
 import type { VersionedRecord } from './record.js';
+import type { WriteStatus } from './write-status.js';
 
 /**
  * Receives one record of a bulk load ({@link StorageEngine.loadEach}), as its fields (`value` is ''
@@ -34,8 +35,22 @@ export interface StorageEngine {
   remove(key: string): void;
   /** Forgets every key. */
   clear(): void;
-  /** Resolves when everything put, removed or cleared so far is durable. */
+  /**
+   * Resolves when everything put, removed or cleared so far is durable.
+   * @throws StorageError UNAVAILABLE while the engine fails (the changes stay queued and are retried)
+   */
   flush(): Promise<void>;
-  /** Flushes and releases the storage. */
+  /**
+   * Flushes and releases the storage.
+   * @throws StorageError UNAVAILABLE when changes could not be written (the storage is released anyway)
+   */
   close(): Promise<void>;
+  /** OPTIONAL (engines that write behind): how writing goes. Absent: writes never fail. */
+  writeStatus?(): WriteStatus;
+  /**
+   * OPTIONAL: throws when a write must be refused now (the queue of unwritten changes is at its
+   * bound). The Store calls it before it changes anything.
+   * @throws StorageError UNAVAILABLE
+   */
+  admit?(): void;
 }

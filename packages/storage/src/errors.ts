@@ -14,6 +14,11 @@ export const StorageErrorCode = {
   CORRUPT_RECORD: 'CORRUPT_RECORD',
   /** A storage engine failed to open, write, load or back up (the cause says why). */
   ENGINE_FAILED: 'ENGINE_FAILED',
+  /**
+   * The engine cannot take writes now (`Storage unavailable (...)`): a failed write is queued and
+   * retried, a `sync = "always"` write is refused, and past the queue's bound every write is.
+   */
+  UNAVAILABLE: 'UNAVAILABLE',
 } as const;
 
 /** The union of {@link StorageErrorCode} values. */

@@ -1,10 +1,12 @@
 export type { VersionedRecord } from './record.js';
 export { assertValidVersion, expiredForm, isExpired, isLive, makeRecord, tombstone } from './record.js';
-export { compareVersions, mergeVersion } from './lww.js';
+export { compareVersions } from './lww.js';
 export { HLC_LOGICAL_PER_MS, HybridClock, packTs, tsMillis } from './hlc.js';
 export type { ClockObservation, HybridClockOptions } from './hlc.js';
 export { StorageError, StorageErrorCode } from './errors.js';
 export type { LoadSink, StorageEngine } from './engine.js';
+export type { WriteStatus, WriteStatusEvent, WriteStatusListener } from './write-status.js';
+export { DEFAULT_WRITE_QUEUE_LIMIT } from './engines/write-behind.js';
 export { MemoryEngine } from './memory-engine.js';
 export { INT64_MAX, INT64_MIN, parseInt64 } from './integer.js';
 export { ENTRY_OVERHEAD_BYTES, recordBytes } from './memory-estimate.js';

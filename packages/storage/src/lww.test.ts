@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { keyedVersionArb, plain, versionArb } from './__tests__/arbitraries.js';
-import { compareVersions, mergeVersion } from './lww.js';
+import { compareVersions } from './lww.js';
+import { Store } from './store.js';
 import { makeRecord, tombstone } from './record.js';
 import type { VersionedRecord } from './record.js';
 
@@ -29,19 +30,30 @@ describe('compareVersions', () => {
   });
 });
 
-describe('mergeVersion', () => {
-  it('takes the incoming version when nothing is held', () => {
-    const v = makeRecord('v', 1, 'a');
-    expect(mergeVersion(undefined, v)).toBe(v);
+/** Merging goes through Store.merge alone (the one implementation); these are its LWW laws. */
+describe('Store.merge (the LWW merge)', () => {
+  const held = (versions: ReadonlyArray<readonly [string, VersionedRecord]>): Map<string, object | undefined> => {
+    const store = new Store({ nodeId: 'replica' });
+    for (const [k, v] of versions) store.merge(k, v);
+    return new Map([...store.versions()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, plain(v)]));
+  };
+
+  it('takes the incoming version when nothing is held, and reports stale for a loser or a duplicate', () => {
+    const store = new Store({ nodeId: 'replica' });
+    expect(store.merge('k', makeRecord('v', 2, 'a'))).toBe('applied');
+    expect(store.merge('k', makeRecord('v', 2, 'a'))).toBe('stale');
+    expect(store.merge('k', makeRecord('older', 1, 'z'))).toBe('stale');
+    expect(plain(store.getVersion('k') as VersionedRecord)).toEqual(plain(makeRecord('v', 2, 'a')));
   });
 
   it('is commutative, associative and idempotent', () => {
     fc.assert(
       fc.property(versionArb, versionArb, versionArb, (a, b, c) => {
-        expect(plain(mergeVersion(a, b))).toEqual(plain(mergeVersion(b, a)));
-        expect(plain(mergeVersion(mergeVersion(a, b), c))).toEqual(plain(mergeVersion(a, mergeVersion(b, c))));
-        expect(plain(mergeVersion(a, a))).toEqual(plain(a));
-        expect(plain(mergeVersion(mergeVersion(a, b), b))).toEqual(plain(mergeVersion(a, b)));
+        const k = (v: VersionedRecord) => ['k', v] as const;
+        expect(held([k(a), k(b)])).toEqual(held([k(b), k(a)]));
+        expect(held([k(a), k(b), k(c)])).toEqual(held([k(c), k(b), k(a)]));
+        expect(held([k(a), k(a)])).toEqual(held([k(a)]));
+        expect(held([k(a), k(b), k(b)])).toEqual(held([k(a), k(b)]));
       }),
     );
   });
@@ -59,15 +71,10 @@ describe('mergeVersion', () => {
       );
     fc.assert(
       fc.property(scenario, ([versions, shuffled, dupes]) => {
-        const apply = (seq: ReadonlyArray<readonly [string, VersionedRecord]>): Map<string, object | undefined> => {
-          const state = new Map<string, VersionedRecord>();
-          for (const [k, v] of seq) state.set(k, mergeVersion(state.get(k), v));
-          return new Map([...state].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, plain(v)]));
-        };
         const withDupes = [...shuffled];
         for (const i of dupes) if (versions[i]) withDupes.push(versions[i]);
-        expect(apply(withDupes)).toEqual(apply(versions));
-        expect(apply([...versions].reverse())).toEqual(apply(versions));
+        expect(held(withDupes)).toEqual(held(versions));
+        expect(held([...versions].reverse())).toEqual(held(versions));
       }),
     );
   });

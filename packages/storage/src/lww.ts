@@ -1,6 +1,8 @@
 /**
  * Last-writer-wins ordering of versions (DESIGN.md §2).
  *
+ * The one merge is `Store.merge`, which keeps the incoming version when it compares greater.
+ *
  * Versions are totally ordered by `(ts, node, deleted, value, expireAt)`: the higher ts wins; equal
  * ts are broken by the node id, then a tombstone beats a live value, then the larger value wins,
  * then the later expireAt (0 = none counts lowest). Because
@@ -26,10 +28,4 @@ export function compareVersions(a: VersionedRecord, b: VersionedRecord): number 
   const ea = a.expireAt ?? 0;
   const eb = b.expireAt ?? 0;
   return ea === eb ? 0 : ea < eb ? -1 : 1;
-}
-
-/** The version a replica holds after seeing `incoming` while holding `current` (the LWW winner). */
-export function mergeVersion(current: VersionedRecord | undefined, incoming: VersionedRecord): VersionedRecord {
-  if (current === undefined) return incoming;
-  return compareVersions(incoming, current) > 0 ? incoming : current;
 }

@@ -16,6 +16,8 @@ export interface ChangeEvent {
 /** A remote ts more than `maxOffsetMs` ahead of the local clock (DESIGN.md §5). */
 export interface ClockSkewEvent {
   readonly key: string;
+  /** The node that wrote the version (the peer whose clock runs ahead). */
+  readonly node: string;
   readonly ts: number;
   /** How far the remote ts is ahead of the local wall clock, in ms. */
   readonly skewMs: number;

@@ -153,6 +153,7 @@ describe('Store.merge', () => {
     store.merge('other', makeRecord('v', remote, 'n2'));
     expect(store.set('mine', 'v').ts).toBeGreaterThan(remote);
     expect(store.clockSkewEvents).toBe(0);
+    expect(store.clockSkewMaxMs).toBe(200); // within the maximum offset: measured, not an event
   });
 
   it('merges a version far ahead as it is, but counts and reports the skew without following it', () => {
@@ -162,8 +163,9 @@ describe('Store.merge', () => {
     const remote = packTs(70_000);
     expect(store.merge('k', makeRecord('v', remote, 'n2'))).toBe('applied');
     expect(store.getVersion('k')?.ts).toBe(remote);
-    expect(skews).toEqual([{ key: 'k', ts: remote, skewMs: 60_000 }]);
+    expect(skews).toEqual([{ key: 'k', node: 'n2', ts: remote, skewMs: 60_000 }]);
     expect(store.clockSkewEvents).toBe(1);
+    expect(store.clockSkewMaxMs).toBe(60_000);
     expect(store.set('other', 'v').ts).toBeLessThan(remote);
     expect(store.set('k', 'mine').ts).toBe(remote + 1);
   });

@@ -18,6 +18,9 @@
  *
  * Records are slots in a {@link RecordSlab} (columns, no object per record); `slots` maps a key
  * to its slot. Versions are handed out as fresh objects (`getVersion`, change events).
+ *
+ * Every write (local or merged) first asks the engine to admit it: while the engine's queue of
+ * unwritten changes is at its bound, it throws StorageError UNAVAILABLE and nothing changes.
  */
 import { DEFAULT_SHAPE, DIGEST_BYTES, MerkleTree, localTree, toHex, versionDigestInto } from '@merklekv/merkle';
 import type { LeafEntry, RemoteTree, TreePath } from '@merklekv/merkle';
@@ -71,6 +74,7 @@ export class Store {
   private expiredCount = 0;
   private readonly budget: MemoryBudget;
   private skewEvents = 0;
+  private maxSkewMs = 0;
 
   constructor(opts: StoreOptions) {
     if (opts.nodeId === '') throw new StorageError(StorageErrorCode.INVALID_ARGUMENT, 'nodeId must not be empty');
@@ -220,6 +224,7 @@ export class Store {
 
   /** Sets every entry (a repeated key: the last wins), or none if they would not fit. @throws StorageError STORAGE_FULL */
   mset(entries: ReadonlyArray<readonly [string, string]>): void {
+    this.engine.admit?.();
     const finals = new Map<string, string>(entries);
     let delta = 0;
     for (const [key, value] of finals) delta += this.budget.growth(key, this.heldValue(this.slots.get(key)), value);
@@ -229,6 +234,7 @@ export class Store {
 
   /** Tombstones every live key (FLUSH, replicated cluster-wide). @returns how many keys were deleted. */
   flush(): number {
+    this.engine.admit?.();
     let n = 0;
     const live: string[] = [];
     for (const [key, slot] of this.slots) if (((this.slab.flags[slot] as number) & DELETED) === 0) live.push(key);
@@ -251,8 +257,9 @@ export class Store {
     const seen = this.clock.observe(version.ts);
     if (seen.clamped) {
       this.skewEvents++;
-      this.onClockSkew?.({ key, ts: version.ts, skewMs: seen.skewMs });
+      this.onClockSkew?.({ key, node: version.node, ts: version.ts, skewMs: seen.skewMs });
     }
+    if (seen.skewMs > this.maxSkewMs) this.maxSkewMs = seen.skewMs;
     const expireAt = version.expireAt ?? 0;
     const expired = !version.deleted && expireAt !== 0 && expireAt <= this.clock.physicalMs();
     const slot = this.slots.get(key);
@@ -262,6 +269,7 @@ export class Store {
     if (slot !== undefined && this.compareWithHeld(record, slot) <= 0) return 'stale';
     // Tombstones are always accepted (deletes keep working when full); they are collected after the grace.
     if (!record.deleted) this.budget.ensureRoom(this.budget.growth(key, this.heldValue(slot), record.value));
+    this.engine.admit?.();
     this.commit(key, slot, record, 'remote');
     return 'applied';
   }
@@ -353,6 +361,11 @@ export class Store {
     return this.skewEvents;
   }
 
+  /** The largest amount (ms) by which a merged version's ts was ahead of the local wall clock (0: never ahead). */
+  get clockSkewMaxMs(): number {
+    return this.maxSkewMs;
+  }
+
   /** The digest of the version held for `key` (what the tree holds for it). */
   digestOf(key: string): Uint8Array | undefined {
     const slot = this.slots.get(key);
@@ -385,9 +398,11 @@ export class Store {
     return this.engine.flush();
   }
 
-  /** Flushes and closes the engine. */
+  /**
+   * Flushes and closes the engine (released even when the last flush fails).
+   * @throws StorageError UNAVAILABLE when changes could not be written
+   */
   async close(): Promise<void> {
-    await this.engine.flush();
     await this.engine.close();
   }
 
@@ -406,6 +421,7 @@ export class Store {
   private writeLocal(key: string, value: string, deleted: boolean, expireAt: number): VersionedRecord {
     const slot = this.slots.get(key);
     if (!deleted) this.budget.ensureRoom(this.budget.growth(key, this.heldValue(slot), value));
+    this.engine.admit?.();
     return this.writeAt(key, slot, value, deleted, expireAt);
   }
 

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { validateConfig } from '../config/index.js';
+import type { Logger } from '../logger.js';
 import { startNode, type RunningNode } from '../node.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -20,7 +21,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts a node in this process; `sections` are merged over a minimal no-broker config. */
-export async function startTestNode(sections: Record<string, Record<string, unknown>> = {}, nodeId = 'test-node'): Promise<RunningNode> {
+export async function startTestNode(
+  sections: Record<string, Record<string, unknown>> = {},
+  nodeId = 'test-node',
+  logger: Logger = pino({ level: 'silent' }),
+): Promise<RunningNode> {
   const config = validateConfig({
     node_id: nodeId,
     ...sections,
@@ -30,7 +35,7 @@ export async function startTestNode(sections: Record<string, Record<string, unkn
     // Any free port: RunningNode.respPort says which.
     resp: { bind_port: 0, ...sections['resp'] },
   });
-  return startNode(config, pino({ level: 'silent' }));
+  return startNode(config, logger);
 }
 
 /** A raw protocol connection reading reply lines, like `nc`. */

@@ -10,6 +10,8 @@ import type { ExpiryStats } from '../storage/expiry-sweeper.js';
 export interface MetricsSource {
   readonly counters: CommandCounters;
   readonly store: Store;
+  /** Merged versions whose ts was past the clock's maximum offset. */
+  readonly skewEvents?: () => number;
   readonly server: () => { readonly connections: number; readonly counters: ServerCounters };
   readonly replication: () => ReplicationStats | undefined;
   readonly antiEntropy: () => AntiEntropyStats;
@@ -76,7 +78,7 @@ export class NodeMetrics {
     };
     new Counter({
       name: 'merklekv_replication_events_total',
-      help: 'Replication events by kind: published, received, applied, stale (lost LWW), rejected, dropped (queue full)',
+      help: 'Replication events by kind: published, received, applied, stale (lost LWW), rejected (payloads), rejected_event (a key, value or node id the protocol refuses), dropped (queue full)',
       labelNames: ['kind'],
       registers: [registry],
       collect() {
@@ -84,11 +86,17 @@ export class NodeMetrics {
         const s = source.replication();
         if (!s) return;
         for (const kind of ['published', 'received', 'applied', 'stale', 'rejected', 'dropped'] as const) this.inc({ kind }, s[kind]);
+        this.inc({ kind: 'rejected_event' }, s.rejectedEvents);
       },
     });
     gauge(registry, 'merklekv_replication_queue_depth', 'Keys waiting to be published', replication((s) => s.queueDepth));
     gauge(registry, 'merklekv_broker_connected', '1 when the MQTT connection is up', replication((s) => (s.connected ? 1 : 0)));
-    gauge(registry, 'merklekv_clock_skew_max_ms', 'Largest amount a remote timestamp was ahead of the local clock', replication((s) => s.maxSkewMs));
+    gauge(registry, 'merklekv_clock_skew_max_ms', 'Largest amount a merged version\'s timestamp was ahead of the local clock', () => source.store.clockSkewMaxMs);
+    counter(registry, 'merklekv_clock_skew_events_total', 'Merged versions whose timestamp was more than the maximum offset ahead (per peer in INFO)', () => source.skewEvents?.() ?? source.store.clockSkewEvents);
+    const writes = () => source.store.engine.writeStatus?.();
+    counter(registry, 'merklekv_storage_write_failures_total', 'Batches the storage engine failed to write (each retry counts)', () => writes()?.failures ?? 0);
+    gauge(registry, 'merklekv_storage_write_queue', 'Changes not yet written to the storage engine', () => writes()?.queued ?? 0);
+    gauge(registry, 'merklekv_storage_writes_failing', '1 while the storage engine fails writes (the node is not ready)', () => (writes()?.failing ? 1 : 0));
 
     new Counter({
       name: 'merklekv_anti_entropy_sessions_total',

@@ -1,6 +1,7 @@
 import type { Command, CommandType } from '@merklekv/protocol';
 import type { Store } from '@merklekv/storage';
 import type { NodeConfig } from '../config/index.js';
+import type { Logger } from '../logger.js';
 import type { Reply } from '../server/connection.js';
 
 /** Figures a subsystem adds to INFO and STATS: a section title and its `name: value` pairs. */
@@ -22,6 +23,8 @@ export interface NodeContext {
   readonly backup?: () => Promise<{ readonly path: string }>;
   /** Answer writes only once `store.durable()` resolved (`[storage] sync = "always"`). */
   readonly durableWrites?: boolean;
+  /** Where internal errors (bugs) are logged with their stack. @default not logged */
+  readonly logger?: Logger;
 }
 
 export interface SyncFigures {

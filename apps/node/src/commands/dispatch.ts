@@ -1,6 +1,7 @@
 import { isWrite, type Command, type DecodedItem } from '@merklekv/protocol';
 import type { Reply } from '../server/connection.js';
 import { backup } from './backup-command.js';
+import { CommandError, errorReply } from './errors.js';
 import type { HandlerTable, NodeContext } from './context.js';
 import { del, dbsize, exists, get, mget, mset, scan, set } from './key-commands.js';
 import { echo, flush, info, ping, shutdown, stats, version } from './server-commands.js';
@@ -18,7 +19,7 @@ const handlers: HandlerTable = {
   PEERV: peerv, TREES: trees, ENTRIES: entries, RECORDS: records, STAMPS: stamps, PUTVS: putvs,
   // AUTH needs the connection: the access gate (access.ts) answers it before dispatch.
   AUTH: () => {
-    throw new Error('Authentication is not enabled on this node');
+    throw new CommandError('Authentication is not enabled on this node');
   },
 };
 
@@ -33,11 +34,11 @@ const LATENCY_SAMPLE = 16;
 /** Commands until the next timed one: uniform in [1, 2 × LATENCY_SAMPLE - 1], so LATENCY_SAMPLE on average. */
 const sampleGap = (): number => 1 + Math.floor(Math.random() * (2 * LATENCY_SAMPLE - 1));
 
-const errorReply = (err: unknown): string => `ERROR: ${err instanceof Error ? err.message : String(err)}\r\n`;
-
 /**
  * Turns decoded requests into replies. This is where errors become `ERROR`
- * lines: a failing command never affects the connection or other clients.
+ * lines: a failing command never affects the connection or other clients. A typed error
+ * (ours, with a message for the client) is answered with its message; anything else is a bug,
+ * answered `ERROR: Internal error (see the node log)` and logged with its stack (errors.ts).
  */
 export function createDispatcher(ctx: NodeContext, latency?: LatencySink): (item: DecodedItem) => Reply {
   if (ctx.durableWrites) return awaitDurability(ctx, createDispatcher({ ...ctx, durableWrites: false }, latency));
@@ -76,24 +77,33 @@ export function createDispatcher(ctx: NodeContext, latency?: LatencySink): (item
       if (typeof reply === 'string') return reply;
       return reply.catch((err: unknown) => {
         errors[type] = (errors[type] ?? 0) + 1;
-        return errorReply(err);
+        return errorReply(err, type, ctx.logger);
       });
     } catch (err) {
       errors[type] = (errors[type] ?? 0) + 1;
-      return errorReply(err);
+      return errorReply(err, type, ctx.logger);
     }
   }
 }
 
 /**
  * `[storage] sync = "always"`: a write's reply (not an error) is held until `store.durable()`
- * resolved, so an acknowledged write survives a crash. Other replies pass through.
+ * resolved, so an acknowledged write survives a crash; if it cannot be made durable the reply is
+ * `ERROR: Storage unavailable (...)`, never OK. While the engine is failing, a write is refused
+ * before it is applied. Other replies pass through.
  */
 export function awaitDurability(ctx: NodeContext, dispatch: (item: DecodedItem) => Reply): (item: DecodedItem) => Reply {
+  const refuse = (type: string, why: string): string => {
+    ctx.counters.calls[type] = (ctx.counters.calls[type] ?? 0) + 1;
+    ctx.counters.errors[type] = (ctx.counters.errors[type] ?? 0) + 1;
+    return `ERROR: ${why.replace(/[\x00-\x1f\x7f]+/g, ' ')}\r\n`;
+  };
   return (item) => {
-    const reply = dispatch(item);
     // The command table's write flag: commands that change the store are answered once durable.
-    if (!isWrite(item.type)) return reply;
+    if (!isWrite(item.type)) return dispatch(item);
+    const status = ctx.store.engine.writeStatus?.();
+    if (status?.failing) return refuse(item.type, status.lastError ?? 'Storage unavailable');
+    const reply = dispatch(item);
     return Promise.resolve(reply).then((text) =>
       text.startsWith('ERROR')
         ? text
@@ -101,7 +111,7 @@ export function awaitDurability(ctx: NodeContext, dispatch: (item: DecodedItem) 
             () => text,
             (err: unknown) => {
               ctx.counters.errors[item.type] = (ctx.counters.errors[item.type] ?? 0) + 1;
-              return errorReply(err);
+              return errorReply(err, item.type, ctx.logger);
             },
           ),
     );

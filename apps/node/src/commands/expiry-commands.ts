@@ -1,6 +1,7 @@
 import type { Command } from '@merklekv/protocol';
 import type { Store } from '@merklekv/storage';
 import { CRLF, OK, type NodeContext } from './context.js';
+import { CommandError } from './errors.js';
 
 /** A handler shared by several command types (Handler<T> is checked per type, so these are spelt out). */
 type Shared<T extends Command['type']> = (command: Extract<Command, { type: T }>, ctx: NodeContext) => string;
@@ -13,7 +14,7 @@ type Shared<T extends Command['type']> = (command: Extract<Command, { type: T }>
 /** `base + amount × unit`, or an error a user can act on when it leaves the safe range. */
 function absolute(command: string, base: number, amount: number, unit: number): number {
   const at = base + amount * unit;
-  if (!Number.isSafeInteger(at)) throw new Error(`${command} time is out of range (the expiry must be within ±285,000 years)`);
+  if (!Number.isSafeInteger(at)) throw new CommandError(`${command} time is out of range (the expiry must be within ±285,000 years)`);
   // A time at or before the epoch is simply in the past: the key is deleted, as Redis does.
   return at < 1 ? 1 : at;
 }

@@ -1,4 +1,4 @@
-import { encodeValue } from '@merklekv/protocol';
+import { encodeValue, SCAN_DEFAULT_COUNT } from '@merklekv/protocol';
 import { CRLF, NULL_REPLY, OK, type Handler } from './context.js';
 
 const valueLine = (value: string | undefined): string => (value === undefined ? NULL_REPLY : encodeValue(value) + CRLF);
@@ -36,7 +36,7 @@ export const mset: Handler<'MSET'> = ({ entries }, { store }) => {
 };
 
 export const scan: Handler<'SCAN'> = ({ prefix, cursor, count }, { store }) => {
-  const page = store.scan(prefix === '*' ? '' : prefix, cursor, count ?? 100);
+  const page = store.scan(prefix === '*' ? '' : prefix, cursor, count ?? SCAN_DEFAULT_COUNT);
   let out = '';
   for (const [key, value] of page.entries) out += `${key} ${encodeValue(value)}${CRLF}`;
   return `${out}${page.cursor === undefined ? 'END' : `END ${page.cursor}`}${CRLF}`;

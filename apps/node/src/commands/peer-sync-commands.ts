@@ -5,9 +5,9 @@
  * per version, like PUTV).
  */
 import { childSummaries, subtreeEntries, subtreeKeys } from '@merklekv/merkle';
-import { encodeStamp, encodeVersion, formatChild, PEER_PROTOCOL_VERSION } from '@merklekv/protocol';
-import type { TreePath } from '@merklekv/protocol';
+import { encodeStamp, encodeVersion, formatChild, formatTreePath, PEER_PROTOCOL_VERSION } from '@merklekv/protocol';
 import { CRLF, type Handler } from './context.js';
+import { CommandError } from './errors.js';
 
 export const peerv: Handler<'PEERV'> = ({ version }) => `PEERV ${Math.min(version, PEER_PROTOCOL_VERSION)}${CRLF}`;
 
@@ -16,7 +16,7 @@ export const trees: Handler<'TREES'> = ({ width, paths }, { store }) => {
   const { depth } = tree.shape;
   let out = '';
   for (const path of paths) {
-    if (path.length >= depth) throw new RangeError(`TREES path ${showPath(path)} is a leaf bucket; ask ENTRIES for it`);
+    if (path.length >= depth) throw new CommandError(`TREES path ${formatTreePath(path)} is a leaf bucket; ask ENTRIES for it`);
     out += childSummaries(tree, path, width).map((c) => formatChild(c.count, c.hash)).join(' ') + CRLF;
   }
   return `${out}END${CRLF}`;
@@ -38,7 +38,7 @@ export const records: Handler<'RECORDS'> = ({ paths }, { store }) => {
   for (const path of paths) {
     for (const key of subtreeKeys(tree, path)) {
       const r = store.getVersion(key);
-      if (r !== undefined) parts.push(encodeVersion({ key, ts: r.ts, node: r.node, deleted: r.deleted, value: r.value }));
+      if (r !== undefined) parts.push(encodeVersion({ key, ts: r.ts, node: r.node, deleted: r.deleted, value: r.value, expireAt: r.expireAt ?? 0 }));
     }
   }
   parts.push('END');
@@ -51,7 +51,7 @@ export const stamps: Handler<'STAMPS'> = ({ paths }, { store }) => {
   for (const path of paths) {
     for (const key of subtreeKeys(tree, path)) {
       const r = store.getVersion(key);
-      if (r !== undefined) parts.push(encodeStamp({ key, ts: r.ts, node: r.node, deleted: r.deleted }));
+      if (r !== undefined) parts.push(encodeStamp({ key, ts: r.ts, node: r.node, deleted: r.deleted, expireAt: r.expireAt ?? 0 }));
     }
   }
   parts.push('END');
@@ -63,7 +63,3 @@ export const putvs: Handler<'PUTVS'> = ({ versions }, { store }) => {
   for (const { key, ...record } of versions) if (store.merge(key, record) === 'applied') applied += 1;
   return `OK applied=${applied} stale=${versions.length - applied}${CRLF}`;
 };
-
-function showPath(path: TreePath): string {
-  return path.length === 0 ? '-' : path.join('.');
-}

@@ -1,7 +1,8 @@
-import { encodeVersion, type WireVersion } from '@merklekv/protocol';
+import { encodeVersion, formatTreePath, type WireVersion } from '@merklekv/protocol';
 import { toHex } from '@merklekv/merkle';
 import type { VersionedRecord } from '@merklekv/storage';
 import { CRLF, type Handler } from './context.js';
+import { CommandError } from './errors.js';
 
 /** LEAF replies are paged so that one reply stays bounded whatever a bucket holds. */
 const LEAF_PAGE = 1000;
@@ -10,17 +11,17 @@ export const hash: Handler<'HASH'> = (_command, { store }) =>
   `${store.tree.rootHex()} ${store.recordCount} ${store.tree.shape.id}${CRLF}`;
 
 export const tree: Handler<'TREE'> = ({ path }, { store }) => {
-  if (path.length >= store.tree.shape.depth) throw new RangeError(`TREE path ${path.join('.')} is a leaf; use LEAF`);
+  if (path.length >= store.tree.shape.depth) throw new CommandError(`TREE path ${formatTreePath(path)} is a leaf; use LEAF`);
   assertPath(path, store.tree.shape.fanout);
   return store.tree.childHashes(path).map(toHex).join(' ') + CRLF;
 };
 
 export const leaf: Handler<'LEAF'> = ({ path, cursor }, { store }) => {
-  if (path.length !== store.tree.shape.depth) throw new RangeError(`LEAF path must have ${store.tree.shape.depth} levels, got ${path.length}`);
+  if (path.length !== store.tree.shape.depth) throw new CommandError(`LEAF path must have ${store.tree.shape.depth} levels, got ${path.length}`);
   assertPath(path, store.tree.shape.fanout);
   const entries = store.leafEntries(path);
   const start = cursor === undefined ? 0 : Number(cursor);
-  if (!Number.isSafeInteger(start) || start < 0) throw new RangeError(`LEAF cursor must be a non-negative integer, got '${cursor}'`);
+  if (!Number.isSafeInteger(start) || start < 0) throw new CommandError(`LEAF cursor must be a non-negative integer, got '${cursor}'`);
   const page = entries.slice(start, start + LEAF_PAGE);
   let out = '';
   for (const { key, digest } of page) out += `${key} ${digest}${CRLF}`;
@@ -43,7 +44,7 @@ export const putv: Handler<'PUTV'> = ({ version }, { store }) => {
 };
 
 export const sync: Handler<'SYNC'> = async ({ peer }, { syncNow }) => {
-  if (!syncNow) throw new Error('anti-entropy is not available on this node');
+  if (!syncNow) throw new CommandError('anti-entropy is not available on this node');
   const r = await syncNow(peer);
   return `OK round_trips=${r.roundTrips} bytes=${r.bytes} keys_pulled=${r.pulled} keys_pushed=${r.pushed} ms=${r.ms} mode=${r.mode}${CRLF}`;
 };
@@ -55,7 +56,7 @@ function toWire(key: string, record: VersionedRecord): WireVersion {
 function assertPath(path: readonly number[], fanout: number): void {
   for (const index of path) {
     if (!Number.isInteger(index) || index < 0 || index >= fanout) {
-      throw new RangeError(`tree path index ${index} is out of range 0..${fanout - 1}`);
+      throw new CommandError(`tree path index ${index} is out of range 0..${fanout - 1}`);
     }
   }
 }

@@ -131,6 +131,8 @@ export const storageSchema = z.strictObject({
   backup_interval_hours: z.number().min(0).default(24),
   /** MerkleKV: backups kept in data_dir/backups; older ones are deleted. */
   backup_keep: positiveInt.default(7),
+  /** MerkleKV: changes (distinct keys) that may wait for a failing engine; past it writes get `ERROR: Storage unavailable (...)`. */
+  write_queue_limit: positiveInt.default(1_000_000),
   /** MerkleKV: how long tombstones are kept before they are collected (Cassandra's gc_grace_seconds). */
   tombstone_grace_seconds: positiveInt.default(86_400),
   /** MerkleKV: how often the active expiry sweep runs (each run works in bounded steps). */

@@ -8,6 +8,7 @@ import { LMDB_FILE_NAME, LmdbEngine, MemoryEngine, RedisEngine } from '@merklekv
 import type { StorageEngine } from '@merklekv/storage';
 import type { NodeConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
+import { logWriteStatus } from './write-status-log.js';
 
 /** The engine kinds `[storage] engine` names. */
 export type EngineKind = 'memory' | 'lmdb' | 'redis';
@@ -40,13 +41,13 @@ export function createEngine(config: NodeConfig, logger: Logger): StorageEngine 
     case 'lmdb': {
       const path = join(plan.dataDir, LMDB_FILE_NAME);
       logger.info({ engine: 'lmdb', path, sync: config.storage.sync }, 'storage engine');
-      return new LmdbEngine({ path, sync: config.storage.sync });
+      return new LmdbEngine({ path, sync: config.storage.sync, writeQueueLimit: config.storage.write_queue_limit, onWriteStatus: logWriteStatus(logger) });
     }
     case 'redis': {
       const prefix = `merklekv:${config.node_id}:`;
       // The password part of a URL never goes to the log.
       logger.info({ engine: 'redis', url: redactUrl(config.storage.redis_url), prefix }, 'storage engine');
-      return new RedisEngine({ url: config.storage.redis_url, prefix });
+      return new RedisEngine({ url: config.storage.redis_url, prefix, writeQueueLimit: config.storage.write_queue_limit, onWriteStatus: logWriteStatus(logger) });
     }
   }
 }

@@ -22,6 +22,12 @@ export class NodeProcess {
   private admin: MerkleKVClient | undefined;
   /** Times started (1 after the first start). */
   starts = 0;
+  /**
+   * The records the node's storage held when this start loaded it, from its own
+   * `storage loaded` log line (logged before it listens, so before any peer can
+   * refill it); undefined until that line of the current start was seen.
+   */
+  loadedRecords: number | undefined;
 
   constructor(
     readonly spec: NodeConfigSpec,
@@ -49,11 +55,17 @@ export class NodeProcess {
     return this.process.running;
   }
 
-  /** Starts the process and resolves once it logs `"msg":"listening"`. @throws E2eError START_FAILED / TIMEOUT */
+  /**
+   * Starts the process and resolves once it logs `"msg":"listening"` (with
+   * {@link loadedRecords} set from its `storage loaded` line).
+   * @throws E2eError START_FAILED / TIMEOUT
+   */
   async start(): Promise<void> {
     let unsubscribe: () => void = () => undefined;
+    this.loadedRecords = undefined;
     const ready = new Promise<void>((resolve) => {
       unsubscribe = this.process.onLine((line) => {
+        if (line.includes('"msg":"storage loaded"')) this.loadedRecords = loadedRecordsOf(line);
         if (line.includes('"msg":"listening"')) resolve();
       });
     });
@@ -107,6 +119,16 @@ export class NodeProcess {
     this.admin = undefined;
     await this.process.kill9();
     await this.process.closeLog();
+  }
+}
+
+/** The `records` field of a `storage loaded` log line (JSON), or undefined if it has none. */
+function loadedRecordsOf(line: string): number | undefined {
+  try {
+    const records = (JSON.parse(line) as { records?: unknown }).records;
+    return typeof records === 'number' ? records : undefined;
+  } catch {
+    return undefined;
   }
 }
 

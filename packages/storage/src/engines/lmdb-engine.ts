@@ -15,6 +15,7 @@ import { makeRecord } from '../record.js';
 import type { VersionedRecord } from '../record.js';
 import { RecordDecoder, corruptRecord, encodeRecord } from './record-codec.js';
 import { WriteBehind } from './write-behind.js';
+import type { WriteStatus, WriteStatusListener } from '../write-status.js';
 import type { WriteBatch } from './write-behind.js';
 
 /**
@@ -36,6 +37,10 @@ export interface LmdbEngineOptions {
   readonly sync?: SyncMode;
   /** The longest a write waits before it is handed to LMDB. @default 10 */
   readonly batchWindowMs?: number;
+  /** Changes that may wait while LMDB fails; past it writes are refused. @default 1,000,000 */
+  readonly writeQueueLimit?: number;
+  /** Hears every failed batch and the recovery. */
+  readonly onWriteStatus?: WriteStatusListener;
 }
 
 /** The file name of the lmdb engine inside a data_dir (and inside each backup folder). */
@@ -58,7 +63,13 @@ export class LmdbEngine implements StorageEngine {
   constructor(opts: LmdbEngineOptions) {
     this.path = opts.path;
     this.sync = opts.sync ?? 'batch';
-    this.queue = new WriteBehind({ windowMs: opts.batchWindowMs ?? 10, apply: (b) => this.apply(b), engine: 'lmdb' });
+    this.queue = new WriteBehind({
+      windowMs: opts.batchWindowMs ?? 10,
+      apply: (b) => this.apply(b),
+      engine: 'lmdb',
+      ...(opts.writeQueueLimit !== undefined ? { maxQueued: opts.writeQueueLimit } : {}),
+      ...(opts.onWriteStatus !== undefined ? { onStatus: opts.onWriteStatus } : {}),
+    });
   }
 
   /** @throws StorageError ENGINE_FAILED if the file cannot be opened (locked, unreadable, not LMDB). */
@@ -114,10 +125,21 @@ export class LmdbEngine implements StorageEngine {
 
   async close(): Promise<void> {
     if (this.db === undefined) return;
-    await this.queue.close();
     const db = this.db;
-    this.db = undefined;
-    await db.close();
+    try {
+      await this.queue.close();
+    } finally {
+      this.db = undefined;
+      await db.close();
+    }
+  }
+
+  writeStatus(): WriteStatus {
+    return this.queue.status();
+  }
+
+  admit(): void {
+    this.queue.admit();
   }
 
   /** Changes waiting in the write-behind window (not yet handed to LMDB). */

@@ -16,6 +16,7 @@ import { StorageError, StorageErrorCode } from '../errors.js';
 import type { VersionedRecord } from '../record.js';
 import { decodeRecordText, encodeRecordText } from './record-codec.js';
 import { WriteBehind } from './write-behind.js';
+import type { WriteStatus, WriteStatusListener } from '../write-status.js';
 import type { WriteBatch } from './write-behind.js';
 
 /** Options of {@link RedisEngine}: a URL (the engine owns the connection) or a client (the caller does). */
@@ -26,6 +27,12 @@ export type RedisEngineOptions = {
   readonly batchWindowMs?: number;
   /** HSCAN COUNT hint while loading. @default 1000 */
   readonly scanCount?: number;
+  /** Changes that may wait while Redis is unreachable; past it writes are refused. @default 1,000,000 */
+  readonly writeQueueLimit?: number;
+  /** Hears every failed batch and the recovery. */
+  readonly onWriteStatus?: WriteStatusListener;
+  /** First delay between retries of a failed batch (doubling up to 5 s). @default 100 */
+  readonly retryInitialMs?: number;
 } & ({ readonly url: string } | { readonly client: Redis });
 
 /** Fields per HSET/HDEL command: bounds one command's size in a huge batch. */
@@ -41,6 +48,7 @@ export class RedisEngine implements StorageEngine {
   private readonly scanCount: number;
   private readonly queue: WriteBehind;
   private closed = false;
+  private connectionError: Error | undefined;
 
   constructor(opts: RedisEngineOptions) {
     this.hashKey = `${opts.prefix}records`;
@@ -52,7 +60,18 @@ export class RedisEngine implements StorageEngine {
       this.client = new Redis(opts.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
       this.ownsClient = true;
     }
-    this.queue = new WriteBehind({ windowMs: opts.batchWindowMs ?? 10, apply: (b) => this.apply(b), engine: 'redis' });
+    // ioredis reconnects by itself; its connection errors explain a failed batch (see apply) and
+    // must not reach the console as "Unhandled error event".
+    this.client.on('error', (err: Error) => (this.connectionError = err));
+    this.client.on('ready', () => (this.connectionError = undefined));
+    this.queue = new WriteBehind({
+      windowMs: opts.batchWindowMs ?? 10,
+      apply: (b) => this.apply(b),
+      engine: 'redis',
+      ...(opts.writeQueueLimit !== undefined ? { maxQueued: opts.writeQueueLimit } : {}),
+      ...(opts.onWriteStatus !== undefined ? { onStatus: opts.onWriteStatus } : {}),
+      ...(opts.retryInitialMs !== undefined ? { retryInitialMs: opts.retryInitialMs } : {}),
+    });
   }
 
   /** @throws StorageError ENGINE_FAILED if Redis cannot be reached. */
@@ -103,8 +122,20 @@ export class RedisEngine implements StorageEngine {
     try {
       await this.queue.close();
     } finally {
-      if (this.ownsClient) await this.client.quit().catch(() => this.client.disconnect());
+      // quit() on a connection that is down would wait for the retries: just drop it.
+      if (this.ownsClient) {
+        if (this.client.status === 'ready') await this.client.quit().catch(() => this.client.disconnect());
+        else this.client.disconnect();
+      }
     }
+  }
+
+  writeStatus(): WriteStatus {
+    return this.queue.status();
+  }
+
+  admit(): void {
+    this.queue.admit();
   }
 
   /** Changes waiting in the write-behind window (not yet sent). */
@@ -136,7 +167,14 @@ export class RedisEngine implements StorageEngine {
     }
     if (sets.length > 0) pipeline.hset(this.hashKey, ...sets);
     if (dels.length > 0) pipeline.hdel(this.hashKey, ...dels);
-    const results = (await pipeline.exec()) ?? [];
-    for (const [err] of results) if (err) throw err;
+    try {
+      const results = (await pipeline.exec()) ?? [];
+      for (const [err] of results) if (err) throw err;
+    } catch (err) {
+      // "Reached the max retries per request limit" says nothing useful: say why instead.
+      const why = this.connectionError;
+      if (why !== undefined && this.client.status !== 'ready') throw new Error(`cannot reach Redis (${why.message})`, { cause: err });
+      throw err;
+    }
   }
 }

@@ -35,25 +35,42 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 10_000
   throw new Error(`redis-server did not listen on ${port} within ${timeoutMs} ms`);
 }
 
-/** Starts `redis-server --port P --save '' --appendonly no` on 127.0.0.1. */
-export async function startRedisServer(): Promise<RedisServer> {
+/** Options of {@link startRedisServer}. */
+export interface RedisServerOptions {
+  /**
+   * Keep the data across a kill and a restart: an append-only file fsynced on every write
+   * (`--appendonly yes --appendfsync always`) in this folder. @default none: no persistence
+   */
+  readonly dataDir?: string;
+}
+
+/**
+ * Starts `redis-server --port P` on 127.0.0.1 (without persistence unless `dataDir` is given).
+ * `kill()` SIGKILLs it; `restart()` starts it again on the same port and folder.
+ */
+export async function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisServer & { kill(): Promise<void>; restart(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  try {
-    await waitForPort(port, child);
-  } catch (err) {
-    if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
-    throw err;
-  }
-  return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    stop: async () => {
-      if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-      await exited;
-    },
+  const persistence =
+    opts.dataDir === undefined
+      ? ['--save', '', '--appendonly', 'no']
+      : ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', opts.dataDir];
+  let child: ChildProcess;
+  let exited: Promise<void>;
+  const spawnServer = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...persistence], { stdio: 'ignore' });
+    const c = child;
+    exited = new Promise<void>((r) => c.once('exit', () => r()));
+    try {
+      await waitForPort(port, c);
+    } catch (err) {
+      if (c.pid !== undefined && c.exitCode === null) process.kill(c.pid, 'SIGKILL');
+      throw err;
+    }
   };
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+    await exited;
+  };
+  await spawnServer();
+  return { port, url: `redis://127.0.0.1:${port}`, stop: kill, kill, restart: spawnServer };
 }
