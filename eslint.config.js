@@ -5,7 +5,7 @@ const lib = (scope, allowed) => ({ sourceTag: `scope:${scope}`, onlyDependOnLibs
 
 // DESIGN.md §1: the dependency direction. Packages never import apps.
 const layers = [
-  ['protocol', []],
+  ['protocol', ['merkle']],
   ['merkle', []],
   ['client', ['protocol']],
   ['storage', ['merkle']],

@@ -122,6 +122,13 @@ describe('the status page in a browser', () => {
       cluster.event('cut node-3 from the broker');
       cluster.brokerLink(3)?.cut();
       for (let i = 0; i < 20; i++) expect(await n1.set(`behind:${i}`, `w${i}`)).toBe('OK');
+      // A probe taken while those writes are still crossing the broker sees node-2's root differ for a
+      // moment too (writes in flight, not divergence). Wait until node-2 holds them: from then on only
+      // node-3 differs, and the next refresh must show exactly that.
+      const n2 = cluster.node(2).client();
+      const replicatedBy = Date.now() + 30_000;
+      while ((await n2.get('behind:19')) !== 'w19' && Date.now() < replicatedBy) await sleep(50);
+      expect(await n2.get('behind:19')).toBe('w19');
       const flaggedMs = await waitForRows(page, { ...inSync, 'node-3': 'diverged' }, FLAG_BOUND_MS);
       expect(await page.textContent('#summary')).toBe('1 of 3 diverged');
       // The divergence clock runs: "diverged Ns" with N counting up.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { thrownCode } from './__tests__/fixtures.js';
-import { PeerDiscovery, discoveryTopic, discoveryWill, parseAnnouncement } from './discovery.js';
+import { LEAVE_TIMEOUT_MS, PeerDiscovery, discoveryTopic, discoveryWill, parseAnnouncement } from './discovery.js';
 import { FakeClock, settle } from '@merklekv/test-support';
 import { MemoryBroker } from './__tests__/memory-pubsub.js';
 
@@ -12,6 +12,39 @@ function node(broker: MemoryBroker, timers: FakeClock, id: string, port: number)
 }
 
 describe('PeerDiscovery', () => {
+  it('a graceful stop does not wait for a broker that never acknowledges the leaving (it went away too)', async () => {
+    const timers = new FakeClock();
+    const published: string[] = [];
+    let connected = true;
+    const pubsub = {
+      get connected() {
+        return connected;
+      },
+      publish: (topic: string) => {
+        published.push(topic);
+        // The first publish (the announcement) is acknowledged; the broker then goes away and never answers.
+        if (published.length === 1) return Promise.resolve();
+        connected = false;
+        return new Promise<void>(() => undefined);
+      },
+      subscribe: async () => undefined,
+      onConnectionChange: () => () => undefined,
+    };
+    const warnings: string[] = [];
+    const logger = { debug: () => undefined, info: () => undefined, warn: (_o: object, msg: string) => warnings.push(msg), error: () => undefined };
+    const n = new PeerDiscovery({ pubsub, topicPrefix: PREFIX, nodeId: 'node-1', address: '127.0.0.1:7001', intervalMs: 60_000, timers, logger });
+    await n.start();
+    let stopped = false;
+    const stopping = n.stop({ leave: true }).then(() => (stopped = true));
+    await settle();
+    expect(stopped).toBe(false);
+    await timers.advance(LEAVE_TIMEOUT_MS);
+    await stopping;
+    expect(stopped).toBe(true);
+    expect(published).toEqual([discoveryTopic(PREFIX, 'node-1'), discoveryTopic(PREFIX, 'node-1')]);
+    expect(warnings).toEqual([expect.stringMatching(/did not acknowledge this node's leaving: stopping anyway/)]);
+  });
+
   it('finds the other nodes, retained announcements included, and never lists itself', async () => {
     const broker = new MemoryBroker();
     const timers = new FakeClock();

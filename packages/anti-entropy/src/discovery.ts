@@ -14,6 +14,9 @@ import { silentLogger, systemTimers } from '@merklekv/storage';
 import type { Logger, Timers } from '@merklekv/storage';
 
 /** The pub/sub operations discovery needs (the replication package's PubSub has them). */
+/** How long a graceful stop waits for the broker to acknowledge the withdrawn announcement. */
+export const LEAVE_TIMEOUT_MS = 1000;
+
 export interface DiscoveryPubSub {
   publish(topic: string, payload: Buffer, opts: { retain: boolean; qos?: 0 | 1 }): Promise<void>;
   subscribe(filter: string, onMessage: (topic: string, payload: Buffer) => void): Promise<void>;
@@ -115,8 +118,22 @@ export class PeerDiscovery {
     this.unwatch?.();
     this.unwatch = undefined;
     if (opts.leave === true && this.opts.pubsub.connected !== false) {
+      // Bounded: a broker that goes away at this moment (it may be stopping too) never acknowledges the
+      // QoS 1 publish, and a shutdown must not wait for a reconnection that will not come. The broker's
+      // last will withdraws the announcement instead.
       const will = discoveryWill(this.opts.topicPrefix, this.opts.nodeId);
-      await this.opts.pubsub.publish(will.topic, will.payload, { retain: true, qos: 1 });
+      let timer: unknown;
+      const published = this.opts.pubsub.publish(will.topic, will.payload, { retain: true, qos: 1 }).then(
+        () => true,
+        (error: unknown) => {
+          this.logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'could not withdraw this node\'s announcement: the broker\'s last will does it');
+          return true;
+        },
+      );
+      const timedOut = new Promise<false>((resolve) => (timer = this.timers.setTimeout(() => resolve(false), LEAVE_TIMEOUT_MS)));
+      const done = await Promise.race([published, timedOut]);
+      this.timers.clearTimeout(timer);
+      if (!done) this.logger.warn({ waited_ms: LEAVE_TIMEOUT_MS }, 'the broker did not acknowledge this node\'s leaving: stopping anyway (its last will withdraws the announcement)');
     }
   }
 

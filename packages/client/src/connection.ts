@@ -15,7 +15,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { LineReader, isErrorLine, parseEndLine } from '@merklekv/protocol';
+import { LineReader, holdsEscapedBytes, isErrorLine, parseEndLine, stringToBytes } from '@merklekv/protocol';
 import type { RetryStrategy } from './backoff.js';
 import { ConnectionClosedError, ConnectionError, ServerError, TimeoutError } from './errors.js';
 import { Queue } from './queue.js';
@@ -270,8 +270,10 @@ export class Connection {
         socket.uncork();
       });
     }
-    socket.write(req.line);
-    this.bytesWritten += Buffer.byteLength(req.line);
+    // A value holding bytes that are not UTF-8 (escaped, e.g. a binary value in PUTV) goes as those bytes.
+    const bytes = holdsEscapedBytes(req.line) ? stringToBytes(req.line) : undefined;
+    socket.write(bytes ?? req.line);
+    this.bytesWritten += bytes === undefined ? Buffer.byteLength(req.line) : bytes.length;
     if (this.timer === undefined) this.armTimer();
   }
 

@@ -23,3 +23,4 @@ export {
 export type { ChildSummary } from './summary.js';
 export { reconcile } from './reconcile.js';
 export type { ReconcileOptions, ReconcileResult, RecordPath, SummaryTree } from './reconcile.js';
+export { byteLengthOf, bytesToString, holdsEscapedBytes, stringToBytes } from './bytes.js';

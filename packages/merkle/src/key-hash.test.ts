@@ -1,10 +1,11 @@
 import fc from 'fast-check';
+import { bytesToString, stringToBytes } from './bytes.js';
 import { keyHash32 } from './key-hash.js';
 
-/** Reference: FNV-1a over Buffer's UTF-8 bytes, then murmur3 fmix32. */
+/** Reference: FNV-1a over the key's bytes (UTF-8, escaped bytes raw: stringToBytes), then murmur3 fmix32. */
 function reference(key: string): number {
   let h = 0x811c9dc5;
-  for (const byte of Buffer.from(key, 'utf8')) h = Math.imul(h ^ byte, 0x01000193);
+  for (const byte of stringToBytes(key)) h = Math.imul(h ^ byte, 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -24,6 +25,17 @@ describe('keyHash32', () => {
     for (const key of ['', 'a', '\u0000', 'é', '€', '😀', '\ud800', 'x\udc00y', '\ud83d']) {
       expect(keyHash32(key)).toBe(reference(key));
     }
+  });
+
+  it('hashes a key holding non-UTF-8 bytes (escaped as U+DC80..U+DCFF) over those raw bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 30 }), (bytes) => {
+        const key = bytesToString(Buffer.from(bytes));
+        expect(keyHash32(key)).toBe(reference(key));
+      }),
+      { numRuns: 500 },
+    );
+    expect(keyHash32(bytesToString(Buffer.of(0x61, 0xff)))).not.toBe(keyHash32(bytesToString(Buffer.of(0x61, 0xfe))));
   });
 
   it('spreads sequential keys over the top 16 bits', () => {

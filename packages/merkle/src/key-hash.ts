@@ -3,8 +3,9 @@
  * 0x811c9dc5, prime 0x01000193) over the key's UTF-8 bytes, then MurmurHash3's
  * `fmix32` finalizer so that the high bits (the ones a bucket index uses) depend
  * on every byte. Every node must compute exactly this; it is part of the shape
- * id's `-m3` contract together with the version digest and the node hash. Lone surrogates encode
- * as U+FFFD, as `Buffer.from(key, 'utf8')` does.
+ * id's `-m3` contract together with the version digest and the node hash. The bytes are those of
+ * `stringToBytes(key)` (bytes.ts): an escaped byte U+DC80..U+DCFF is its raw byte, any other lone
+ * surrogate encodes as U+FFFD, as `Buffer.from(key, 'utf8')` does.
  *
  * Not cryptographic: a bucket is chosen among at most 2^24, so brute force
  * finds colliding keys whatever the hash; speed is what matters here (~25 ns).
@@ -27,6 +28,11 @@ export function keyHash32(key: string): number {
         h = Math.imul(h ^ (0x80 | ((c >>> 12) & 0x3f)), 0x01000193);
         h = Math.imul(h ^ (0x80 | ((c >>> 6) & 0x3f)), 0x01000193);
         h = Math.imul(h ^ (0x80 | (c & 0x3f)), 0x01000193);
+        continue;
+      }
+      if (c >= 0xdc80 && c <= 0xdcff) {
+        // An escaped raw byte (bytes.ts): hash the byte itself, as stringToBytes gives it.
+        h = Math.imul(h ^ (c & 0xff), 0x01000193);
         continue;
       }
       c = 0xfffd;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { versionDigest, versionDigestInto, DIGEST_BYTES } from './version-digest.js';
 import { MerkleError } from './errors.js';
+import { bytesToString, stringToBytes } from './bytes.js';
 
 const rotl = (x: number, r: number): number => (x << r) | (x >>> (32 - r));
 const fmix = (h: number): number => {
@@ -85,8 +86,8 @@ function encode(key: string, value: string, ts: number, node: string, deleted: b
     return b;
   };
   const str = (s: string): Buffer => {
-    // UTF-8 round trip: lone surrogates become U+FFFD, as the digest treats them.
-    const wellFormed = Buffer.from(s, 'utf8').toString('utf8');
+    // Lone surrogates become U+FFFD, but an escaped byte U+DC80..U+DCFF (bytes.ts) stays itself.
+    const wellFormed = Array.from(s, (ch) => (ch.length === 1 && ch >= '\ud800' && ch <= '\udfff' && !(ch >= '\udc80' && ch <= '\udcff') ? '\ufffd' : ch)).join('');
     const units = Buffer.from(wellFormed, 'utf16le');
     const pad = Buffer.alloc(units.length % 4);
     return Buffer.concat([u32(wellFormed.length), units, pad]);
@@ -95,6 +96,31 @@ function encode(key: string, value: string, ts: number, node: string, deleted: b
 }
 
 const reference = (k: string, v: string, t: number, n: string, d: boolean): Uint8Array => murmur3x86x128(encode(k, v, t, n, d), 0);
+
+/**
+ * The digest as it was before escaped bytes counted as themselves: every lone surrogate as U+FFFD
+ * (a UTF-8 round trip). Strings without a lone U+DC80..U+DCFF must still digest exactly so.
+ */
+function legacyEncode(key: string, value: string, ts: number, node: string, deleted: boolean): Uint8Array {
+  const u32 = (x: number): Buffer => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(x);
+    return b;
+  };
+  const str = (s: string): Buffer => {
+    const wellFormed = Buffer.from(s, 'utf8').toString('utf8');
+    const units = Buffer.from(wellFormed, 'utf16le');
+    return Buffer.concat([u32(wellFormed.length), units, Buffer.alloc(units.length % 4)]);
+  };
+  return Buffer.concat([str(key), str(value), u32(ts % 2 ** 32), u32(Math.floor(ts / 2 ** 32)), str(node), u32(deleted ? 1 : 0)]);
+}
+const legacy = (k: string, v: string, t: number, n: string, d: boolean): Uint8Array => murmur3x86x128(legacyEncode(k, v, t, n, d), 0);
+
+/** True if `s` holds a lone U+DC80..U+DCFF (an escaped byte). */
+const holdsEscape = (s: string): boolean => Array.from(s).some((ch) => ch.length === 1 && ch >= '\udc80' && ch <= '\udcff');
+
+/** A string as the RESP port makes it from arbitrary bytes (escaped bytes included). */
+const byteString = fc.uint8Array({ maxLength: 40 }).map((b) => bytesToString(Buffer.from(b)));
 
 const anyString = fc.string({ unit: 'binary', maxLength: 40 });
 const ts = fc.maxSafeNat();
@@ -143,6 +169,39 @@ describe('versionDigest', () => {
     expect(Array.from(versionDigest('k\ud800', 'v\udc00', 1, 'n', false))).toEqual(
       Array.from(versionDigest('k\ufffd', 'v\ufffd', 1, 'n', false)),
     );
+  });
+
+  it('digests every string without an escaped byte exactly as before (same -m3 digests)', () => {
+    const str = fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.string({ unit: 'grapheme', maxLength: 60 }));
+    fc.assert(
+      fc.property(str, str, ts, str, fc.boolean(), (k, v, t, n, d) => {
+        fc.pre(!holdsEscape(k) && !holdsEscape(v) && !holdsEscape(n));
+        expect(Array.from(versionDigest(k, v, t, n, d))).toEqual(Array.from(legacy(k, v, t, n, d)));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('gives values that differ only in non-UTF-8 bytes different digests', () => {
+    const highByte = fc.integer({ min: 0x80, max: 0xff });
+    fc.assert(
+      fc.property(byteString, highByte, highByte, byteString, fc.boolean(), (before, x, y, after, long) => {
+        fc.pre(x !== y);
+        const pad = long ? 'p'.repeat(50) : '';
+        // A lone 0x80..0xFF byte is never valid UTF-8: it is escaped, whatever its neighbours.
+        const a = `${pad}${before}${bytesToString(Buffer.of(x))}${after}`;
+        const b = `${pad}${before}${bytesToString(Buffer.of(y))}${after}`;
+        expect(stringToBytes(a).equals(stringToBytes(b))).toBe(false);
+        expect(Array.from(versionDigest('k', a, 5, 'n', false))).not.toEqual(Array.from(versionDigest('k', b, 5, 'n', false)));
+        expect(Array.from(versionDigest(a, 'v', 5, 'n', false))).not.toEqual(Array.from(versionDigest(b, 'v', 5, 'n', false)));
+      }),
+      { numRuns: 400 },
+    );
+    // Before the fix both were hashed as U+FFFD: one digest for two different binary values.
+    const v1 = bytesToString(Buffer.of(0x00, 0xff, 0x01));
+    const v2 = bytesToString(Buffer.of(0x00, 0xfe, 0x01));
+    expect(Array.from(versionDigest('k', v1, 1, 'n', false))).not.toEqual(Array.from(versionDigest('k', v2, 1, 'n', false)));
+    expect(Array.from(versionDigest('k', v1, 1, 'n', false))).toEqual(Array.from(reference('k', v1, 1, 'n', false)));
   });
 
   it('handles values larger than its scratch array and returns independent arrays', () => {

@@ -20,7 +20,10 @@
  *
  * A string is its UTF-16 code units (lengths count units), packed as `unit[2i] | unit[2i+1] << 16`,
  * an odd last unit alone in its word (high half 0); a lone surrogate counts as U+FFFD, as UTF-8 on
- * the wire turns it, so a string and its well-formed form hash alike. Every field is
+ * the wire turns it, so a string and its well-formed form hash alike — except a lone U+DC80..U+DCFF:
+ * that is one raw byte 0x80..0xFF that is not UTF-8, escaped (bytes.ts, the RESP port's binary
+ * values), and it counts as itself, so values that differ only in such bytes digest apart. Well-
+ * formed strings and other lone surrogates hash exactly as before (same `-m3`). Every field is
  * length-prefixed, so no two distinct versions share an encoding. The digest is the four 32-bit
  * hash lanes h1..h4, each little-endian: exactly the 16 bytes a textbook
  * `MurmurHash3_x86_128(bytes, len, 0, out)` writes on a little-endian machine.
@@ -165,7 +168,10 @@ function packUnits(words: Int32Array, w: number, s: string): number {
   return w;
 }
 
-/** The code unit at `i`, or U+FFFD if it is a lone surrogate (what UTF-8 encoding makes of it). */
+/**
+ * The code unit at `i`; a lone surrogate becomes U+FFFD (what UTF-8 encoding makes of it), except
+ * an escaped byte U+DC80..U+DCFF (bytes.ts), which stays itself: it stands for one raw byte.
+ */
 function wellFormedUnit(s: string, i: number): number {
   const c = s.charCodeAt(i);
   if ((c & 0xf800) !== 0xd800) return c;
@@ -174,7 +180,7 @@ function wellFormedUnit(s: string, i: number): number {
     return next >= 0xdc00 && next <= 0xdfff ? c : 0xfffd;
   }
   const prev = i > 0 ? s.charCodeAt(i - 1) : 0;
-  return prev >= 0xd800 && prev <= 0xdbff ? c : 0xfffd;
+  return (prev >= 0xd800 && prev <= 0xdbff) || (c >= 0xdc80 && c <= 0xdcff) ? c : 0xfffd;
 }
 
 /** MurmurHash3_x86_128, seed 0, over `words[0..count)` as little-endian bytes; writes h1..h4 (LE) to `out`. */

@@ -40,7 +40,7 @@ export { formatTreePath, MAX_TREE_DEPTH, MAX_TREE_INDEX, parseTreePath } from '.
 export { COMMAND_USAGE } from './usage.js';
 export { decodeValue, encodeValue, encodeValueToken } from './value-quoting.js';
 export { decodeGetvLine, decodeVersionLine, encodeVersion } from './version-line.js';
-export { byteLengthOf, bytesToString, holdsEscapedBytes, stringToBytes } from './resp/bytes.js';
+export { byteLengthOf, bytesToString, holdsEscapedBytes, stringToBytes } from '@merklekv/merkle';
 export { RespRequestDecoder } from './resp/request-decoder.js';
 export type { RespDecodeError, RespDecoderOptions, RespRequest } from './resp/request-decoder.js';
 export { encodeReply, encodeRequest, formatDouble, RESP_OK, respBulk, respError, respInteger, respNull, respSimple } from './resp/reply.js';

@@ -15,7 +15,7 @@ import { show } from './show.js';
  * Why `token` is not a valid key-shaped token, or undefined: non-empty, at most
  * {@link MAX_KEY_BYTES} UTF-8 bytes, no spaces, no control characters (C0, DEL, C1), and no
  * lone surrogate other than an escaped byte (U+DC80..U+DCFF, how the RESP port keeps bytes that
- * are not UTF-8, see resp/bytes.ts): no door produces another one.
+ * are not UTF-8, see merkle's bytes.ts): no door produces another one.
  */
 export function tokenProblem(token: string): string | undefined {
   const n = token.length;
@@ -58,7 +58,7 @@ export function valueProblem(value: string): string | undefined {
   return isWellFormed(value) || onlyEscapedBytes(value) ? undefined : 'must be valid Unicode (it holds a lone surrogate)';
 }
 
-/** A lone low surrogate standing for one byte outside UTF-8 (resp/bytes.ts). */
+/** A lone low surrogate standing for one byte outside UTF-8 (merkle's bytes.ts). */
 function isEscapedByte(c: number): boolean {
   return c >= 0xdc80 && c <= 0xdcff;
 }

@@ -8,18 +8,24 @@
  * reported once and its remaining bytes are skipped as they arrive, up to the
  * next `\n`, without being stored.
  *
+ * Lines are UTF-8; a byte that is not valid UTF-8 is kept as one escaped
+ * character U+DC80..U+DCFF (merkle's bytes.ts, the RESP port's codec), so a
+ * binary value in a version line (GETV, PUTV, RECORDS, PUTVS) or a GET reply
+ * arrives exactly; writers send such strings back with `stringToBytes`.
+ *
  * A chunk of ASCII bytes only (checked once per chunk, natively) has its lines
  * decoded as latin1, which gives the same string as UTF-8 there and skips the
  * UTF-8 decoder's work per line.
  */
 import { isAscii } from 'node:buffer';
+import { bytesToString } from '@merklekv/merkle';
 
 const LF = 0x0a;
 const CR = 0x0d;
 
 /** What a {@link LineFramer} reports to. */
 export interface LineSink {
-  /** A complete line, decoded as UTF-8, without its line ending. */
+  /** A complete line, decoded as UTF-8 (bytes outside it escaped), without its line ending. */
   line(text: string): void;
   /** A line passed the limit; called once per such line. */
   tooLong(): void;
@@ -83,7 +89,7 @@ export class LineFramer {
     if (this.partBytes === 0) {
       const end = lf > start && chunk[lf - 1] === CR ? lf - 1 : lf;
       if (end - start > this.maxLineBytes) sink.tooLong();
-      else sink.line(chunk.toString(ascii ? 'latin1' : 'utf8', start, end));
+      else sink.line(ascii ? chunk.toString('latin1', start, end) : bytesToString(chunk, start, end));
       return;
     }
     const total = this.partBytes + (lf - start);
@@ -97,7 +103,7 @@ export class LineFramer {
     this.parts.push(chunk.subarray(start, lf));
     const joined = Buffer.concat(this.parts, total);
     this.dropTail();
-    sink.line(joined.toString('utf8', 0, length));
+    sink.line(bytesToString(joined, 0, length));
   }
 
   private lastStoredByte(): number | undefined {

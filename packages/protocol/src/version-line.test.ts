@@ -1,5 +1,7 @@
+import { bytesToString, stringToBytes } from '@merklekv/merkle';
 import fc from 'fast-check';
 import { versionArb } from './__tests__/arbitraries.js';
+import { LineFramer } from './line-framer.js';
 import { decodeGetvLine, decodeVersionLine, encodeVersion } from './version-line.js';
 
 describe('version lines', () => {
@@ -43,6 +45,24 @@ describe('version lines', () => {
         expect(decodeGetvLine(line)).toEqual({ key: v.key, version: v });
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('property: a binary value (bytes that are not UTF-8) crosses the wire in a version line exactly', () => {
+    fc.assert(
+      fc.property(versionArb, fc.uint8Array({ maxLength: 60 }), (v, bytes) => {
+        const value = bytesToString(Buffer.from(bytes));
+        const version = v.deleted ? v : { ...v, value };
+        // As the node and the client send a line (stringToBytes) and read it (LineFramer).
+        const wire = Buffer.concat([stringToBytes(encodeVersion(version)), Buffer.from('\r\n')]);
+        const lines: string[] = [];
+        new LineFramer(1 << 20).push(wire, { line: (l) => lines.push(l), tooLong: () => lines.push('(too long)') });
+        expect(lines).toHaveLength(1);
+        const back = decodeVersionLine(lines[0] as string);
+        expect(back).toEqual(version);
+        if (!v.deleted) expect(stringToBytes(back.value).equals(Buffer.from(bytes))).toBe(true);
+      }),
+      { numRuns: 500 },
     );
   });
 });

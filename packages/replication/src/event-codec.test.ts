@@ -58,6 +58,27 @@ describe('event codec', () => {
     );
   });
 
+  it('carries binary values exactly: escaped bytes U+DC80..U+DCFF travel as JSON \\udcXX escapes, not U+FFFD', () => {
+    // How the RESP port holds a byte that is not UTF-8 (merkle's bytes.ts): one lone U+DC80..U+DCFF.
+    const escapedByte = fc.integer({ min: 0x80, max: 0xff }).map((b) => String.fromCharCode(0xdc00 + b));
+    const binaryValue = fc.array(fc.oneof(fc.string({ maxLength: 4 }), escapedByte), { maxLength: 20 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(binaryValue, binaryValue, fc.boolean(), (a, b, expiring) => {
+        const events: ChangeEvent[] = [
+          { key: 'k1', record: expiring ? { value: a, ts: 1, node: 'n2', deleted: false, expireAt: 9 } : { value: a, ts: 1, node: 'n2', deleted: false } },
+          { key: 'k2', record: { value: b, ts: 2, node: 'n1', deleted: false } },
+        ];
+        const decoded = decodeOk(encodeBatch('n1', events));
+        expect(decoded.events.map((e) => e.record.value)).toEqual([a, b]);
+      }),
+      { numRuns: 300 },
+    );
+    const value = `a${String.fromCharCode(0xdcff)}b${String.fromCharCode(0xdc80)}`;
+    const payload = encodeBatch('n1', [{ key: 'k', record: { value, ts: 1, node: 'n1', deleted: false } }]);
+    expect(payload.toString('latin1')).toContain('"a\\udcffb\\udc80"');
+    expect(decodeOk(payload).events[0]?.record.value).toBe(value);
+  });
+
   it('carries an expiry as a sixth place after an explicit writer, and leaves versions without one as before', () => {
     const events: ChangeEvent[] = [
       { key: 's', record: { value: 'tok', ts: 5, node: 'n1', deleted: false, expireAt: 1790000060000 } },

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { CommandDecoder, type DecodedItem } from '@merklekv/protocol';
+import { CommandDecoder, holdsEscapedBytes, stringToBytes, type DecodedItem } from '@merklekv/protocol';
 
 /** A reply as a handler produces it: the full text with its line endings, now or later. */
 export type Reply = string | Promise<string>;
@@ -150,7 +150,9 @@ export class Connection {
 
   private write(text: string): void {
     if (this.socket.destroyed) return;
-    if (!this.socket.write(text) && this.socket.writableLength > WRITE_HIGH_WATER) this.socket.pause();
+    // A binary value's bytes that are not UTF-8 (escaped in the string) go out as those raw bytes.
+    const out = holdsEscapedBytes(text) ? stringToBytes(text) : text;
+    if (!this.socket.write(out) && this.socket.writableLength > WRITE_HIGH_WATER) this.socket.pause();
   }
 
   private async drain(): Promise<void> {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { bytesToString } from './bytes.js';
+import { bytesToString } from '@merklekv/merkle';
 import { readReply, type Read } from './__tests__/reply-reader.js';
 import { encodeReply, respBulk, respError, type RespValue, type RespVersion } from './reply.js';
 

@@ -6,7 +6,7 @@
  * array, a double a bulk string, a boolean the integer 1 or 0, a verbatim
  * string a bulk string.
  */
-import { holdsEscapedBytes, stringToBytes } from './bytes.js';
+import { holdsEscapedBytes, stringToBytes } from '@merklekv/merkle';
 
 /** The RESP version a connection speaks. */
 export type RespVersion = 2 | 3;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { bytesToString, stringToBytes } from './bytes.js';
+import { bytesToString, stringToBytes } from '@merklekv/merkle';
 import { encodeRequest } from './reply.js';
 import { RespRequestDecoder, type RespRequest } from './request-decoder.js';
 

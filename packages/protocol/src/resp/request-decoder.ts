@@ -15,7 +15,7 @@
  * replies with the error and closes the connection, as Redis does).
  */
 import { isAscii } from 'node:buffer';
-import { bytesToString } from './bytes.js';
+import { bytesToString } from '@merklekv/merkle';
 import { splitInline } from './inline.js';
 
 /** A request the decoder could not read. `message` is the reply text without the leading `-`. */

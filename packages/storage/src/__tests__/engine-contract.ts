@@ -7,6 +7,8 @@
  * accept every call and must load nothing.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { bytesToString, stringToBytes } from '@merklekv/merkle';
+import fc from 'fast-check';
 import type { StorageEngine } from '../engine.js';
 import { makeRecord, tombstone } from '../record.js';
 import type { VersionedRecord } from '../record.js';
@@ -100,6 +102,41 @@ export function describeEngineContract(
         const each = new Map<string, object>();
         await engine.loadEach((key, value, ts, node, deleted, expireAt) => each.set(key, { value, ts, node, deleted, expireAt }));
         expect(each).toEqual(expected);
+      }
+    });
+
+    it(`${opts.persistent ? 'gives back' : 'does not keep'} arbitrary byte values (binary RESP values) byte for byte after reopen`, async () => {
+      // What the RESP port stores for any bytes: bytes that are not UTF-8 become U+DC80..U+DCFF.
+      const byteValues = [
+        Buffer.of(0xff),
+        Buffer.of(0x80, 0x81, 0xfe),
+        Buffer.of(0x61, 0xc3),
+        Buffer.of(0xed, 0xa0, 0x80),
+        Buffer.from('ünï\u{1F642}', 'utf8'),
+        Buffer.concat([Buffer.alloc(70_000, 0xc0), Buffer.from('tail')]),
+        ...fc.sample(fc.uint8Array({ maxLength: 300 }), { numRuns: 60, seed: 15 }).map((b) => Buffer.from(b)),
+      ];
+      const location = freshLocation();
+      let engine = await start(location);
+      byteValues.forEach((bytes, i) => engine.put(`bin:${i}`, makeRecord(bytesToString(bytes), 10 + i, 'node-1', false, i % 2 === 0 ? 0 : 1_790_000_000_000 + i)));
+      engine = await reopen(engine, location);
+      const loaded = new Map<string, VersionedRecord>();
+      for await (const [key, r] of engine.load()) loaded.set(key, r);
+      if (!opts.persistent) {
+        expect(loaded.size).toBe(0);
+        return;
+      }
+      expect(loaded.size).toBe(byteValues.length);
+      byteValues.forEach((bytes, i) => {
+        const r = loaded.get(`bin:${i}`);
+        expect(r === undefined ? undefined : stringToBytes(r.value).toString('hex')).toBe(bytes.toString('hex'));
+        expect(r?.ts).toBe(10 + i);
+        expect(r?.expireAt ?? 0).toBe(i % 2 === 0 ? 0 : 1_790_000_000_000 + i);
+      });
+      if (engine.loadEach !== undefined) {
+        const each = new Map<string, string>();
+        await engine.loadEach((key, value) => each.set(key, stringToBytes(value).toString('hex')));
+        byteValues.forEach((bytes, i) => expect(each.get(`bin:${i}`)).toBe(bytes.toString('hex')));
       }
     });
 

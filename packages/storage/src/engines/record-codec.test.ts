@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { bytesToString, stringToBytes } from '@merklekv/merkle';
 import fc from 'fast-check';
 import { StorageError } from '../errors.js';
 import { makeRecord, tombstone } from '../record.js';
@@ -26,6 +27,44 @@ describe('record codecs', () => {
     fc.assert(fc.property(recordArb, (r) => expect(plain(decodeRecordText('k', encodeRecordText(r)))).toEqual(plain(r))));
     const tricky = makeRecord('9,3:abc', 7, 'n:1,2');
     expect(plain(decodeRecordText('k', encodeRecordText(tricky)))).toEqual(plain(tricky));
+  });
+
+  it('binary: a value of arbitrary bytes (escaped bytes included) is stored as those bytes and read back exactly', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), fc.boolean(), (bytes, expiring) => {
+        const value = bytesToString(Buffer.from(bytes));
+        const r = makeRecord(value, 5, 'node-1', false, expiring ? 1_790_000_000_000 : 0);
+        const encoded = encodeRecord(r);
+        expect(encoded.subarray(encoded.length - bytes.length).equals(Buffer.from(bytes))).toBe(true);
+        expect(plain(decodeRecord('k', encoded))).toEqual(plain(r));
+      }),
+    );
+  });
+
+  it('binary: a record whose value has no escaped byte is encoded byte for byte as before (plain UTF-8)', () => {
+    fc.assert(
+      fc.property(recordArb, (r) => {
+        const expireAt = r.expireAt ?? 0;
+        const node = Buffer.from(r.node, 'utf8');
+        const head = Buffer.alloc(expireAt === 0 ? 11 : 19);
+        head[0] = 0x10 | (r.deleted ? 1 : 0) | (expireAt === 0 ? 0 : 2);
+        head.writeDoubleLE(r.ts, 1);
+        head.writeUInt16LE(node.length, 9);
+        if (expireAt !== 0) head.writeDoubleLE(expireAt, 11);
+        const before = Buffer.concat([head, node, r.deleted ? Buffer.alloc(0) : Buffer.from(r.value, 'utf8')]);
+        expect(encodeRecord(r).equals(before)).toBe(true);
+      }),
+    );
+  });
+
+  it('text: a value of arbitrary bytes survives as the bytes the redis engine sends (stringToBytes ⇄ bytesToString)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => {
+        const r = makeRecord(bytesToString(Buffer.from(bytes)), 5, 'node-1');
+        const sent = stringToBytes(encodeRecordText(r));
+        expect(plain(decodeRecordText('k', bytesToString(sent)))).toEqual(plain(r));
+      }),
+    );
   });
 
   it('writes the readable text form', () => {

@@ -5,7 +5,12 @@
  *   bytes 1-8   ts, float64 little-endian (exact for every safe integer)
  *   bytes 9-10  byte length of the node id, uint16 little-endian
  *   bytes 11-18 only with flag 2: expireAt (ms), float64 little-endian
- *   then        the node id (UTF-8), then the value (UTF-8, to the end)
+ *   then        the node id (UTF-8), then the value (its bytes, to the end)
+ *
+ * A value's bytes are its UTF-8, except that an escaped byte U+DC80..U+DCFF (a byte that is not
+ * UTF-8, from a binary RESP value; merkle's bytes.ts) is written as that raw byte, and read back
+ * as the same escape: `stringToBytes` / `bytesToString`. A value without one is its plain UTF-8,
+ * byte for byte as before.
  *
  * A record without an expiry is written exactly as before expiry existed, so older files load
  * unchanged.
@@ -13,6 +18,7 @@
  * A fixed binary layout rather than JSON/msgpack: it is the hot path of write-behind and of a
  * start-up load of millions of records.
  */
+import { bytesToString, holdsEscapedBytes, stringToBytes } from '@merklekv/merkle';
 import { StorageError, StorageErrorCode } from '../errors.js';
 import { makeRecord } from '../record.js';
 import type { VersionedRecord } from '../record.js';
@@ -34,7 +40,8 @@ export function encodeRecord(r: VersionedRecord): Buffer {
   if (nodeBytes > MAX_NODE_BYTES) {
     throw new StorageError(StorageErrorCode.INVALID_ARGUMENT, `node id is too long to store (${nodeBytes} bytes, limit ${MAX_NODE_BYTES})`);
   }
-  const valueBytes = r.deleted ? 0 : Buffer.byteLength(r.value, 'utf8');
+  const raw = !r.deleted && holdsEscapedBytes(r.value) ? stringToBytes(r.value) : undefined;
+  const valueBytes = r.deleted ? 0 : raw !== undefined ? raw.length : Buffer.byteLength(r.value, 'utf8');
   const expireAt = r.expireAt ?? 0;
   const header = expireAt === 0 ? HEADER : HEADER + EXPIRY_BYTES;
   const buf = Buffer.allocUnsafe(header + nodeBytes + valueBytes);
@@ -43,7 +50,8 @@ export function encodeRecord(r: VersionedRecord): Buffer {
   buf.writeUInt16LE(nodeBytes, 9);
   if (expireAt !== 0) buf.writeDoubleLE(expireAt, HEADER);
   buf.write(r.node, header, nodeBytes, 'utf8');
-  if (valueBytes > 0) buf.write(r.value, header + nodeBytes, valueBytes, 'utf8');
+  if (raw !== undefined) raw.copy(buf, header + nodeBytes);
+  else if (valueBytes > 0) buf.write(r.value, header + nodeBytes, valueBytes, 'utf8');
   return buf;
 }
 
@@ -101,7 +109,7 @@ export class RecordDecoder {
     const deleted = (flags & DELETED) !== 0;
     if (deleted && end > header + nodeBytes) return 'a tombstone carries a value';
     this.node = this.nodeAt(b, header, nodeBytes);
-    this.value = deleted ? '' : utf8Slice(b, header + nodeBytes, end);
+    this.value = deleted ? '' : bytesToString(b, header + nodeBytes, end);
     this.ts = ts;
     this.deleted = deleted;
     this.expireAt = expireAt;
@@ -128,7 +136,8 @@ export function corruptRecord(key: string, why: string): StorageError {
 }
 
 /**
- * The text form of a record, for stores of strings (the redis engine): `V` or `D` (tombstone),
+ * The text form of a record, for stores of strings (the redis engine; it sends the text as
+ * `stringToBytes(text)` and reads it back with `bytesToString`, so escaped bytes stay raw bytes): `V` or `D` (tombstone),
  * the ts in decimal, `,`, the node id's length in UTF-16 units, `:`, the node id, the value.
  * E.g. `V1742000000000000,5:node1hello`. Readable with redis-cli, and safe for any value.
  * A record with an expiry has `@` and its expireAt (ms) after the ts:

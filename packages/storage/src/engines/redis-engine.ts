@@ -9,6 +9,7 @@
  * Durability is Redis's own: `flush()` resolves when Redis has executed the batch; whether that
  * is on disk is Redis's `appendonly`/`appendfsync` setting.
  */
+import { bytesToString, holdsEscapedBytes, stringToBytes } from '@merklekv/merkle';
 import { Redis } from 'ioredis';
 import type { StorageEngine } from '../engine.js';
 import { StorageError, StorageErrorCode } from '../errors.js';
@@ -88,12 +89,13 @@ export class RedisEngine implements StorageEngine {
   async *load(): AsyncIterable<readonly [string, VersionedRecord]> {
     let cursor = '0';
     do {
-      const [next, flat] = await this.client.hscan(this.hashKey, cursor, 'COUNT', this.scanCount);
+      // As bytes: a value may hold bytes that are not UTF-8 (escaped in the string, see put).
+      const [next, flat] = await this.client.hscanBuffer(this.hashKey, cursor, 'COUNT', this.scanCount);
       for (let i = 0; i + 1 < flat.length; i += 2) {
-        const key = flat[i] as string;
-        yield [key, decodeRecordText(key, flat[i + 1] as string)] as const;
+        const key = bytesToString(flat[i] as Buffer);
+        yield [key, decodeRecordText(key, bytesToString(flat[i + 1] as Buffer))] as const;
       }
-      cursor = next;
+      cursor = next.toString('latin1');
     } while (cursor !== '0');
   }
 
@@ -144,7 +146,7 @@ export class RedisEngine implements StorageEngine {
   private async apply(batch: WriteBatch): Promise<void> {
     const pipeline = this.client.pipeline();
     if (batch.clear) pipeline.del(this.hashKey);
-    let sets: string[] = [];
+    let sets: (string | Buffer)[] = [];
     let dels: string[] = [];
     for (const [key, record] of batch.ops) {
       if (record === null) {
@@ -154,7 +156,9 @@ export class RedisEngine implements StorageEngine {
           dels = [];
         }
       } else {
-        sets.push(key, encodeRecordText(record));
+        const text = encodeRecordText(record);
+        // A value with bytes that are not UTF-8 (escaped as U+DC80..U+DCFF) goes as those raw bytes.
+        sets.push(key, holdsEscapedBytes(text) ? stringToBytes(text) : text);
         if (sets.length === 2 * FIELDS_PER_COMMAND) {
           pipeline.hset(this.hashKey, ...sets);
           sets = [];

@@ -1,6 +1,7 @@
 /**
- * Bytes ⇄ strings for the RESP port, binary-safe. Values live in the store as
- * JavaScript strings; a RESP client may send any bytes. Valid UTF-8 becomes
+ * Bytes ⇄ strings, binary-safe: the one codec of every layer (the RESP port in
+ * protocol, the version digest and key hash here, the storage engines). Values
+ * live in the store as JavaScript strings; a RESP client may send any bytes. Valid UTF-8 becomes
  * the same text the text port would store; every byte that is not part of
  * valid UTF-8 becomes one lone low surrogate U+DC80..U+DCFF (Python's
  * `surrogateescape`, PEP 383), which valid UTF-8 can never produce. So
