@@ -4,9 +4,10 @@
  * words every failure as a RESP error. Counters (calls, errors, latency) are
  * the node's own, shared with the text port.
  */
-import { isWrite, ProtocolError, RESP_COMMANDS, respError, type RespBytes } from '@merklekv/protocol';
+import { isWrite, RESP_COMMANDS, respError, type RespBytes } from '@merklekv/protocol';
 import { StorageError } from '@merklekv/storage';
 import type { LatencySink } from '../commands/dispatch.js';
+import { isTypedError } from '../commands/errors.js';
 import type { Logger } from '../logger.js';
 import { command } from './command-command.js';
 import { auth, client, echo, hello, ping, quit, reset, select } from './connection-commands.js';
@@ -61,7 +62,6 @@ export function createRespDispatcher(ctx: RespContext, logger: Logger, latency?:
   function failure(name: string, err: unknown): RespBytes {
     errors[name] = (errors[name] ?? 0) + 1;
     if (err instanceof RespCommandError || err instanceof UnknownCursorError) return respError(err.message);
-    if (err instanceof ProtocolError) return respError(`ERR ${err.message}`);
     if (err instanceof StorageError) {
       switch (err.code) {
         case 'NOT_AN_INTEGER':
@@ -71,9 +71,12 @@ export function createRespDispatcher(ctx: RespContext, logger: Logger, latency?:
         case 'STORAGE_FULL':
           return respError("OOM command not allowed: storage full ([storage] memory_limit_mb)");
         default:
-          return respError(`ERR ${err.message}`);
+          break;
       }
     }
+    // Every package's typed error (and the text handlers' CommandError) is written for the client,
+    // as on the text port (commands/errors.ts); anything else is a bug.
+    if (isTypedError(err)) return respError(`ERR ${err.message.replace(/[\x00-\x1f\x7f]+/g, ' ')}`);
     logger.error({ err, command: name }, 'RESP command failed unexpectedly');
     return respError(`ERR internal error running ${name}; the node logged the cause`);
   }

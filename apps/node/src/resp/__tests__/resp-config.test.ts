@@ -61,6 +61,13 @@ describe('admin and MerkleKV commands over RESP', () => {
         expect(await client.call('SYNC', `127.0.0.1:${b.port}`)).toMatch(/^OK round_trips=\d+ bytes=\d+ keys_pulled=1 keys_pushed=0 ms=\d+ mode=\S+$/);
         expect(await client.get('only-on-b')).toBe('v');
         await expect(client.call('SYNC', 'nohost')).rejects.toThrow("ERR SYNC peer must be host:port with a port from 1 to 65535, got 'nohost'");
+        // A peer that is not up is an ordinary failure with its reason, as on the text port, not an internal error.
+        const unreachable = await client.call('SYNC', '127.0.0.1:1').then(
+          () => 'answered OK',
+          (err: Error) => err.message,
+        );
+        expect(unreachable).toMatch(/^ERR /);
+        expect(unreachable).not.toMatch(/internal error/i);
       } finally {
         client.disconnect();
       }
