@@ -36,9 +36,9 @@ export class MemoryBudget {
     return this.used;
   }
 
-  /** The bytes replacing the value `current` (undefined: a new key) by `value` adds. */
-  growth(key: string, current: string | undefined, value: string): number {
-    return current === undefined ? ENTRY_OVERHEAD_BYTES + key.length + value.length : value.length - current.length;
+  /** The bytes replacing a value of length `current` (undefined: a new key) by `value` adds. */
+  growth(key: string, current: number | undefined, value: string): number {
+    return current === undefined ? ENTRY_OVERHEAD_BYTES + key.length + value.length : value.length - current;
   }
 
   /** @throws StorageError STORAGE_FULL if `delta` more bytes would pass the limit (shrinking always passes). */
@@ -46,8 +46,8 @@ export class MemoryBudget {
     if (delta > 0 && this.used + delta > this.limit) throw storageFull();
   }
 
-  /** Accounts for `key`'s value changing from `prev` to `next` (undefined = no record). */
-  change(key: string, prev: string | undefined, next: string | undefined): void {
-    this.used += (next === undefined ? 0 : ENTRY_OVERHEAD_BYTES + key.length + next.length) - (prev === undefined ? 0 : ENTRY_OVERHEAD_BYTES + key.length + prev.length);
+  /** Accounts for `key`'s value length changing from `prev` to `next` (undefined = no record). */
+  change(key: string, prev: number | undefined, next: number | undefined): void {
+    this.used += (next === undefined ? 0 : ENTRY_OVERHEAD_BYTES + key.length + next) - (prev === undefined ? 0 : ENTRY_OVERHEAD_BYTES + key.length + prev);
   }
 }

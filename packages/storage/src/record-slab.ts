@@ -5,7 +5,8 @@
  * with a boxed ts each.
  *
  * Per slot (Node 20 x64, no pointer compression):
- *   value   8 B  (a pointer into a JS array; the string itself is the value's own cost)
+ *   value   8 B  (block number and length, value-arena.ts; the value's bytes, rounded up to its
+ *                 size class, live off the heap)
  *   node    8 B  (a pointer to the interned node id)
  *   ts      8 B  (Float64Array: the packed HLC, a safe integer, exact in a double)
  *   flags   1 B  (Uint8Array: bit 0 = tombstone)
@@ -20,6 +21,7 @@
  * Freed slots (a key removed by tombstone collection) are reused before the arrays grow.
  */
 import { DIGEST_BYTES } from '@merklekv/merkle';
+import { ValueArena } from './value-arena.js';
 
 /** Flag bit: the slot holds a tombstone. */
 export const DELETED = 1;
@@ -28,7 +30,8 @@ const INITIAL_CAPACITY = 1024;
 
 /** Column storage for records; see the comment at the top of this file. */
 export class RecordSlab {
-  readonly values: string[] = [];
+  /** The values, off the heap (value-arena.ts). */
+  readonly values = new ValueArena(INITIAL_CAPACITY);
   readonly nodes: string[] = [];
   ts = new Float64Array(INITIAL_CAPACITY);
   flags = new Uint8Array(INITIAL_CAPACITY);
@@ -46,14 +49,13 @@ export class RecordSlab {
     if (reused !== undefined) return reused;
     if (this.next === this.capacity) this.grow();
     const slot = this.next++;
-    this.values.push('');
     this.nodes.push('');
     return slot;
   }
 
   /** Gives `slot` back (its strings are dropped so they can be collected). */
   release(slot: number): void {
-    this.values[slot] = '';
+    this.values.clear(slot);
     this.nodes[slot] = '';
     this.flags[slot] = 0;
     this.expireAt[slot] = 0;
@@ -91,6 +93,7 @@ export class RecordSlab {
     expireAt.set(this.expireAt);
     const digests = new Int32Array(capacity * 4);
     digests.set(this.digests);
+    this.values.grow(capacity);
     this.ts = ts;
     this.flags = flags;
     this.expireAt = expireAt;

@@ -124,7 +124,7 @@ export class Store {
   /** The live value of `key` (undefined if missing, deleted or expired). */
   get(key: string): string | undefined {
     const slot = this.liveSlot(key);
-    return slot < 0 ? undefined : this.slab.values[slot];
+    return slot < 0 ? undefined : this.slab.values.get(slot);
   }
 
   /** The version held for `key`, tombstones included (a fresh object; an expired record as its expiry tombstone). */
@@ -179,7 +179,7 @@ export class Store {
     checkExpireAt(expireAt);
     const slot = this.liveSlot(key);
     if (slot < 0) return false;
-    this.writeAt(key, slot, this.slab.values[slot] as string, false, expireAt);
+    this.writeAt(key, slot, this.slab.values.get(slot), false, expireAt);
     return true;
   }
 
@@ -190,7 +190,7 @@ export class Store {
   persist(key: string): boolean {
     const slot = this.liveSlot(key);
     if (slot < 0 || this.slab.expireAt[slot] === 0) return false;
-    this.writeAt(key, slot, this.slab.values[slot] as string, false, 0);
+    this.writeAt(key, slot, this.slab.values.get(slot), false, 0);
     return true;
   }
 
@@ -479,16 +479,16 @@ export class Store {
     return slot < 0 ? 0 : (this.slab.expireAt[slot] as number);
   }
 
-  /** The value held at `slot` for the memory estimate (undefined: no record). */
-  private heldValue(slot: number | undefined): string | undefined {
-    return slot === undefined ? undefined : this.slab.values[slot];
+  /** The length of the value held at `slot`, for the memory estimate (undefined: no record). */
+  private heldValue(slot: number | undefined): number | undefined {
+    return slot === undefined ? undefined : this.slab.values.length(slot);
   }
 
   /** The version at `slot` as an object. */
   private versionAt(slot: number): VersionedRecord {
     const { slab } = this;
     return makeRecord(
-      slab.values[slot] as string,
+      slab.values.get(slot),
       slab.ts[slot] as number,
       slab.nodes[slot] as string,
       ((slab.flags[slot] as number) & DELETED) !== 0,
@@ -505,7 +505,7 @@ export class Store {
     if (byNode !== 0) return byNode;
     const deleted = ((slab.flags[slot] as number) & DELETED) !== 0;
     if (v.deleted !== deleted) return v.deleted ? 1 : -1;
-    const byValue = compareStrings(v.value, slab.values[slot] as string);
+    const byValue = compareStrings(v.value, slab.values.get(slot));
     if (byValue !== 0) return byValue;
     const mine = v.expireAt ?? 0;
     const held = slab.expireAt[slot] as number;
@@ -520,7 +520,7 @@ export class Store {
     if (slot === undefined && next === undefined) return;
     const { slab } = this;
     const tree = this.#tree;
-    const prevValue = slot === undefined ? undefined : (slab.values[slot] as string);
+    const prevLength = slot === undefined ? undefined : slab.values.length(slot);
     const prevLive = slot !== undefined && ((slab.flags[slot] as number) & DELETED) === 0;
     if (next === undefined) {
       const held = slot as number;
@@ -544,7 +544,7 @@ export class Store {
         tree.replace(key, slab.digestInto(at, this.oldDigest), digest);
       }
       slab.setDigest(at, digest);
-      slab.values[at] = next.value;
+      slab.values.set(at, next.value);
       slab.nodes[at] = next.node;
       slab.ts[at] = next.ts;
       slab.flags[at] = next.deleted ? DELETED : 0;
@@ -552,7 +552,7 @@ export class Store {
       if (expireAt !== 0 && !next.deleted) this.expiring.set(at, key, expireAt);
       else if (slot !== undefined) this.expiring.remove(at);
     }
-    this.budget.change(key, prevValue, next?.value);
+    this.budget.change(key, prevLength, next?.value.length);
     this.liveCount += (next !== undefined && !next.deleted ? 1 : 0) - (prevLive ? 1 : 0);
     if (cause === 'load') return;
     if (next === undefined) this.engine.remove(key);

@@ -1,0 +1,140 @@
+/**
+ * The store's values off the JavaScript heap: one value per slot, its bytes in Buffer pages.
+ *
+ * A million 32-character values kept as strings are a million old-generation objects (48 B each
+ * plus an 8-byte pointer) that every major GC marks, and every overwrite leaves the replaced one
+ * behind as old-generation garbage (the value parsed from a request lives long enough to be
+ * promoted: it is stored). Here a value of Latin-1 characters (every UTF-16 unit ≤ 0xFF, so one
+ * byte each, losslessly) is copied into a block of a size class (8, 16, 32, … 4096 bytes) in a
+ * 64 KiB page allocated outside the heap; the slot keeps the block's number and the value's
+ * length in two typed-array columns. An overwrite within the same class writes in place; a
+ * released block goes on its class's free list and is reused before the class grows. The parsed
+ * value then dies young, and reading a value makes a fresh (young) string of it.
+ *
+ * Any other value (a character above 0xFF, or longer than 4096) stays a string, kept in a Map by
+ * slot: rare, and large enough that the string's overhead does not matter.
+ *
+ * Pages are never returned (as with malloc): space freed by deletes is reused by later values of
+ * the same class.
+ */
+
+/** Size classes: blocks of 8 << c bytes, c = 0 … CLASSES-1 (8 … 4096). */
+const CLASSES = 10;
+const MAX_BLOCK = 8 << (CLASSES - 1);
+const PAGE_BITS = 16;
+const PAGE_BYTES = 1 << PAGE_BITS;
+/** `len` column marker: the value is a string in `strings`. */
+const AS_STRING = -1;
+const LATIN1 = /^[\0-\xff]*$/;
+
+/** The blocks of one size class. */
+class SizeClass {
+  readonly pages: Buffer[] = [];
+  readonly free: number[] = [];
+  /** Blocks handed out so far (freed ones included). */
+  next = 0;
+  /** log2 of the blocks per page. */
+  readonly perPageBits: number;
+
+  constructor(readonly blockBits: number) {
+    this.perPageBits = PAGE_BITS - blockBits;
+  }
+
+  allocate(): number {
+    const reused = this.free.pop();
+    if (reused !== undefined) return reused;
+    const block = this.next++;
+    if (block >>> this.perPageBits === this.pages.length) this.pages.push(Buffer.allocUnsafeSlow(PAGE_BYTES));
+    return block;
+  }
+}
+
+/** The size class of a value of `length` (1 … MAX_BLOCK) bytes. */
+function classOf(length: number): number {
+  return length <= 8 ? 0 : 29 - Math.clz32(length - 1);
+}
+
+/** Values by slot; see the comment at the top of this file. */
+export class ValueArena {
+  /** Per slot: the block number in its class (meaningful when `len` > 0). */
+  private block: Int32Array;
+  /** Per slot: the value's length in bytes (0: empty; AS_STRING: in `strings`). */
+  private len: Int32Array;
+  private readonly strings = new Map<number, string>();
+  private readonly classes: SizeClass[] = [];
+
+  constructor(capacity: number) {
+    this.block = new Int32Array(capacity);
+    this.len = new Int32Array(capacity);
+    for (let c = 0; c < CLASSES; c++) this.classes.push(new SizeClass(3 + c));
+  }
+
+  /** Makes room for slots `0 … capacity-1` (values kept). */
+  grow(capacity: number): void {
+    const block = new Int32Array(capacity);
+    block.set(this.block);
+    const len = new Int32Array(capacity);
+    len.set(this.len);
+    this.block = block;
+    this.len = len;
+  }
+
+  /** The value of `slot` ('' for a slot never set or cleared). */
+  get(slot: number): string {
+    const n = this.len[slot] as number;
+    if (n === 0) return '';
+    if (n === AS_STRING) return this.strings.get(slot) as string;
+    const cls = this.classes[classOf(n)] as SizeClass;
+    const b = this.block[slot] as number;
+    const off = (b & ((1 << cls.perPageBits) - 1)) << cls.blockBits;
+    return (cls.pages[b >>> cls.perPageBits] as Buffer).toString('latin1', off, off + n);
+  }
+
+  /** The length of the value of `slot`, in UTF-16 code units (= its `.length`). */
+  length(slot: number): number {
+    const n = this.len[slot] as number;
+    return n === AS_STRING ? (this.strings.get(slot) as string).length : n;
+  }
+
+  /** Sets the value of `slot` (its previous value's space is reused or freed). */
+  set(slot: number, value: string): void {
+    const n = value.length;
+    const inArena = n > 0 && n <= MAX_BLOCK && LATIN1.test(value);
+    const held = this.len[slot] as number;
+    if (!inArena) {
+      this.clear(slot);
+      if (n > 0) {
+        this.strings.set(slot, value);
+        this.len[slot] = AS_STRING;
+      }
+      return;
+    }
+    const c = classOf(n);
+    let b: number;
+    if (held > 0 && classOf(held) === c) b = this.block[slot] as number;
+    else {
+      this.clear(slot);
+      b = (this.classes[c] as SizeClass).allocate();
+      this.block[slot] = b;
+    }
+    const cls = this.classes[c] as SizeClass;
+    const off = (b & ((1 << cls.perPageBits) - 1)) << cls.blockBits;
+    (cls.pages[b >>> cls.perPageBits] as Buffer).write(value, off, n, 'latin1');
+    this.len[slot] = n;
+  }
+
+  /** Empties `slot` (its block goes back to its class's free list). */
+  clear(slot: number): void {
+    const held = this.len[slot] as number;
+    if (held > 0) (this.classes[classOf(held)] as SizeClass).free.push(this.block[slot] as number);
+    else if (held === AS_STRING) this.strings.delete(slot);
+    this.len[slot] = 0;
+  }
+
+  /** Bytes of pages allocated (for tests and diagnostics). */
+  get pageBytes(): number {
+    let pages = 0;
+    for (const cls of this.classes) pages += cls.pages.length;
+    return pages * PAGE_BYTES;
+  }
+}
