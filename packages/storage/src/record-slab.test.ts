@@ -10,13 +10,13 @@ describe('RecordSlab', () => {
       const s = slab.allocate();
       expect(s).toBe(i);
       slab.values.set(s, `v${i}`);
-      slab.nodes[s] = i % 2 === 0 ? 'a' : 'b';
+      slab.nodes[s] = i % 2 === 0 ? 7 : 9;
       slab.ts[s] = 2 ** 52 + i; // a packed HLC is a large safe integer: kept exactly
       slab.flags[s] = i % 3 === 0 ? DELETED : 0;
       slab.setDigest(s, digest(i));
     }
     for (let i = 0; i < n; i++) {
-      expect([slab.values.get(i), slab.nodes[i], slab.ts[i], slab.flags[i]]).toEqual([`v${i}`, i % 2 === 0 ? 'a' : 'b', 2 ** 52 + i, i % 3 === 0 ? DELETED : 0]);
+      expect([slab.values.get(i), slab.nodes[i], slab.ts[i], slab.flags[i]]).toEqual([`v${i}`, i % 2 === 0 ? 7 : 9, 2 ** 52 + i, i % 3 === 0 ? DELETED : 0]);
       expect(slab.digestInto(i, new Uint8Array(16))).toEqual(digest(i));
     }
   });
@@ -29,15 +29,15 @@ describe('RecordSlab', () => {
     expect(slab.digestInto(s, new Uint8Array(16))).toEqual(d);
   });
 
-  it('reuses released slots before growing, with their flags and strings cleared', () => {
+  it('reuses released slots before growing, with their flags, node numbers and values cleared', () => {
     const slab = new RecordSlab();
     const a = slab.allocate();
     const b = slab.allocate();
     slab.values.set(a, 'x');
-    slab.nodes[a] = 'n';
+    slab.nodes[a] = 3;
     slab.flags[a] = DELETED;
     slab.release(a);
-    expect([slab.values.get(a), slab.nodes[a], slab.flags[a]]).toEqual(['', '', 0]);
+    expect([slab.values.get(a), slab.nodes[a], slab.flags[a]]).toEqual(['', 0, 0]);
     expect(slab.allocate()).toBe(a);
     expect(slab.allocate()).toBe(b + 1);
   });

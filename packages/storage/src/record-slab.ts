@@ -7,7 +7,7 @@
  * Per slot (Node 20 x64, no pointer compression):
  *   value   8 B  (block number and length, value-arena.ts; the value's bytes, rounded up to its
  *                 size class, live off the heap)
- *   node    8 B  (a pointer to the interned node id)
+ *   node    4 B  (Uint32Array: the node id's number in the store's NodeTable, node-table.ts)
  *   ts      8 B  (Float64Array: the packed HLC, a safe integer, exact in a double)
  *   flags   1 B  (Uint8Array: bit 0 = tombstone)
  *   expireAt 8 B (Float64Array: absolute ms, 0 = no expiry; part of the version)
@@ -32,7 +32,8 @@ const INITIAL_CAPACITY = 1024;
 export class RecordSlab {
   /** The values, off the heap (value-arena.ts). */
   readonly values = new ValueArena(INITIAL_CAPACITY);
-  readonly nodes: string[] = [];
+  /** Node id numbers (node-table.ts). */
+  nodes = new Uint32Array(INITIAL_CAPACITY);
   ts = new Float64Array(INITIAL_CAPACITY);
   flags = new Uint8Array(INITIAL_CAPACITY);
   /** Absolute expiry in ms, 0 = none. */
@@ -49,14 +50,13 @@ export class RecordSlab {
     if (reused !== undefined) return reused;
     if (this.next === this.capacity) this.grow();
     const slot = this.next++;
-    this.nodes.push('');
     return slot;
   }
 
-  /** Gives `slot` back (its strings are dropped so they can be collected). */
+  /** Gives `slot` back (its value's space is freed; the caller has released its node number). */
   release(slot: number): void {
     this.values.clear(slot);
-    this.nodes[slot] = '';
+    this.nodes[slot] = 0;
     this.flags[slot] = 0;
     this.expireAt[slot] = 0;
     this.free.push(slot);
@@ -87,6 +87,8 @@ export class RecordSlab {
     const capacity = this.capacity * 2;
     const ts = new Float64Array(capacity);
     ts.set(this.ts);
+    const nodes = new Uint32Array(capacity);
+    nodes.set(this.nodes);
     const flags = new Uint8Array(capacity);
     flags.set(this.flags);
     const expireAt = new Float64Array(capacity);
@@ -95,6 +97,7 @@ export class RecordSlab {
     digests.set(this.digests);
     this.values.grow(capacity);
     this.ts = ts;
+    this.nodes = nodes;
     this.flags = flags;
     this.expireAt = expireAt;
     this.digests = digests;

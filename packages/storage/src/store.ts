@@ -31,6 +31,7 @@ import { addInt64, parseInt64 } from './integer.js';
 import { Interner } from './intern.js';
 import { MemoryEngine } from './memory-engine.js';
 import { MemoryBudget } from './memory-estimate.js';
+import { NodeTable } from './node-table.js';
 import { ExpiryHeap } from './expiry-heap.js';
 import { ownCopy } from './own-copy.js';
 import { assertValidVersion, makeRecord } from './record.js';
@@ -66,6 +67,8 @@ export class Store {
   private readonly index = new ScanIndex((k) => this.slots.has(k), () => this.slots.keys());
   private readonly listeners = new Set<(e: ChangeEvent) => void>();
   private readonly nodes = new Interner();
+  /** The node ids records hold, as the numbers in the slab's `nodes` column. */
+  private readonly nodeTable = new NodeTable();
   private readonly onClockSkew: ((e: ClockSkewEvent) => void) | undefined;
   private readonly remote: RemoteTree;
   private liveCount = 0;
@@ -470,7 +473,7 @@ export class Store {
   private expireSlot(key: string, slot: number): void {
     const slab = this.slab;
     this.expiredCount++;
-    this.commit(key, slot, makeRecord('', slab.ts[slot] as number, slab.nodes[slot] as string, true, slab.expireAt[slot] as number), 'expire');
+    this.commit(key, slot, makeRecord('', slab.ts[slot] as number, this.nodeTable.name(slab.nodes[slot] as number), true, slab.expireAt[slot] as number), 'expire');
   }
 
   /** The expiry an update of `key` keeps (INCR, APPEND...): the live record's, or 0. */
@@ -490,7 +493,7 @@ export class Store {
     return makeRecord(
       slab.values.get(slot),
       slab.ts[slot] as number,
-      slab.nodes[slot] as string,
+      this.nodeTable.name(slab.nodes[slot] as number),
       ((slab.flags[slot] as number) & DELETED) !== 0,
       slab.expireAt[slot] as number,
     );
@@ -501,7 +504,7 @@ export class Store {
     const { slab } = this;
     const ts = slab.ts[slot] as number;
     if (v.ts !== ts) return v.ts < ts ? -1 : 1;
-    const byNode = compareStrings(v.node, slab.nodes[slot] as string);
+    const byNode = compareStrings(v.node, this.nodeTable.name(slab.nodes[slot] as number));
     if (byNode !== 0) return byNode;
     const deleted = ((slab.flags[slot] as number) & DELETED) !== 0;
     if (v.deleted !== deleted) return v.deleted ? 1 : -1;
@@ -526,12 +529,14 @@ export class Store {
       const held = slot as number;
       tree.update(key, slab.digestInto(held, this.oldDigest), null);
       this.expiring.remove(held);
+      this.nodeTable.release(slab.nodes[held] as number);
       slab.release(held);
       this.slots.delete(key);
       this.index.keyRemoved();
     } else {
       const expireAt = next.expireAt ?? 0;
       const digest = versionDigestInto(this.newDigest, key, next.value, next.ts, next.node, next.deleted, expireAt);
+      const node = this.nodeTable.acquire(next.node);
       let at: number;
       if (slot === undefined) {
         at = slab.allocate();
@@ -542,10 +547,11 @@ export class Store {
         at = slot;
         // The tree holds `key` under the digest kept at its slot, so an overwrite skips the presence check.
         tree.replace(key, slab.digestInto(at, this.oldDigest), digest);
+        this.nodeTable.release(slab.nodes[at] as number);
       }
       slab.setDigest(at, digest);
       slab.values.set(at, next.value);
-      slab.nodes[at] = next.node;
+      slab.nodes[at] = node;
       slab.ts[at] = next.ts;
       slab.flags[at] = next.deleted ? DELETED : 0;
       slab.expireAt[at] = expireAt;
