@@ -423,7 +423,7 @@ export class Store {
 
   private writeLocal(key: string, value: string, deleted: boolean, expireAt: number): VersionedRecord {
     const slot = this.slots.get(key);
-    if (!deleted) this.budget.ensureRoom(this.budget.growth(key, this.heldValue(slot), value));
+    if (!deleted && this.budget.limit !== Number.POSITIVE_INFINITY) this.budget.ensureRoom(this.budget.growth(key, this.heldValue(slot), value));
     this.engine.admit?.();
     return this.writeAt(key, slot, value, deleted, expireAt);
   }
@@ -442,8 +442,11 @@ export class Store {
     const held = slot === undefined ? -1 : (this.slab.ts[slot] as number);
     const ts = held >= now ? held + 1 : now;
     const expired = !deleted && expireAt !== 0 && expireAt <= this.clock.physicalMs();
-    // Its own copy: a value parsed from a request would otherwise keep the whole request line alive.
-    const record = expired || deleted ? makeRecord('', ts, this.nodeId, true, expired ? expireAt : 0) : makeRecord(ownCopy(value), ts, this.nodeId, false, expireAt);
+    // The slab keeps its own copy of the value (value-arena.ts). The version handed to listeners and
+    // to an engine that queues it gets one too: a value parsed from a request would otherwise keep
+    // the whole request line alive for as long as they hold it. Nobody else holds it for long.
+    const retained = this.listeners.size > 0 || !(this.engine instanceof MemoryEngine);
+    const record = expired || deleted ? makeRecord('', ts, this.nodeId, true, expired ? expireAt : 0) : makeRecord(retained ? ownCopy(value) : value, ts, this.nodeId, false, expireAt);
     this.commit(key, slot, record, 'local');
     return record;
   }
