@@ -9,7 +9,9 @@
  * values (as the protocol parser makes them: a value is a slice of its request line) take about
  * 215 bytes per key of heap with the record slab (record-slab.ts), tree and scan snapshot included
  * (the tree's fixed ~2 MiB of hash arrays aside); the estimate charges 200 + 12 + 32 = 244, a
- * little above (it was 242 with an object per record, so limits keep their meaning).
+ * little above (it was 242 with an object per record, so limits keep their meaning). Since values
+ * and node ids left the heap (value-arena.ts, node-table.ts) a record costs less (see the
+ * figures in docs/BENCHMARKS.md), and the charge was kept as it was: a configured limit still holds as many keys.
  *
  * Node ids are interned, so they are not charged per record.
  */

@@ -13,7 +13,9 @@
  *   expireAt 8 B (Float64Array: absolute ms, 0 = no expiry; part of the version)
  *   digest 16 B  (Int32Array, 4 lanes: the version digest the Merkle tree holds for the record,
  *                 kept so that an overwrite hashes only the new version)
- * = 49 B, against ~120 B for the record object, its heap-number ts and its cached digest before.
+ * = 45 B, all in typed arrays outside the JavaScript heap, plus the value's bytes (32 for a
+ * 32-byte value), against ~120 B for the record object, its heap-number ts and its cached digest,
+ * and 56 B for a value string and its pointer, before.
  *
  * Expiry (DESIGN.md §2) is the `expireAt` column: a read of a key without one costs one
  * comparison with 0; the store's ExpiryHeap orders the slots that have one.
