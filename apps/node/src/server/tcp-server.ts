@@ -1,7 +1,6 @@
 import type { Server, Socket } from 'node:net';
 import type { Logger } from '../logger.js';
 import { Connection, type Execute } from './connection.js';
-import { IdleSweep, sweepPeriodMs } from './idle-sweep.js';
 import { createClientListener, type TlsMaterial } from './tls.js';
 
 /** Limits a reload may change while the server runs. */
@@ -56,16 +55,11 @@ export class TcpServer {
   private readonly connections = new Set<ServedConnection>();
   readonly counters: ServerCounters = { accepted: 0, rejected: 0, timedOut: 0, tlsRejected: 0 };
   private limits: ConnectionLimits;
-  /** Idle connections, found by a sweep rather than a timer per socket (idle-sweep.ts). */
-  private readonly idle: IdleSweep<ServedConnection>;
-  private sweepTimer: NodeJS.Timeout | undefined;
-  private sweepEveryMs = 0;
 
   /** @throws TypeError without `execute` or `wire` (nothing could serve a connection). */
   constructor(private readonly options: TcpServerOptions) {
     if (options.execute === undefined && options.wire === undefined) throw new TypeError('TcpServer needs execute (text protocol) or wire');
     this.limits = options;
-    this.idle = new IdleSweep(options.idleTimeoutMs);
     this.server = createClientListener(options.tls, (socket) => this.accept(socket), (reason, remote) => {
       this.counters.tlsRejected++;
       options.logger.warn({ remote, reason }, 'connection refused: TLS handshake failed');
@@ -75,30 +69,7 @@ export class TcpServer {
   /** Applies new limits: the idle timeout to every open connection, the others to new ones. */
   setLimits(limits: ConnectionLimits): void {
     this.limits = limits;
-    this.idle.timeoutMs = limits.idleTimeoutMs;
-    this.idle.restart(performance.now());
-    this.scheduleSweep();
-  }
-
-  /** Runs the idle sweep while there are connections and a timeout (its period follows the timeout). */
-  private scheduleSweep(): void {
-    const every = this.limits.idleTimeoutMs > 0 && this.idle.size > 0 ? sweepPeriodMs(this.limits.idleTimeoutMs) : 0;
-    if (every === this.sweepEveryMs) return;
-    if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
-    this.sweepTimer = undefined;
-    this.sweepEveryMs = every;
-    if (every === 0) return;
-    this.sweepTimer = setInterval(() => {
-      for (const connection of this.idle.due(performance.now(), (c) => c.socket)) this.onIdle(connection);
-    }, every);
-    this.sweepTimer.unref();
-  }
-
-  private onIdle(idle: ServedConnection): void {
-    this.counters.timedOut++;
-    const wire = this.options.wire;
-    const seconds = this.limits.idleTimeoutMs / 1000;
-    idle.closeIdle(wire ? wire.idle(seconds) : `ERROR: Connection idle for more than ${seconds} s, closing\r\n`);
+    for (const connection of this.connections) connection.socket.setTimeout(limits.idleTimeoutMs);
   }
 
   /** The client port is bound and accepting. */
@@ -136,14 +107,11 @@ export class TcpServer {
     timer.unref();
     await closed;
     clearTimeout(timer);
-    if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
-    this.sweepTimer = undefined;
-    this.sweepEveryMs = 0;
   }
 
   private accept(socket: Socket): void {
     const { execute, logger } = this.options;
-    const { maxConnections, maxLineBytes } = this.limits;
+    const { maxConnections, idleTimeoutMs, maxLineBytes } = this.limits;
     if (this.connections.size >= maxConnections) {
       this.counters.rejected++;
       logger.warn({ remote: socket.remoteAddress, limit: maxConnections }, 'connection refused: too many connections');
@@ -153,15 +121,14 @@ export class TcpServer {
       return;
     }
     this.counters.accepted++;
-    const onIdle = (idle: ServedConnection): void => this.onIdle(idle);
+    const onIdle = (idle: ServedConnection): void => {
+      this.counters.timedOut++;
+      const wire = this.options.wire;
+      idle.closeIdle(wire ? wire.idle(idleTimeoutMs / 1000) : `ERROR: Connection idle for more than ${idleTimeoutMs / 1000} s, closing\r\n`);
+    };
     const connection = this.options.wire ? this.options.wire.open(socket, maxLineBytes, onIdle) : new Connection(socket, execute as Execute, maxLineBytes, onIdle);
+    if (idleTimeoutMs > 0) socket.setTimeout(idleTimeoutMs);
     this.connections.add(connection);
-    this.idle.add(connection, socket, performance.now());
-    this.scheduleSweep();
-    socket.once('close', () => {
-      this.connections.delete(connection);
-      this.idle.remove(connection);
-      this.scheduleSweep();
-    });
+    socket.once('close', () => this.connections.delete(connection));
   }
 }
