@@ -41,4 +41,24 @@ describe('RecordSlab', () => {
     expect(slab.allocate()).toBe(a);
     expect(slab.allocate()).toBe(b + 1);
   });
+
+  it('keeps expiries across growth, set and cleared in any order (zeros are left unwritten)', () => {
+    const slab = new RecordSlab();
+    const n = 3000;
+    const model: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = slab.allocate();
+      const e = i % 5 === 0 ? 1_700_000_000_000 + i : 0;
+      slab.setExpireAt(s, e);
+      model.push(e);
+      if (i % 10 === 0 && i > 0) {
+        slab.setExpireAt(i - 10, 0); // cleared again
+        model[i - 10] = 0;
+      }
+    }
+    for (let i = 0; i < n; i++) expect(slab.expireAt[i]).toBe(model[i]);
+    const released = 5;
+    slab.release(released);
+    expect(slab.expireAt[released]).toBe(0);
+  });
 });

@@ -38,8 +38,14 @@ export class RecordSlab {
   nodes = new Uint32Array(INITIAL_CAPACITY);
   ts = new Float64Array(INITIAL_CAPACITY);
   flags = new Uint8Array(INITIAL_CAPACITY);
-  /** Absolute expiry in ms, 0 = none. */
+  /**
+   * Absolute expiry in ms, 0 = none. Read it directly; write it with {@link setExpireAt}, which
+   * leaves zeros unwritten: a typed array's pages are not resident until written, so with no key
+   * ever given an expiry this column (8 B per record) costs no memory at all.
+   */
   expireAt = new Float64Array(INITIAL_CAPACITY);
+  /** Some slot has had a non-zero expireAt (else the column is all zeros, and untouched). */
+  private expiryWritten = false;
   /** Four int32 lanes per slot, little-endian bytes of the 16-byte digest. */
   digests = new Int32Array(INITIAL_CAPACITY * 4);
   private capacity = INITIAL_CAPACITY;
@@ -60,8 +66,15 @@ export class RecordSlab {
     this.values.clear(slot);
     this.nodes[slot] = 0;
     this.flags[slot] = 0;
-    this.expireAt[slot] = 0;
+    this.setExpireAt(slot, 0);
     this.free.push(slot);
+  }
+
+  /** Sets the expiry of `slot` (see {@link expireAt}). */
+  setExpireAt(slot: number, expireAt: number): void {
+    if (expireAt === 0 && this.expireAt[slot] === 0) return;
+    this.expireAt[slot] = expireAt;
+    this.expiryWritten = true;
   }
 
   /** Stores `digest[0..16)` as the digest of `slot`. */
@@ -94,7 +107,7 @@ export class RecordSlab {
     const flags = new Uint8Array(capacity);
     flags.set(this.flags);
     const expireAt = new Float64Array(capacity);
-    expireAt.set(this.expireAt);
+    if (this.expiryWritten) expireAt.set(this.expireAt);
     const digests = new Int32Array(capacity * 4);
     digests.set(this.digests);
     this.values.grow(capacity);

@@ -557,7 +557,7 @@ export class Store {
       slab.nodes[at] = node;
       slab.ts[at] = next.ts;
       slab.flags[at] = next.deleted ? DELETED : 0;
-      slab.expireAt[at] = expireAt;
+      slab.setExpireAt(at, expireAt);
       if (expireAt !== 0 && !next.deleted) this.expiring.set(at, key, expireAt);
       else if (slot !== undefined) this.expiring.remove(at);
     }
