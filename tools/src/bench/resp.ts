@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { processTreeCpuSeconds } from './cpu-time.js';
 import { BenchError, BenchErrorCode } from './errors.js';
-import { startMosquitto } from './mosquitto.js';
-import { startMerkleKv, startRedis, type NodeLaunchMode, type ServerHandle } from './servers.js';
+import { startBenchBroker } from './mosquitto.js';
+import { startMerkleKv, startBenchRedis, type NodeLaunchMode, type ServerHandle } from './servers.js';
 
 const workspaceRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -132,12 +132,12 @@ async function measure(server: ServerHandle, test: string, o: RespOptions): Prom
 export async function benchResp(argv: string[]): Promise<string> {
   const o = parseRespOptions(argv);
   if (o.help) return RESP_USAGE;
-  const broker = o.broker === 'mosquitto' ? await startMosquitto() : undefined;
+  const broker = o.broker === 'mosquitto' ? await startBenchBroker() : undefined;
   let node: Awaited<ReturnType<typeof startMerkleKv>> | undefined;
   let redis: ServerHandle | undefined;
   try {
-    node = await startMerkleKv(workspaceRoot, o.nodeMode, [], { broker: broker?.url ?? o.broker });
-    redis = await startRedis();
+    node = await startMerkleKv(o.nodeMode, [], { broker: broker?.url ?? o.broker });
+    redis = await startBenchRedis();
     const resp: ServerHandle = { ...node, label: 'MerkleKV RESP', port: node.respPort };
     const lines = [
       `Replication: ${broker ? `on, through mosquitto (${broker.url})` : o.broker === 'none' ? 'off' : `on, through ${o.broker}`}. ` +

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { LMDB_FILE_NAME, LmdbEngine, MemoryEngine, RedisEngine, Store } from '@merklekv/storage';
 import type { StorageEngine } from '@merklekv/storage';
 import { BenchError, BenchErrorCode } from './errors.js';
-import { startRedis } from './servers.js';
+import { startBenchRedis } from './servers.js';
 
 const USAGE = `Usage: bench storage [--keys N] [--value-bytes N] [--rounds N] [--redis]
 
@@ -61,7 +61,7 @@ export async function benchStorage(argv: string[]): Promise<string> {
   const rounds = positive('rounds', values.rounds, 5);
   const value = 'v'.repeat(positive('value-bytes', values['value-bytes'], 32));
   const dir = mkdtempSync(join(tmpdir(), 'merklekv-bench-storage-'));
-  const redis = values.redis ? await startRedis() : undefined;
+  const redis = values.redis ? await startBenchRedis() : undefined;
   const cases: EngineCase[] = [
     { label: 'memory', make: () => new MemoryEngine() },
     { label: 'lmdb (sync = batch)', make: (r) => new LmdbEngine({ path: join(dir, `batch${r}`, LMDB_FILE_NAME), sync: 'batch' }) },
