@@ -33,24 +33,21 @@ export class RespConnection implements ClientSession {
   refusedMulti = false;
   /** Per-connection state of the access gate (authentication). */
   readonly state = new Map<string, unknown>();
-  private readonly decoder: RespRequestDecoder;
   private readonly replies: ReplyPipeline<RespRequest>;
 
   constructor(
     readonly socket: Socket,
     private readonly execute: RespExecute,
     maxRequestBytes: number,
-    private readonly onIdle: (connection: RespConnection) => void,
+    onIdle: (connection: RespConnection) => void,
   ) {
-    this.decoder = new RespRequestDecoder({ maxRequestBytes });
+    const decoder = new RespRequestDecoder({ maxRequestBytes });
     this.replies = new ReplyPipeline<RespRequest>(socket, {
+      decode: (chunk) => decoder.write(chunk),
+      onIdle: () => onIdle(this),
       run: (item) => this.run(item),
       failed: (err) => respError(`ERR ${err.message}`),
     });
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.replies.push(this.decoder.write(chunk)));
-    socket.on('timeout', () => this.onIdle(this));
-    socket.on('error', () => socket.destroy());
   }
 
   get busy(): boolean {
@@ -68,8 +65,7 @@ export class RespConnection implements ClientSession {
   }
 
   closeIdle(message: string): void {
-    if (this.socket.writableLength > 0) this.socket.destroy();
-    else this.socket.end(message);
+    this.replies.closeIdle(message);
   }
 
   /** One decoded request, or the decoder's error (a fatal one closes the connection after its reply). */

@@ -14,7 +14,6 @@ export type Execute = (item: DecodedItem, connection: Connection) => Reply;
  * the replies in request order with bounded memory (back-pressure).
  */
 export class Connection {
-  private readonly decoder: CommandDecoder;
   private readonly replies: ReplyPipeline<DecodedItem>;
   /** Set by AUTH-like commands or anything per-connection. */
   readonly state = new Map<string, unknown>();
@@ -23,19 +22,17 @@ export class Connection {
     readonly socket: Socket,
     execute: Execute,
     maxLineBytes: number,
-    private readonly onIdle: (connection: Connection) => void,
+    onIdle: (connection: Connection) => void,
   ) {
-    this.decoder = new CommandDecoder({ maxLineBytes });
+    const decoder = new CommandDecoder({ maxLineBytes });
     this.replies = new ReplyPipeline<DecodedItem>(socket, {
+      decode: (chunk) => decoder.write(chunk),
+      onIdle: () => onIdle(this),
       run: (item) => execute(item, this),
       failed: (err) => `ERROR: ${err.message}\r\n`,
       // A binary value's bytes that are not UTF-8 (escaped in the string) go out as those raw bytes.
       encode: (text) => (holdsEscapedBytes(text) ? stringToBytes(text) : text),
     });
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.replies.push(this.decoder.write(chunk)));
-    socket.on('timeout', () => this.onIdle(this));
-    socket.on('error', () => socket.destroy());
   }
 
   /** True while replies are still owed to the client. */
@@ -54,7 +51,6 @@ export class Connection {
    * holding its slot and its unsent replies.
    */
   closeIdle(message: string): void {
-    if (this.socket.writableLength > 0) this.socket.destroy();
-    else this.socket.end(message);
+    this.replies.closeIdle(message);
   }
 }

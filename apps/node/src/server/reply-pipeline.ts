@@ -12,6 +12,10 @@ const MAX_PENDING = 10_000;
 
 /** What a wire format gives the pipeline. */
 export interface ReplyPipelineOptions<Item> {
+  /** Decodes a chunk the client sent into requests. */
+  readonly decode: (chunk: Buffer) => Item[];
+  /** Called when the socket's idle timeout fires. */
+  readonly onIdle: () => void;
   /** Runs one decoded request. */
   readonly run: (item: Item) => PipelineReply;
   /** The reply written in place of an asynchronous reply that failed. */
@@ -47,7 +51,11 @@ export class ReplyPipeline<Item> {
     private readonly socket: Socket,
     private readonly opts: ReplyPipelineOptions<Item>,
   ) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.push(opts.decode(chunk)));
     socket.on('drain', () => this.resumeIfRelieved());
+    socket.on('timeout', () => opts.onIdle());
+    socket.on('error', () => socket.destroy());
   }
 
   /** True while replies are still owed to the client. */
@@ -71,8 +79,18 @@ export class ReplyPipeline<Item> {
     if (!this.busy) this.socket.end();
   }
 
+  /**
+   * Closes an idle connection with a last message. A client that has not read
+   * what it was sent would never receive it, so it is cut at once instead of
+   * holding its slot and its unsent replies.
+   */
+  closeIdle(message: string): void {
+    if (this.socket.writableLength > 0) this.socket.destroy();
+    else this.socket.end(message);
+  }
+
   /** Runs freshly decoded requests (queued behind held-back ones, if any). */
-  push(items: Item[]): void {
+  private push(items: Item[]): void {
     if (this.closingNow) return;
     if (this.backlog !== undefined) {
       // Data already in flight when the socket was paused: queue it behind the backlog.
