@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { ENTRY_OVERHEAD_BYTES } from '@merklekv/storage';
 import { freePort } from '@merklekv/test-support';
 import { BenchError, BenchErrorCode } from './errors.js';
+import { positiveOption } from './options.js';
 import { LatencyRecorder } from './latency.js';
 import { startBenchNode, stopBenchNode } from './servers.js';
 
@@ -61,13 +62,6 @@ interface RunResult {
   /** performance.now() at which the last key was due. */
   readonly lastDue: number;
   readonly loadMs: number;
-}
-
-function positive(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new BenchError(BenchErrorCode.INVALID_OPTION, `--${name} must be a positive integer, got '${text}'`);
-  return n;
 }
 
 function metric(text: string, name: string): number {
@@ -246,10 +240,10 @@ export async function benchExpiry(argv: string[]): Promise<string> {
     options: { keys: { type: 'string' }, runs: { type: 'string' }, window: { type: 'string' }, 'interval-ms': { type: 'string' }, help: { type: 'boolean' } },
   });
   if (values.help === true) return USAGE;
-  const keys = positive('keys', values.keys, 100_000);
-  const runs = positive('runs', values.runs, 3);
-  const windowS = positive('window', values.window, 8);
-  const intervalMs = positive('interval-ms', values['interval-ms'], 100);
+  const keys = positiveOption('keys', values.keys, 100_000);
+  const runs = positiveOption('runs', values.runs, 3);
+  const windowS = positiveOption('window', values.window, 8);
+  const intervalMs = positiveOption('interval-ms', values['interval-ms'], 100);
   const rows: string[] = [];
   const ratios: number[] = [];
   const settled: number[] = [];

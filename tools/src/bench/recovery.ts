@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { LMDB_FILE_NAME, LmdbEngine, Store } from '@merklekv/storage';
 import { freePort, NodeProcess } from '@merklekv/test-support';
 import { BenchError, BenchErrorCode } from './errors.js';
+import { positiveOption } from './options.js';
 
 const USAGE = `Usage: bench recovery [--keys N] [--value-bytes N] [--keep]
 
@@ -35,13 +36,6 @@ interface StartFigures {
   /** Of the RSS: file-backed pages (the LMDB map the load read through, and the node binary). */
   readonly fileMb: number;
   readonly hwmMb: number;
-}
-
-function positive(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new BenchError(BenchErrorCode.INVALID_OPTION, `--${name} must be a positive integer, got '${text}'`);
-  return n;
 }
 
 async function fill(dataDir: string, keys: number, value: string): Promise<number> {
@@ -132,8 +126,8 @@ export async function benchRecovery(argv: string[]): Promise<string> {
     options: { keys: { type: 'string' }, 'value-bytes': { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean' } },
   });
   if (values.help) return USAGE;
-  const keys = positive('keys', values.keys, 1_000_000);
-  const value = 'v'.repeat(positive('value-bytes', values['value-bytes'], 32));
+  const keys = positiveOption('keys', values.keys, 1_000_000);
+  const value = 'v'.repeat(positiveOption('value-bytes', values['value-bytes'], 32));
   const dir = mkdtempSync(join(tmpdir(), 'merklekv-bench-recovery-'));
   const full = join(dir, 'full');
   try {
