@@ -78,43 +78,41 @@ function classOf(length: number): number {
 
 /** Values by slot; see the comment at the top of this file. */
 export class ValueArena {
-  /** Per slot: the block number in its class (meaningful when `len` > 0). */
-  private block: Int32Array;
-  /** Per slot: the value's length in bytes (0: empty; AS_STRING: in `strings`). */
-  private len: Int32Array;
+  /**
+   * Two int32 per slot, side by side so that a read misses the cache once: at 2·slot the value's
+   * length in bytes (0: empty; AS_STRING: in `strings`), at 2·slot+1 its block number in its class
+   * (meaningful when the length is > 0).
+   */
+  private meta: Int32Array;
   private readonly strings = new Map<number, string>();
   private readonly classes: SizeClass[] = [];
 
   constructor(capacity: number) {
-    this.block = new Int32Array(capacity);
-    this.len = new Int32Array(capacity);
+    this.meta = new Int32Array(capacity * 2);
     for (let c = 0; c < CLASSES; c++) this.classes.push(new SizeClass(3 + c));
   }
 
   /** Makes room for slots `0 … capacity-1` (values kept). */
   grow(capacity: number): void {
-    const block = new Int32Array(capacity);
-    block.set(this.block);
-    const len = new Int32Array(capacity);
-    len.set(this.len);
-    this.block = block;
-    this.len = len;
+    const meta = new Int32Array(capacity * 2);
+    meta.set(this.meta);
+    this.meta = meta;
   }
 
   /** The value of `slot` ('' for a slot never set or cleared). */
   get(slot: number): string {
-    const n = this.len[slot] as number;
+    const n = this.meta[2 * slot] as number;
     if (n === 0) return '';
     if (n === AS_STRING) return this.strings.get(slot) as string;
     const cls = this.classes[classOf(n)] as SizeClass;
-    const b = this.block[slot] as number;
+    const b = this.meta[2 * slot + 1] as number;
     const off = (b & ((1 << cls.perPageBits) - 1)) << cls.blockBits;
     return readLatin1(cls.pages[b >>> cls.perPageBits] as Buffer, off, off + n);
   }
 
   /** The length of the value of `slot`, in UTF-16 code units (= its `.length`). */
   length(slot: number): number {
-    const n = this.len[slot] as number;
+    const n = this.meta[2 * slot] as number;
     return n === AS_STRING ? (this.strings.get(slot) as string).length : n;
   }
 
@@ -122,35 +120,36 @@ export class ValueArena {
   set(slot: number, value: string): void {
     const n = value.length;
     const inArena = n > 0 && n <= MAX_BLOCK && LATIN1.test(value);
-    const held = this.len[slot] as number;
+    const held = this.meta[2 * slot] as number;
     if (!inArena) {
       this.clear(slot);
       if (n > 0) {
         this.strings.set(slot, value);
-        this.len[slot] = AS_STRING;
+        this.meta[2 * slot] = AS_STRING;
       }
       return;
     }
     const c = classOf(n);
     let b: number;
-    if (held > 0 && classOf(held) === c) b = this.block[slot] as number;
+    if (held > 0 && classOf(held) === c) b = this.meta[2 * slot + 1] as number;
     else {
       this.clear(slot);
       b = (this.classes[c] as SizeClass).allocate();
-      this.block[slot] = b;
+      this.meta[2 * slot + 1] = b;
     }
     const cls = this.classes[c] as SizeClass;
     const off = (b & ((1 << cls.perPageBits) - 1)) << cls.blockBits;
     writeLatin1(cls.pages[b >>> cls.perPageBits] as Buffer, value, off);
-    this.len[slot] = n;
+    this.meta[2 * slot] = n;
   }
 
   /** Empties `slot` (its block goes back to its class's free list). */
   clear(slot: number): void {
-    const held = this.len[slot] as number;
-    if (held > 0) (this.classes[classOf(held)] as SizeClass).free.push(this.block[slot] as number);
-    else if (held === AS_STRING) this.strings.delete(slot);
-    this.len[slot] = 0;
+    const held = this.meta[2 * slot] as number;
+    if (held === 0) return;
+    if (held > 0) (this.classes[classOf(held)] as SizeClass).free.push(this.meta[2 * slot + 1] as number);
+    else this.strings.delete(slot);
+    this.meta[2 * slot] = 0;
   }
 
   /** Bytes of pages allocated (for tests and diagnostics). */
