@@ -11,6 +11,8 @@
  *   --big           adds the 1M-key cases (empty node joining 1M keys, then identical 1M replicas)
  *   --latency-ms n  the delay added per direction by the e2e fault proxy (default 20)
  *   --skip-latency  no delayed runs
+ *   --only text     runs only the cases whose name contains `text` (e.g. `--only differing`)
+ *   --cpu-prof dir  the nodes write V8 CPU profiles into `dir` (node --cpu-prof)
  *   --sweep         instead: the small-subtree threshold and hash width measured in-process (anti-entropy-sweep.ts)
  */
 import { spawn } from 'node:child_process';
@@ -26,6 +28,8 @@ import { freePort, waitForPing } from './servers.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const VALUE_BYTES = 32;
+/** Extra node flags (`--cpu-prof`). */
+let nodeFlags: string[] = [];
 
 interface Node {
   readonly port: number;
@@ -65,7 +69,7 @@ async function startNode(name: string): Promise<Node> {
     `node_id = "${name}"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\nmax_connections = 1000\n` +
       `[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = true\ninterval_seconds = 86400\n[resp]\nenabled = false\n[logging]\nlevel = "warn"\n`,
   );
-  const child = spawn(process.execPath, ['--max-old-space-size=4096', built, '--config', config], {
+  const child = spawn(process.execPath, ['--max-old-space-size=4096', ...nodeFlags, built, '--config', config], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -145,7 +149,7 @@ function recordBytes(n: number, nodeIdBytes: number): number {
 }
 
 /** Runs one case on a fresh pair: `setup` loads them, then B syncs with A; with `delayMs`, a second fresh pair through the proxy. */
-async function runCase(
+async function runOneCase(
   name: string,
   records: number,
   setup: (a: Node, b: Node) => Promise<void>,
@@ -190,9 +194,18 @@ export async function benchAntiEntropy(argv: string[]): Promise<string> {
   const delay = skipLatency ? undefined : latency;
   const NODE = 'node-a'.length;
   const rows: Row[] = [];
+  const profAt = argv.indexOf('--cpu-prof');
+  if (profAt >= 0) nodeFlags = ['--cpu-prof', `--cpu-prof-dir=${resolve(argv[profAt + 1] ?? '.')}`];
+  const onlyAt = argv.indexOf('--only');
+  const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? '') : '';
+  const runCase = (name: string, records: number, setup: (a: Node, b: Node) => Promise<void>, d: number | undefined): Promise<Row | undefined> =>
+    name.includes(only) ? runOneCase(name, records, setup, d) : Promise.resolve(undefined);
+  const add = (row: Row | undefined): void => {
+    if (row !== undefined) rows.push(row);
+  };
 
-  rows.push(await runCase('empty node, 1,100 keys', recordBytes(1100, NODE), (a) => load(a, 0, 1100, 'a'), delay));
-  rows.push(
+  add(await runCase('empty node, 1,100 keys', recordBytes(1100, NODE), (a) => load(a, 0, 1100, 'a'), delay));
+  add(
     await runCase(
       '1,000 new keys among 200,000',
       recordBytes(1000, NODE),
@@ -203,7 +216,7 @@ export async function benchAntiEntropy(argv: string[]): Promise<string> {
       delay,
     ),
   );
-  rows.push(
+  add(
     await runCase(
       '200,000 keys all differing',
       recordBytes(200_000, NODE),
@@ -213,7 +226,7 @@ export async function benchAntiEntropy(argv: string[]): Promise<string> {
       delay,
     ),
   );
-  if (big) {
+  if (big && 'empty node joining 1M keys'.includes(only)) {
     process.stderr.write('anti-entropy bench: 1M keys (join, then identical)\n');
     const [a, b] = await Promise.all([startNode('node-a'), startNode('node-b')]);
     try {
