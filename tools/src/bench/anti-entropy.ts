@@ -226,6 +226,30 @@ export async function benchAntiEntropy(argv: string[]): Promise<string> {
       delay,
     ),
   );
+  // The same with one side newer on every key: which side wins decides between streaming the
+  // peer's records (pull) and pushing the local ones, so both directions are measured.
+  add(
+    await runCase(
+      '200,000 keys all differing, all newer on the peer (pull)',
+      recordBytes(200_000, NODE),
+      async (a, b) => {
+        await load(b, 0, 200_000, 'b');
+        await load(a, 0, 200_000, 'a');
+      },
+      delay,
+    ),
+  );
+  add(
+    await runCase(
+      '200,000 keys all differing, all newer locally (push)',
+      recordBytes(200_000, NODE),
+      async (a, b) => {
+        await load(a, 0, 200_000, 'a');
+        await load(b, 0, 200_000, 'b');
+      },
+      delay,
+    ),
+  );
   if (big && 'empty node joining 1M keys'.includes(only)) {
     process.stderr.write('anti-entropy bench: 1M keys (join, then identical)\n');
     const [a, b] = await Promise.all([startNode('node-a'), startNode('node-b')]);
