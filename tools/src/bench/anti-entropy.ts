@@ -128,6 +128,22 @@ async function load(node: Node, from: number, to: number, tag: string): Promise<
   await Promise.all(inFlight);
 }
 
+/** Rewrites every `step`-th key of [0, to) with `tag` values (MSETs of 500 pairs, pipelined). */
+async function loadEvery(node: Node, step: number, to: number, tag: string): Promise<void> {
+  const inFlight: Promise<unknown>[] = [];
+  let pairs: Array<[string, string]> = [];
+  for (let i = 0; i < to; i += step) {
+    pairs.push([key(i), value(i, tag)]);
+    if (pairs.length === 500) {
+      inFlight.push(node.client.mset(pairs));
+      pairs = [];
+    }
+    if (inFlight.length >= 64) await Promise.all(inFlight.splice(0));
+  }
+  if (pairs.length > 0) inFlight.push(node.client.mset(pairs));
+  await Promise.all(inFlight);
+}
+
 function parseSync(reply: string): SyncFigures {
   const m = /^OK round_trips=(\d+) bytes=(\d+) keys_pulled=(\d+) keys_pushed=(\d+) ms=(\d+) mode=(\S+)$/.exec(reply);
   if (!m) throw new Error(`unexpected SYNC reply: ${reply}`);
@@ -235,6 +251,18 @@ export async function benchAntiEntropy(argv: string[]): Promise<string> {
       async (a, b) => {
         await load(b, 0, 200_000, 'b');
         await load(a, 0, 200_000, 'a');
+      },
+      delay,
+    ),
+  );
+  add(
+    await runCase(
+      '200,000 keys all differing, a quarter newer on the peer',
+      recordBytes(200_000, NODE),
+      async (a, b) => {
+        await load(a, 0, 200_000, 'a');
+        await load(b, 0, 200_000, 'b');
+        await loadEvery(a, 4, 200_000, 'c');
       },
       delay,
     ),
