@@ -2,23 +2,15 @@ import type { ConnectionOptions } from 'node:tls';
 import { createClient, noRetry, ServerError } from '@merklekv/client';
 import { parseShapeId } from '@merklekv/merkle';
 import type { ChildSummary, LeafEntry, TreePath, TreeShape } from '@merklekv/merkle';
-import { formatTreePath, PEER_PROTOCOL_VERSION, toPathSets, unpackTreeChildren } from '@merklekv/protocol';
+import { formatTreePath, PEER_PROTOCOL_VERSION, toPathSets, unpackTreeChildren, type WireVersion } from '@merklekv/protocol';
 import type { PathSet } from '@merklekv/protocol';
 import type { VersionedRecord } from '@merklekv/storage';
 import { parsePeerAddress } from './address.js';
 import { AntiEntropyError } from './errors.js';
 import type { Peer, PeerProtocol2, VersionStamp } from './peer.js';
 
-/** A version as GETV returns it and PUTV takes it (the protocol's `WireVersion`). */
-export interface WireVersionLike {
-  readonly key: string;
-  readonly ts: number;
-  readonly node: string;
-  readonly deleted: boolean;
-  readonly value: string;
-  /** Absolute expiry in ms; absent or 0 = none. */
-  readonly expireAt?: number;
-}
+/** A version as GETV returns it and PUTV takes it: the protocol's `WireVersion`. */
+export type WireVersionLike = WireVersion;
 
 /** The client methods the TCP adapter uses; `@merklekv/client`'s `MerkleKVClient` has them. */
 export interface TreeClient {

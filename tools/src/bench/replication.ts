@@ -19,10 +19,11 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Store } from '@merklekv/storage';
 import { createMqttPubSub, Replicator } from '@merklekv/replication';
+import { waitFor } from '@merklekv/test-support';
 import { percentile } from './latency.js';
 import { nodeWriteRun } from './replication-node.js';
 import { ProbedPubSub, stageReport, startLoopMonitor, type StageFigures, type StageReport } from './replication-stages.js';
-import { startMosquitto } from './mosquitto.js';
+import { startBenchBroker } from './mosquitto.js';
 
 interface Options {
   readonly rates: number[];
@@ -58,20 +59,12 @@ function parseArgs(argv: string[]): Options | undefined {
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-async function startNode(url: string, id: string, prefix: string, replicate: boolean): Promise<Node> {
+async function startReplicaNode(url: string, id: string, prefix: string, replicate: boolean): Promise<Node> {
   const store = new Store({ nodeId: id });
   const pubsub = new ProbedPubSub(createMqttPubSub({ brokerUrl: url, clientId: `${prefix}-${id}` }));
   const replicator = replicate ? new Replicator({ store, nodeId: id, topicPrefix: prefix, pubsub }) : undefined;
   await replicator?.start();
-  await until(`${id} connected`, () => pubsub.connected, 5000);
+  await waitFor(`${id} connected`, () => pubsub.connected, { timeoutMs: 5000, intervalMs: 5 });
   return { store, pubsub, replicator };
 }
 
@@ -112,7 +105,7 @@ async function measureLatency(a: Node, b: Node, rate: number, seconds: number): 
     await tick();
   }
   const elapsed = (performance.now() - start) / 1000;
-  await until('every write visible on B', () => samples.length >= total, 30_000);
+  await waitFor('every write visible on B', () => samples.length >= total, { timeoutMs: 30_000, intervalMs: 5 });
   off();
   loop.disable();
   a.pubsub.recording = false;
@@ -132,7 +125,7 @@ async function measureThroughput(node: Node, writes: number, label: string): Pro
   }
   if (node.replicator !== undefined) {
     const r = node.replicator;
-    await until('queue drained', () => r.stats().queueDepth === 0 && r.stats().inFlightBatches === 0, 60_000);
+    await waitFor('queue drained', () => r.stats().queueDepth === 0 && r.stats().inFlightBatches === 0, { timeoutMs: 60_000, intervalMs: 5 });
   }
   return writes / ((performance.now() - start) / 1000);
 }
@@ -141,11 +134,11 @@ async function measureThroughput(node: Node, writes: number, label: string): Pro
 export async function benchReplication(argv: string[]): Promise<string> {
   const opts = parseArgs(argv);
   if (opts === undefined) return USAGE;
-  const broker = await startMosquitto();
+  const broker = await startBenchBroker();
   const prefix = `bench-${process.pid}`;
   const lines = ['# Replication benchmark', '', `3 in-process nodes on mosquitto (${broker.url}), 32-byte values.`, ''];
   try {
-    const nodes = [await startNode(broker.url, 'A', prefix, true), await startNode(broker.url, 'B', prefix, true), await startNode(broker.url, 'C', prefix, true)];
+    const nodes = [await startReplicaNode(broker.url, 'A', prefix, true), await startReplicaNode(broker.url, 'B', prefix, true), await startReplicaNode(broker.url, 'C', prefix, true)];
     const [a, b] = nodes as [Node, Node, Node];
     lines.push('| rate (writes/s) | achieved | samples | p50 A→B (ms) | p99 A→B (ms) |', '|---:|---:|---:|---:|---:|');
     const split: Array<[number, StageReport]> = [];
@@ -171,7 +164,7 @@ export async function benchReplication(argv: string[]): Promise<string> {
     await stopNodes([a]);
 
     process.stderr.write('throughput with replication off...\n');
-    const solo = await startNode(broker.url, 'solo', `${prefix}-off`, false);
+    const solo = await startReplicaNode(broker.url, 'solo', `${prefix}-off`, false);
     const offRate = await measureThroughput(solo, opts.writes, 'off');
     await stopNodes([solo]);
     lines.push(
