@@ -245,6 +245,17 @@ describe('connectTcpPeer, peer protocol 2', () => {
     expect(client.requests.filter((r) => /^(PTREES|PENTRIES|TREE |LEAF)/.test(r))).toEqual([]);
   });
 
+  it('refuses a PTREES reply that does not hold the nodes asked, naming the peer', async () => {
+    const { local, remote } = pair();
+    const client = new FakeClient3(remote);
+    client.ptrees = () => Promise.resolve('AAAA');
+    const peer = connectTcpPeer('h:1', { createClient: () => client });
+    await expect(runSession(local, peer, { path: 'tree' })).rejects.toMatchObject({
+      code: 'PEER_PROTOCOL',
+      message: expect.stringMatching(/^PTREES reply from h:1 does not hold the 1 nodes asked: Packed children: /),
+    });
+  });
+
   it('passes any other PEERV failure on', async () => {
     const client = new FakeClient2(makeStore('b'));
     client.peerv = () => Promise.reject(new ServerError('Authentication required'));

@@ -154,7 +154,7 @@ export function connectTcpPeer(address: string, opts: TcpPeerOptions = {}): Peer
     },
     close: () => client.close(),
     bytes: () => client.bytesRead + client.bytesWritten,
-    ...(hasProtocol2(client) ? { protocol2: protocol2(client, opts.pushLineBytes ?? 512 * 1024, shapeOf) } : {}),
+    ...(hasProtocol2(client) ? { protocol2: protocol2(client, opts.pushLineBytes ?? 512 * 1024, shapeOf, address) } : {}),
   };
 }
 
@@ -175,7 +175,7 @@ function hasProtocol2(client: TreeClient): client is Protocol2Client {
 }
 
 /** Protocol 2 over the client: big batches split into request lines, all pipelined. */
-function protocol2(client: Protocol2Client, pushLineBytes: number, shapeOf: () => TreeShape): PeerProtocol2 {
+function protocol2(client: Protocol2Client, pushLineBytes: number, shapeOf: () => TreeShape, address: string): PeerProtocol2 {
   const packed = client.ptrees !== undefined && client.pentries !== undefined ? { ptrees: client.ptrees.bind(client), pentries: client.pentries.bind(client) } : undefined;
   // The version agreed by the last PEERV: 3 sends PTREES/PENTRIES, 2 the text TREES/ENTRIES.
   let agreed = 2;
@@ -196,7 +196,14 @@ function protocol2(client: Protocol2Client, pushLineBytes: number, shapeOf: () =
       if (agreed >= 3 && packed !== undefined) {
         const shape = shapeOf();
         const blobs = await Promise.all(parts.map((part) => packed.ptrees(width, toPathSets(part, shape.fanout))));
-        return blobs.flatMap((blob, i) => unpackTreeChildren(blob, parts[i] ?? [], shape, width));
+        return blobs.flatMap((blob, i) => {
+          try {
+            return unpackTreeChildren(blob, parts[i] ?? [], shape, width);
+          } catch (error) {
+            const reason = error instanceof Error ? error.message : String(error);
+            throw new AntiEntropyError('PEER_PROTOCOL', `PTREES reply from ${address} does not hold the ${parts[i]?.length ?? 0} nodes asked: ${reason}`);
+          }
+        });
       }
       const replies = await Promise.all(parts.map((part) => client.trees(width, part)));
       return replies.flat();
