@@ -4,7 +4,9 @@
  *
  * 1. Root round: HASH and PEERV, pipelined. Equal roots end the session (one
  *    round trip). A peer that does not speak protocol 2 gets the protocol-1
- *    walk (legacy-session.ts), reusing the root reply.
+ *    walk (legacy-session.ts), reusing the root reply. Protocols 2 and 3 run
+ *    the same steps below; 3 only packs the summaries (PTREES/PENTRIES, chosen
+ *    by the peer adapter after PEERV).
  * 2. Compare (`reconcile` from @merklekv/merkle): level by level, every
  *    differing node of a level in one batch; counts beside truncated hashes;
  *    small subtrees answered with (key, digest) entries; one-sided subtrees,
