@@ -21,13 +21,18 @@ import { Store } from '@merklekv/storage';
 import { createMqttPubSub, Replicator } from '@merklekv/replication';
 import { percentile } from './latency.js';
 import { nodeWriteRun } from './replication-node.js';
-import { ProbedPubSub, stageReport, startLoopMonitor, type StageFigures, type StageReport } from './replication-stages.js';
+import { measureReplicationCpu } from './replication-cpu.js';
+import { ProbedPubSub, stageReport, startGcMonitor, startLoopMonitor, type StageFigures, type StageReport } from './replication-stages.js';
 import { startMosquitto } from './mosquitto.js';
+
+type Part = 'latency' | 'throughput' | 'node' | 'cpu';
+const PARTS: readonly Part[] = ['latency', 'throughput', 'node', 'cpu'];
 
 interface Options {
   readonly rates: number[];
   readonly seconds: number;
   readonly writes: number;
+  readonly parts: ReadonlySet<Part>;
 }
 
 interface Node {
@@ -36,11 +41,11 @@ interface Node {
   readonly replicator: Replicator | undefined;
 }
 
-const USAGE = `Usage: bench replication [--rates 1000,10000] [--seconds 3] [--writes 200000]
+const USAGE = `Usage: bench replication [--rates 1000,10000] [--seconds 3] [--writes 200000] [--only latency,throughput,node,cpu]
 `;
 
 function parseArgs(argv: string[]): Options | undefined {
-  const opts = { rates: [1000, 10_000], seconds: 3, writes: 200_000 };
+  const opts = { rates: [1000, 10_000], seconds: 3, writes: 200_000, parts: new Set<Part>(PARTS) };
   const args = argv.filter((a) => a !== '--');
   for (let i = 0; i < args.length; i++) {
     const flag = args[i];
@@ -49,6 +54,12 @@ function parseArgs(argv: string[]): Options | undefined {
     if (flag === '--rates') opts.rates = value.split(',').map(Number);
     else if (flag === '--seconds') opts.seconds = Number(value);
     else if (flag === '--writes') opts.writes = Number(value);
+    else if (flag === '--only') {
+      const parts = value.split(',');
+      const unknown = parts.find((p) => !(PARTS as readonly string[]).includes(p));
+      if (unknown !== undefined) throw new Error(`unknown part '${unknown}' (one of ${PARTS.join(', ')})\n${USAGE}`);
+      opts.parts = new Set(parts as Part[]);
+    }
     else throw new Error(`unknown option '${String(flag)}'\n${USAGE}`);
     i++;
   }
@@ -99,6 +110,7 @@ async function measureLatency(a: Node, b: Node, rate: number, seconds: number): 
   a.pubsub.recording = true;
   b.pubsub.recording = true;
   const loop = startLoopMonitor();
+  const gc = startGcMonitor();
   const total = Math.round(rate * seconds);
   const start = performance.now();
   let i = 0;
@@ -115,9 +127,10 @@ async function measureLatency(a: Node, b: Node, rate: number, seconds: number): 
   await until('every write visible on B', () => samples.length >= total, 30_000);
   off();
   loop.disable();
+  const gcPauses = gc.stop();
   a.pubsub.recording = false;
   b.pubsub.recording = false;
-  const stages = stageReport(sent, visible, a.pubsub, b.pubsub, loop);
+  const stages = stageReport(sent, visible, a.pubsub, b.pubsub, loop, gcPauses);
   samples.sort((x, y) => x - y);
   return { p50: percentile(samples, 50), p99: percentile(samples, 99), count: samples.length, achieved: total / elapsed, stages };
 }
@@ -137,16 +150,11 @@ async function measureThroughput(node: Node, writes: number, label: string): Pro
   return writes / ((performance.now() - start) / 1000);
 }
 
-/** Runs the replication benchmarks; returns a markdown report. */
-export async function benchReplication(argv: string[]): Promise<string> {
-  const opts = parseArgs(argv);
-  if (opts === undefined) return USAGE;
-  const broker = await startMosquitto();
-  const prefix = `bench-${process.pid}`;
-  const lines = ['# Replication benchmark', '', `3 in-process nodes on mosquitto (${broker.url}), 32-byte values.`, ''];
-  try {
-    const nodes = [await startNode(broker.url, 'A', prefix, true), await startNode(broker.url, 'B', prefix, true), await startNode(broker.url, 'C', prefix, true)];
-    const [a, b] = nodes as [Node, Node, Node];
+/** The in-process parts: write → visible latency (with its stage split) and the writer's throughput. */
+async function nodeRuns(url: string, prefix: string, opts: Options, lines: string[]): Promise<void> {
+  const nodes = [await startNode(url, 'A', prefix, true), await startNode(url, 'B', prefix, true), await startNode(url, 'C', prefix, true)];
+  const [a, b] = nodes as [Node, Node, Node];
+  if (opts.parts.has('latency')) {
     lines.push('| rate (writes/s) | achieved | samples | p50 A→B (ms) | p99 A→B (ms) |', '|---:|---:|---:|---:|---:|');
     const split: Array<[number, StageReport]> = [];
     for (const rate of opts.rates) {
@@ -158,46 +166,76 @@ export async function benchReplication(argv: string[]): Promise<string> {
     const f = (x: StageFigures): string => `${x.p50.toFixed(3)} / ${x.p99.toFixed(3)} / ${x.max.toFixed(1)}`;
     lines.push(
       '',
-      'Per stage, p50 / p99 / max ms (queue: set on A → batch handed to MQTT; broker: → delivered to B; apply: → visible in B\'s store; event-loop delay of the shared process beside them):',
+      'Per stage, p50 / p99 / max ms (queue: set on A → batch handed to MQTT; broker: → delivered to B; apply: → visible in B\'s store; event-loop delay of the shared process beside them; GC: the process\'s garbage-collection pauses during the run, count and total / max ms):',
       '',
-      '| rate (writes/s) | batches | queue | broker | apply | event-loop delay |',
-      '|---:|---:|---:|---:|---:|---:|',
-      ...split.map(([rate, s]) => `| ${rate} | ${s.batches} | ${f(s.queue)} | ${f(s.broker)} | ${f(s.apply)} | ${f(s.loopDelay)} |`),
+      '| rate (writes/s) | batches | queue | broker | apply | event-loop delay | GC pauses |',
+      '|---:|---:|---:|---:|---:|---:|---:|',
+      ...split.map(([rate, s]) => `| ${rate} | ${s.batches} | ${f(s.queue)} | ${f(s.broker)} | ${f(s.apply)} | ${f(s.loopDelay)} | ${s.gc.count}: ${s.gc.totalMs.toFixed(1)} / ${s.gc.maxMs.toFixed(1)} |`),
     );
-    // Throughput is the writer's own cost: its peers would be other processes, so they stop here.
-    await stopNodes(nodes.slice(1));
-    process.stderr.write('throughput with replication on...\n');
-    const on = await measureThroughput(a, opts.writes, 'on');
+  }
+  // Throughput is the writer's own cost: its peers would be other processes, so they stop here.
+  await stopNodes(nodes.slice(1));
+  if (!opts.parts.has('throughput')) {
     await stopNodes([a]);
+    return;
+  }
+  process.stderr.write('throughput with replication on...\n');
+  const on = await measureThroughput(a, opts.writes, 'on');
+  await stopNodes([a]);
+  process.stderr.write('throughput with replication off...\n');
+  const solo = await startNode(url, 'solo', `${prefix}-off`, false);
+  const offRate = await measureThroughput(solo, opts.writes, 'off');
+  await stopNodes([solo]);
+  lines.push(
+    '',
+    '| single-node writes | writes/s |',
+    '|---|---:|',
+    `| replication off | ${Math.round(offRate)} |`,
+    `| replication on (until acknowledged) | ${Math.round(on)} |`,
+    `| ratio on/off | ${(on / offRate).toFixed(2)} |`,
+    '',
+  );
+}
 
-    process.stderr.write('throughput with replication off...\n');
-    const solo = await startNode(broker.url, 'solo', `${prefix}-off`, false);
-    const offRate = await measureThroughput(solo, opts.writes, 'off');
-    await stopNodes([solo]);
-    lines.push(
-      '',
-      '| single-node writes | writes/s |',
-      '|---|---:|',
-      `| replication off | ${Math.round(offRate)} |`,
-      `| replication on (until acknowledged) | ${Math.round(on)} |`,
-      `| ratio on/off | ${(on / offRate).toFixed(2)} |`,
-      '',
-    );
-    process.stderr.write('node write throughput, replication off / on...\n');
-    const nodeOff = await nodeWriteRun('none', opts.writes);
-    const nodeOn = await nodeWriteRun(broker.url, opts.writes);
-    lines.push(
-      'The same through a node\'s client port (the built node, SET at pipeline depth 16 over 50 connections, replication off: `broker_address = "none"`; on: publishing to the mosquitto above):',
-      '',
-      '| node under SET load | ops/s | node CPU µs/op |',
-      '|---|---:|---:|',
-      `| replication off | ${Math.round(nodeOff.opsPerSec)} | ${nodeOff.cpuMicrosPerOp.toFixed(2)} |`,
-      `| replication on | ${Math.round(nodeOn.opsPerSec)} | ${nodeOn.cpuMicrosPerOp.toFixed(2)} |`,
-      `| ratio on/off | ${(nodeOn.opsPerSec / nodeOff.opsPerSec).toFixed(2)} | ${(nodeOn.cpuMicrosPerOp / nodeOff.cpuMicrosPerOp).toFixed(2)} |`,
-      '',
-      'Targets: p50 <= 1 ms and p99 <= 5 ms at 10k writes/s; on/off >= 0.7.',
-      '',
-    );
+/** Runs the replication benchmarks; returns a markdown report. */
+export async function benchReplication(argv: string[]): Promise<string> {
+  const opts = parseArgs(argv);
+  if (opts === undefined) return USAGE;
+  const broker = await startMosquitto();
+  const prefix = `bench-${process.pid}`;
+  const lines = ['# Replication benchmark', '', `3 in-process nodes on mosquitto (${broker.url}), 32-byte values.`, ''];
+  try {
+    if (opts.parts.has('latency') || opts.parts.has('throughput')) await nodeRuns(broker.url, prefix, opts, lines);
+    if (opts.parts.has('node')) {
+      process.stderr.write('node write throughput, replication off / on...\n');
+      const nodeOff = await nodeWriteRun('none', opts.writes);
+      const nodeOn = await nodeWriteRun(broker.url, opts.writes);
+      lines.push(
+        'The same through a node\'s client port (the built node, SET at pipeline depth 16 over 50 connections, replication off: `broker_address = "none"`; on: publishing to the mosquitto above):',
+        '',
+        '| node under SET load | ops/s | node CPU µs/op |',
+        '|---|---:|---:|',
+        `| replication off | ${Math.round(nodeOff.opsPerSec)} | ${nodeOff.cpuMicrosPerOp.toFixed(2)} |`,
+        `| replication on | ${Math.round(nodeOn.opsPerSec)} | ${nodeOn.cpuMicrosPerOp.toFixed(2)} |`,
+        `| ratio on/off | ${(nodeOn.opsPerSec / nodeOff.opsPerSec).toFixed(2)} | ${(nodeOn.cpuMicrosPerOp / nodeOff.cpuMicrosPerOp).toFixed(2)} |`,
+        '',
+      );
+    }
+    if (opts.parts.has('cpu')) {
+      process.stderr.write('replicator CPU per write, off / on...\n');
+      const cpu = await measureReplicationCpu(broker.url, prefix, { keys: 100_000, writes: opts.writes, rounds: 3 });
+      lines.push(
+        `The replicator's CPU per write in one process (\`Store.set\` overwriting 100,000 keys, ${opts.writes} writes per round, 16 per event-loop turn, 32-byte values; on: publishing to the mosquitto until acknowledged; rounds alternate):`,
+        '',
+        '| round | replicator | CPU µs/write | writes/s | batches |',
+        '|---:|---|---:|---:|---:|',
+        ...cpu.rounds.map((r, i) => `| ${(i >> 1) + 1} | ${r.replicate ? 'on' : 'off'} | ${r.cpuMicrosPerWrite.toFixed(3)} | ${Math.round(r.writesPerSec)} | ${r.batches} |`),
+        '',
+        `Median: off ${cpu.off.toFixed(3)}, on ${cpu.on.toFixed(3)} µs/write; replication costs **${(cpu.on - cpu.off).toFixed(3)} µs** per write.`,
+        '',
+      );
+    }
+    lines.push('Targets: p50 <= 1 ms and p99 <= 5 ms at 10k writes/s; on/off >= 0.7.', '');
   } finally {
     await broker.stop();
   }
