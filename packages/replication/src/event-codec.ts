@@ -183,6 +183,22 @@ export function decodeBatch(payload: Buffer, maxBytes: number = MAX_PAYLOAD_BYTE
 }
 
 /**
+ * The events of a payload this node encoded itself (its replay buffer keeps acknowledged
+ * batches as bytes): parsed without validation, in order, one event per tuple. Never given a
+ * payload from the network: that is {@link decodeBatch}'s job.
+ */
+export function decodeOwnEvents(payload: Buffer): ChangeEvent[] {
+  const { n, e } = JSON.parse(payload.toString('utf8')) as WireBatch;
+  return e.map(([key, ts, deleted, value, writer, expireAt]) => ({
+    key,
+    record:
+      expireAt === undefined || expireAt === 0
+        ? { value: deleted === 1 ? '' : (value ?? ''), ts, node: writer ?? n, deleted: deleted === 1 }
+        : { value: deleted === 1 ? '' : (value ?? ''), ts, node: writer ?? n, deleted: deleted === 1, expireAt },
+  }));
+}
+
+/**
  * The bytes every batch published by `node` starts with (see {@link encodeBatch}): lets a
  * node recognise its own echoes without parsing them.
  */

@@ -11,6 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { Store } from '@merklekv/storage';
 import { createMqttPubSub, Replicator } from '@merklekv/replication';
+import { startGcMonitor } from './replication-stages.js';
 
 /** One measured round. */
 export interface CpuRound {
@@ -18,6 +19,8 @@ export interface CpuRound {
   readonly cpuMicrosPerWrite: number;
   readonly writesPerSec: number;
   readonly batches: number;
+  /** Garbage-collection pauses during the round (wall time, ms). */
+  readonly gcMs: number;
 }
 
 /** The figures of {@link measureReplicationCpu}. */
@@ -59,6 +62,7 @@ async function round(brokerUrl: string, prefix: string, keys: number, writes: nu
       await until(() => replicator.stats().queueDepth === 0 && replicator.stats().inFlightBatches === 0, 10_000);
     }
     const batches0 = replicator?.stats().publishedBatches ?? 0;
+    const gc = startGcMonitor();
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     for (let i = 0; i < writes; i++) {
@@ -67,12 +71,14 @@ async function round(brokerUrl: string, prefix: string, keys: number, writes: nu
     }
     if (replicator !== undefined) await until(() => replicator.stats().queueDepth === 0 && replicator.stats().inFlightBatches === 0, 60_000);
     const cpu = process.cpuUsage(cpu0);
+    const gcMs = gc.stop().totalMs;
     const seconds = (performance.now() - t0) / 1000;
     return {
       replicate,
       cpuMicrosPerWrite: (cpu.user + cpu.system) / writes,
       writesPerSec: writes / seconds,
       batches: (replicator?.stats().publishedBatches ?? 0) - batches0,
+      gcMs,
     };
   } finally {
     await replicator?.stop();
