@@ -253,23 +253,29 @@ export class Replicator {
   private scheduleFlush(): void {
     if (this.outbox.size >= this.batchMaxEvents) this.flush();
     else if (this.flushQueued) return;
-    else if (this.inFlight.size === 0 || (this.inFlight.size < this.eagerInFlight && this.monotonicNow() - this.lastPublishAt >= this.eagerIntervalMs)) {
-      // Publish once this turn of the event loop is over (every socket read in it has written),
+    else if (this.inFlight.size < this.eagerInFlight) {
+      // Decide once this turn of the event loop is over (every socket read in it has written),
       // so a turn's writes make one message, not one per connection.
       this.flushQueued = true;
       setImmediate(this.turnFlush);
-    } else if (this.flushTimer === undefined) {
+    } else this.startFlushTimer();
+  }
+
+  private readonly turnFlush = (): void => {
+    this.flushQueued = false;
+    if (!this.online) return;
+    if (this.inFlight.size === 0 || (this.inFlight.size < this.eagerInFlight && this.monotonicNow() - this.lastPublishAt >= this.eagerIntervalMs)) this.flush();
+    else if (this.outbox.size > 0) this.startFlushTimer();
+  };
+
+  private startFlushTimer(): void {
+    if (this.flushTimer === undefined) {
       this.flushTimer = this.timers.setTimeout(() => {
         this.flushTimer = undefined;
         this.flush();
       }, this.batchMaxDelayMs);
     }
   }
-
-  private readonly turnFlush = (): void => {
-    this.flushQueued = false;
-    if (this.online) this.flush();
-  };
 
   private flush(): void {
     this.timers.clearTimeout(this.flushTimer);
