@@ -130,6 +130,18 @@ describe('Replicator (in-memory pub/sub)', () => {
     expect(a.store.get('z')).toBe('2');
   });
 
+  it('under a heavy load (more than eagerMaxEvents keys queued) waits for the PUBACK, whatever the interval', async () => {
+    const a = await busyReplica({ batchMaxEvents: 100, batchMaxDelayMs: 1000, eagerInFlightBatches: 3, eagerIntervalMs: 1, eagerMaxEvents: 4, monotonicNow: () => clock.now() });
+    clock.tick(5);
+    for (let i = 0; i < 5; i++) a.store.set(`k${i}`, 'v');
+    await settle();
+    expect(a.pubsub.waiting).toBe(1);
+    expect(a.replicator.stats()).toMatchObject({ queueDepth: 5, inFlightBatches: 1 });
+    a.pubsub.release();
+    await settle();
+    expect(batchesFrom(bus, 'a')).toEqual([1, 5]);
+  });
+
   it('requeues every batch of a failed window on a disconnect: nothing is lost, a key keeps its newest version', async () => {
     const b = await startReplica(bus, 'b', clock);
     const inner = bus.connect('a');

@@ -10,13 +10,15 @@
  * one message; a lone write waits for nothing). While batches are in flight,
  * changes accumulate and go out when a PUBACK comes back, when `batchMaxEvents`
  * keys are queued, or `batchMaxDelayMs` after the first one, whichever comes
- * first; except that while fewer than `eagerInFlightBatches` are in flight and
- * the last one went out `eagerIntervalMs` ago or more, a PUBACK is not waited for.
- * That small window matters on brokers that keep Nagle's algorithm on
- * (mosquitto's default): there a PUBACK waits for the client's next packet,
- * which in a strict group commit waited for the PUBACK until the timer broke
- * the tie (2 ms per write at 1,000 writes/s). The interval keeps batches large
- * under a heavy load: a message costs the node tens of µs whatever its size.
+ * first; except under a light load: while fewer than `eagerInFlightBatches`
+ * are in flight, the last one went out `eagerIntervalMs` ago or more and at
+ * most `eagerMaxEvents` keys are queued, a PUBACK is not waited for. That small
+ * window matters on brokers that keep Nagle's algorithm on (mosquitto's
+ * default): there a PUBACK can wait for the client's next packet, which in a
+ * strict group commit waited for the PUBACK until the timer broke the tie (up
+ * to 2 ms per write). The interval and the event cap keep batches large under
+ * a heavy load, where PUBACKs come back steadily: a message costs the node
+ * tens of µs (socket writes and reads, the broker's wake-up) whatever its size.
  * At most `maxInFlightBatches` batches await their PUBACK (QoS 1), so memory
  * stays bounded when the broker is slow. While disconnected the outbox is the
  * backlog; a full outbox drops (and counts) changes, never blocks a write.
@@ -79,6 +81,8 @@ export interface ReplicatorOptions {
   readonly eagerInFlightBatches?: number;
   /** See `eagerInFlightBatches`; fractions of a millisecond allowed. @default 0.5 */
   readonly eagerIntervalMs?: number;
+  /** See `eagerInFlightBatches`: with more keys queued, they wait for a PUBACK (a heavy load). @default 64 */
+  readonly eagerMaxEvents?: number;
   /** A monotonic clock in ms with sub-millisecond precision (the eager interval). @default performance.now */
   readonly monotonicNow?: () => number;
   /** Batches awaiting a PUBACK at once. @default 64 */
@@ -117,6 +121,7 @@ export class Replicator {
   private readonly maxInFlight: number;
   private readonly eagerInFlight: number;
   private readonly eagerIntervalMs: number;
+  private readonly eagerMaxEvents: number;
   private readonly monotonicNow: () => number;
   /** When the last batch was handed to the pub/sub (monotonicNow). */
   private lastPublishAt = Number.NEGATIVE_INFINITY;
@@ -155,6 +160,7 @@ export class Replicator {
     this.eagerInFlight = positiveInt('eagerInFlightBatches', opts.eagerInFlightBatches ?? 2, 1);
     this.eagerIntervalMs = opts.eagerIntervalMs ?? 0.5;
     if (!(this.eagerIntervalMs >= 0)) throw new ReplicationError(ReplicationErrorCode.INVALID_OPTION, `eagerIntervalMs must be a number >= 0, got ${String(opts.eagerIntervalMs)}`);
+    this.eagerMaxEvents = positiveInt('eagerMaxEvents', opts.eagerMaxEvents ?? 64, 1);
     this.monotonicNow = opts.monotonicNow ?? (() => performance.now());
     this.rejoinReplayDelayMs = positiveInt('rejoinReplayDelayMs', opts.rejoinReplayDelayMs ?? 25, 0);
     this.maxPayloadBytes = positiveInt('maxPayloadBytes', opts.maxPayloadBytes ?? MAX_PAYLOAD_BYTES, 1);
@@ -264,9 +270,14 @@ export class Replicator {
   private readonly turnFlush = (): void => {
     this.flushQueued = false;
     if (!this.online) return;
-    if (this.inFlight.size === 0 || (this.inFlight.size < this.eagerInFlight && this.monotonicNow() - this.lastPublishAt >= this.eagerIntervalMs)) this.flush();
+    if (this.inFlight.size === 0 || this.eager()) this.flush();
     else if (this.outbox.size > 0) this.startFlushTimer();
   };
+
+  /** A light load with a batch in flight: publish without waiting for its PUBACK (see the file comment). */
+  private eager(): boolean {
+    return this.inFlight.size < this.eagerInFlight && this.outbox.size <= this.eagerMaxEvents && this.monotonicNow() - this.lastPublishAt >= this.eagerIntervalMs;
+  }
 
   private startFlushTimer(): void {
     if (this.flushTimer === undefined) {
