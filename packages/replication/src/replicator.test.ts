@@ -5,7 +5,7 @@ import { encodeBatch } from './event-codec.js';
 import { ReplicationErrorCode } from './errors.js';
 import type { Logger } from '@merklekv/storage';
 import { MemoryBus } from './memory-bus.js';
-import { Replicator } from './replicator.js';
+import { Replicator, type ReplicatorOptions } from './replicator.js';
 import { HeldPubSub } from './__tests__/held-pubsub.js';
 import { packTs, Store } from '@merklekv/storage';
 
@@ -36,7 +36,7 @@ describe('Replicator (in-memory pub/sub)', () => {
    * A replica whose publishes stay unacknowledged until released, with its window of eager
    * batches (one unless given) full after the first write: the pipeline is busy.
    */
-  async function busyReplica(opts: { batchMaxEvents: number; batchMaxDelayMs: number; eagerInFlightBatches?: number; eagerIntervalMs?: number; monotonicNow?: () => number }) {
+  async function busyReplica(opts: Pick<ReplicatorOptions, 'eagerInFlightBatches' | 'eagerIntervalMs' | 'eagerMaxEvents' | 'monotonicNow'> & { batchMaxEvents: number; batchMaxDelayMs: number }) {
     const store = new Store({ nodeId: 'a' });
     const pubsub = new HeldPubSub(bus.connect('a'));
     pubsub.hold = false;
