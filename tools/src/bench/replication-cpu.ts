@@ -17,6 +17,8 @@ import { startGcMonitor } from './replication-stages.js';
 export interface CpuRound {
   readonly replicate: boolean;
   readonly cpuMicrosPerWrite: number;
+  /** The kernel's share of it (system time: socket writes and reads). */
+  readonly sysMicrosPerWrite: number;
   readonly writesPerSec: number;
   readonly batches: number;
   /** Garbage-collection pauses during the round (wall time, ms). */
@@ -76,6 +78,7 @@ async function round(brokerUrl: string, prefix: string, keys: number, writes: nu
     return {
       replicate,
       cpuMicrosPerWrite: (cpu.user + cpu.system) / writes,
+      sysMicrosPerWrite: cpu.system / writes,
       writesPerSec: writes / seconds,
       batches: (replicator?.stats().publishedBatches ?? 0) - batches0,
       gcMs,
