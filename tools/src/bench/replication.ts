@@ -4,14 +4,18 @@
  *
  * Three in-process nodes (Store + Replicator, each with its own MQTT connection) on a
  * Debian `mosquitto` started as a child process on a free loopback port:
- * - latency: node A writes at R writes/s (paced against the wall clock); node B timestamps
- *   each key's arrival through its store's change feed; latency = arrival - write (p50, p99).
+ * - latency: node A writes at R writes/s (paced against the wall clock; between wake-ups the
+ *   writer sleeps on a timer, or spins with `--pacing spin`); node B timestamps each key's
+ *   arrival through its store's change feed; latency = arrival - write (p50, p99), split per
+ *   stage (replication-stages.ts) with the event-loop delay and GC pauses beside it.
  * - throughput: one node writes `--writes` distinct keys as fast as it can, with replication
  *   off (no replicator) and on (publishing every write, timed until the last batch is
  *   acknowledged by the broker), in the same run; the ratio on/off is reported. The peers
  *   are stopped first: in a cluster they run in other processes, not on the writer's thread.
  * - the same ratio through a node's client port (replication-node.ts): the built node under SET load,
  *   with `broker_address = "none"` and publishing to the mosquitto.
+ * - cpu: the replicator's CPU per write in one process (replication-cpu.ts), with and without it.
+ * `--only` picks parts (latency, throughput, node, cpu; all by default).
  * Targets (DESIGN.md): p50 <= 1 ms and p99 <= 5 ms at 10k writes/s; on/off >= 0.7.
  * The report is returned as markdown; progress goes to stderr.
  */
