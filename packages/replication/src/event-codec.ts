@@ -16,8 +16,11 @@
  *   A build without expiry rejects such a batch whole (its tuple has 5 places).
  * - `r`  optional, `1` when the publisher has just (re)connected (a rejoin).
  *
- * Every payload is parsed with zod; anything else (not JSON, no version, no
- * node id, malformed tuples, a tombstone with a value) is rejected whole.
+ * Every payload is checked against the zod schema {@link changeBatchSchema}: a
+ * well-formed batch by a hand-written check that accepts a subset of it (see
+ * {@link wellFormedBatch}), anything else by zod itself; what the schema refuses
+ * (not JSON, no version, no node id, malformed tuples, a tombstone with a
+ * value) is rejected whole.
  *
  * Then the contents are checked by the text protocol's own rules (`@merklekv/protocol`'s
  * `keyProblem`, `tokenProblem`, `valueProblem`: the one definition both doors share), so that
