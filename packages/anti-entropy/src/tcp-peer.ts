@@ -1,22 +1,14 @@
 import type { ConnectionOptions } from 'node:tls';
 import { createClient, noRetry, ServerError } from '@merklekv/client';
 import type { ChildSummary, LeafEntry, TreePath } from '@merklekv/merkle';
-import { formatTreePath } from '@merklekv/protocol';
+import { formatTreePath, type WireVersion } from '@merklekv/protocol';
 import type { VersionedRecord } from '@merklekv/storage';
 import { parsePeerAddress } from './address.js';
 import { AntiEntropyError } from './errors.js';
 import type { Peer, PeerProtocol2, VersionStamp } from './peer.js';
 
-/** A version as GETV returns it and PUTV takes it (the protocol's `WireVersion`). */
-export interface WireVersionLike {
-  readonly key: string;
-  readonly ts: number;
-  readonly node: string;
-  readonly deleted: boolean;
-  readonly value: string;
-  /** Absolute expiry in ms; absent or 0 = none. */
-  readonly expireAt?: number;
-}
+/** A version as GETV returns it and PUTV takes it: the protocol's `WireVersion`. */
+export type WireVersionLike = WireVersion;
 
 /** The client methods the TCP adapter uses; `@merklekv/client`'s `MerkleKVClient` has them. */
 export interface TreeClient {

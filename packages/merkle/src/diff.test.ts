@@ -2,11 +2,9 @@ import fc from 'fast-check';
 import { diff } from './diff.js';
 import { MerkleError } from './errors.js';
 import { DEFAULT_SHAPE, makeShape } from './shape.js';
-import { Replica, counting, keyName } from './__tests__/replica.js';
-import type { Version } from './__tests__/replica.js';
+import { Replica, counting, diverged, keyName, live } from './__tests__/replica.js';
+import type { Change } from './__tests__/replica.js';
 import type { RemoteTree } from './remote-tree.js';
-
-const live = (value: string, ts = 1): Version => ({ value, ts, node: 'n1', deleted: false });
 
 /** Two replicas holding the same `n` keys `key:%07d`. */
 function twins(n: number, shape = DEFAULT_SHAPE): [Replica, Replica] {
@@ -18,8 +16,6 @@ function twins(n: number, shape = DEFAULT_SHAPE): [Replica, Replica] {
   }
   return [a, b];
 }
-
-type Change = 'value' | 'tombstone' | 'onlyLocal' | 'onlyRemote';
 
 describe('diff', () => {
   it('finds exactly the d keys in which two replicas differ (d from 0 to 50)', async () => {
@@ -33,17 +29,7 @@ describe('diff', () => {
         fc.constantFrom(DEFAULT_SHAPE, makeShape(4, 3)),
         async (keys, wanted, changes, shape) => {
           const d = Math.min(wanted, keys.length);
-          const local = new Replica(shape);
-          const remote = new Replica(shape);
-          keys.forEach((key, i) => {
-            const base = live(`v-${key}`);
-            const change: Change | undefined = i < d ? changes[i] : undefined;
-            if (change !== 'onlyRemote') local.put(key, base);
-            if (change === 'onlyLocal') return;
-            if (change === 'value') remote.put(key, live(`other-${key}`, 2));
-            else if (change === 'tombstone') remote.put(key, { value: '', ts: 2, node: 'n2', deleted: true });
-            else remote.put(key, base);
-          });
+          const { local, remote } = diverged(keys, d, changes, shape);
           const port = counting(remote.port());
           const result = await diff(local.port(), port);
           expect(result.keys).toEqual(keys.slice(0, d).sort());

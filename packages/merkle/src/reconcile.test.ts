@@ -3,12 +3,8 @@ import { reconcile } from './reconcile.js';
 import type { SummaryTree } from './reconcile.js';
 import { DEFAULT_SHAPE, makeShape } from './shape.js';
 import { childSummaries, localSummaryTree, subtreeBuckets, subtreeCount, subtreeKeys } from './summary.js';
-import { Replica, keyName } from './__tests__/replica.js';
-import type { Version } from './__tests__/replica.js';
-import type { TreeShape } from './shape.js';
-
-const live = (value: string, ts = 1): Version => ({ value, ts, node: 'n1', deleted: false });
-type Change = 'value' | 'tombstone' | 'onlyLocal' | 'onlyRemote';
+import { Replica, diverged, keyName, live } from './__tests__/replica.js';
+import type { Change } from './__tests__/replica.js';
 
 /** A port over a replica that counts batches (round trips) and the nodes asked. */
 function port(r: Replica): SummaryTree & { batches: number } {
@@ -19,21 +15,6 @@ function port(r: Replica): SummaryTree & { batches: number } {
     entries: (paths: Parameters<SummaryTree['entries']>[0], w: number) => (p.batches++, inner.entries(paths, w)),
   };
   return p;
-}
-
-function build(keys: string[], d: number, changes: Change[], shape: TreeShape): { local: Replica; remote: Replica; differing: string[] } {
-  const local = new Replica(shape);
-  const remote = new Replica(shape);
-  keys.forEach((key, i) => {
-    const base = live(`v-${key}`);
-    const change: Change | undefined = i < d ? changes[i] : undefined;
-    if (change !== 'onlyRemote') local.put(key, base);
-    if (change === 'onlyLocal') return;
-    if (change === 'value') remote.put(key, live(`other-${key}`, 2));
-    else if (change === 'tombstone') remote.put(key, { value: '', ts: 2, node: 'n2', deleted: true });
-    else remote.put(key, base);
-  });
-  return { local, remote, differing: keys.slice(0, d).sort() };
 }
 
 const roots = (local: Replica, remote: Replica) => ({
@@ -55,7 +36,7 @@ describe('reconcile (level-synchronous)', () => {
         fc.integer({ min: 0, max: 40 }),
         async (keys, wanted, changes, shape, smallThreshold) => {
           const d = Math.min(wanted, keys.length);
-          const { local, remote, differing } = build(keys, d, changes, shape);
+          const { local, remote, differing } = diverged(keys, d, changes, shape);
           const remotePort = port(remote);
           const result = await reconcile(port(local), remotePort, roots(local, remote), { width: 16, smallThreshold, bulkFraction: 2 });
           const streamed = result.recordPaths.flatMap((p) => [...subtreeKeys(local.tree, p.path), ...subtreeKeys(remote.tree, p.path)]);

@@ -1,14 +1,5 @@
 import { DEFAULT_SHAPE, makeShape, parseShapeId, validateShape } from './shape.js';
-import { MerkleError } from './errors.js';
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return e instanceof MerkleError ? e.code : 'not a MerkleError';
-  }
-  return undefined;
-}
+import { codeOf } from './__tests__/replica.js';
 
 describe('shape', () => {
   it('has the agreed default', () => {

@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import { MerkleTree } from './tree.js';
-import { MerkleError } from './errors.js';
 import { DEFAULT_SHAPE, makeShape } from './shape.js';
 import { toHex } from './hex.js';
-import { Replica, digestOfVersion, keyName } from './__tests__/replica.js';
+import { Replica, codeOf, digestOfVersion, keyName } from './__tests__/replica.js';
 import type { Version } from './__tests__/replica.js';
 
 const SMALL = makeShape(4, 3);
@@ -23,15 +22,6 @@ function rebuilt(replica: Replica): MerkleTree {
   const tree = new MerkleTree(replica.tree.shape);
   for (const [key, v] of replica.records) tree.update(key, null, digestOfVersion(key, v));
   return tree;
-}
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return e instanceof MerkleError ? e.code : 'not a MerkleError';
-  }
-  return undefined;
 }
 
 describe('MerkleTree', () => {

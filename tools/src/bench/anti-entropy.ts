@@ -13,18 +13,12 @@
  *   --skip-latency  no delayed runs
  *   --sweep         instead: the small-subtree threshold and hash width measured in-process (anti-entropy-sweep.ts)
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createClient } from '@merklekv/client';
 import type { MerkleKVClient } from '@merklekv/client';
-import { freePort, waitForPing } from './servers.js';
+import { ManagedProcess, REPO_ROOT, waitFor } from '@merklekv/test-support';
+import { startBenchNode, stopBenchNode } from './servers.js';
 
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const VALUE_BYTES = 32;
 
 interface Node {
@@ -54,62 +48,48 @@ const key = (i: number): string => `k${String(i).padStart(10, '0')}`;
 /** A 32-byte value that differs per key and per writer. */
 const value = (i: number, tag: string): string => `${tag}${String(i).padStart(10, '0')}`.padEnd(VALUE_BYTES, 'x');
 
-async function startNode(name: string): Promise<Node> {
-  const built = join(ROOT, 'apps/node/dist/main.js');
-  if (!existsSync(built)) throw new Error('build the node first: npx nx build node');
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'bench-ae-'));
-  const config = join(dir, 'node.toml');
-  writeFileSync(
-    config,
-    `node_id = "${name}"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\nmax_connections = 1000\n` +
+async function startSyncNode(name: string): Promise<Node> {
+  const node = await startBenchNode({
+    launch: 'built',
+    nodeArgs: ['--max-old-space-size=4096'],
+    toml: (port) =>
+      `node_id = "${name}"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\nmax_connections = 1000\n` +
       `[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = true\ninterval_seconds = 86400\n[resp]\nenabled = false\n[logging]\nlevel = "warn"\n`,
-  );
-  const child = spawn(process.execPath, ['--max-old-space-size=4096', built, '--config', config], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    startTimeoutMs: 30_000,
   });
-  await waitForPing('127.0.0.1', port, 30_000, child);
-  const client = createClient({ port, timeoutMs: 600_000 });
+  const client = createClient({ port: node.port, timeoutMs: 600_000 });
   return {
-    port,
+    port: node.port,
     client,
     async stop() {
       await client.close().catch(() => undefined);
-      await stopChild(child);
-      rmSync(dir, { recursive: true, force: true });
+      await stopBenchNode(node, 10_000);
     },
   };
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
-
-/** Starts the e2e fault proxy in front of `targetPort`, holding every chunk `delayMs` each way. */
+/** Starts the fault proxy (e2e's fault-proxy-main.ts, its own process) in front of `targetPort`, holding every chunk `delayMs` each way. */
 async function startProxy(targetPort: number, delayMs: number): Promise<{ port: number; stop: () => Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'e2e/cluster/src/harness/fault-proxy-main.ts'), String(targetPort), String(delayMs)],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const port = await new Promise<number>((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error('the fault proxy did not start within 30 s')), 30_000);
-    lines.on('line', (line) => {
-      const m = /^PORT (\d+)$/.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolvePort(Number(m[1]));
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the fault proxy exited with ${code}`)));
+  const child = new ManagedProcess({
+    command: process.execPath,
+    args: ['--import', 'tsx', join(REPO_ROOT, 'e2e/cluster/src/harness/fault-proxy-main.ts'), String(targetPort), String(delayMs)],
+    cwd: REPO_ROOT,
+    env: { TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.base.json') },
   });
-  return { port, stop: () => stopChild(child) };
+  let port: number | undefined;
+  child.onLine((line) => {
+    const m = /^PORT (\d+)$/.exec(line);
+    if (m) port = Number(m[1]);
+  });
+  child.spawn();
+  try {
+    const listening = await waitFor('the fault proxy to print its port', () => port ?? (child.running ? undefined : ('exited' as const)), 30_000);
+    if (listening === 'exited') throw new Error(`the fault proxy exited with ${String(child.exitCode)}: ${child.output()}`);
+    return { port: listening, stop: () => child.stop(10_000) };
+  } catch (err) {
+    await child.kill9();
+    throw err;
+  }
 }
 
 /** Writes keys [from, to) with `tag` values through pipelined MSETs of 500 pairs. */
@@ -152,7 +132,7 @@ async function runCase(
   delayMs: number | undefined,
 ): Promise<Row> {
   const once = async (delay: number | undefined): Promise<SyncFigures> => {
-    const [a, b] = await Promise.all([startNode('node-a'), startNode('node-b')]);
+    const [a, b] = await Promise.all([startSyncNode('node-a'), startSyncNode('node-b')]);
     try {
       await setup(a, b);
       if (delay === undefined) return await sync(a, b);
@@ -215,7 +195,7 @@ export async function benchAntiEntropy(argv: string[]): Promise<string> {
   );
   if (big) {
     process.stderr.write('anti-entropy bench: 1M keys (join, then identical)\n');
-    const [a, b] = await Promise.all([startNode('node-a'), startNode('node-b')]);
+    const [a, b] = await Promise.all([startSyncNode('node-a'), startSyncNode('node-b')]);
     try {
       const t0 = performance.now();
       await load(a, 0, 1_000_000, 'a');

@@ -16,19 +16,15 @@
  * in live data, in sweep intervals; the longest sweep step; the tombstones left (expired keys are
  * kept as tombstones for `tombstone_grace_seconds`, as deletes are).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ENTRY_OVERHEAD_BYTES } from '@merklekv/storage';
+import { freePort } from '@merklekv/test-support';
 import { BenchError, BenchErrorCode } from './errors.js';
+import { positiveOption } from './options.js';
 import { LatencyRecorder } from './latency.js';
-import { freePort, waitForPing } from './servers.js';
-
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+import { startBenchNode, stopBenchNode } from './servers.js';
 
 const USAGE = `Usage: bench expiry [--keys N] [--runs N] [--window S] [--interval-ms N]
 
@@ -66,13 +62,6 @@ interface RunResult {
   /** performance.now() at which the last key was due. */
   readonly lastDue: number;
   readonly loadMs: number;
-}
-
-function positive(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new BenchError(BenchErrorCode.INVALID_OPTION, `--${name} must be a positive integer, got '${text}'`);
-  return n;
 }
 
 function metric(text: string, name: string): number {
@@ -131,35 +120,17 @@ class Conn {
   }
 }
 
-async function startNode(dir: string, intervalMs: number): Promise<{ port: number; adminPort: number; stop: () => Promise<void> }> {
-  const port = await freePort();
+/** A built node (the sources when there is no build) on the memory engine, its admin port serving /metrics. */
+async function startExpiryNode(intervalMs: number): Promise<{ port: number; adminPort: number; stop: () => Promise<void> }> {
   const adminPort = await freePort();
-  const config = join(dir, `node-${port}.toml`);
-  writeFileSync(
-    config,
-    `node_id = "expiry-bench"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\n[mqtt]\nbroker_address = "none"\n` +
+  const node = await startBenchNode({
+    launch: 'auto',
+    toml: (port) =>
+      `node_id = "expiry-bench"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\n[mqtt]\nbroker_address = "none"\n` +
       `[anti_entropy]\nenabled = false\n[resp]\nenabled = false\n[admin]\nport = ${adminPort}\n[storage]\nexpiry_sweep_interval_ms = ${intervalMs}\n[logging]\nlevel = "warn"\n`,
-  );
-  const built = join(ROOT, 'apps/node/dist/main.js');
-  const entry = existsSync(built) ? [built] : ['--import', 'tsx', 'apps/node/src/main.ts'];
-  const child = spawn(process.execPath, [...entry, '--config', config], {
-    cwd: ROOT,
-    env: { ...process.env, TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.base.json') },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    startTimeoutMs: 60_000,
   });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4096)));
-  child.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4096)));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  await waitForPing('127.0.0.1', port, 60_000, child, () => out);
-  return {
-    port,
-    adminPort,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return { port: node.port, adminPort, stop: () => stopBenchNode(node) };
 }
 
 /** Writes the keys in pipelined chunks; `ttl(i)` ms, or undefined for a plain SET. */
@@ -192,9 +163,9 @@ async function writeHot(conn: Conn): Promise<void> {
  * none on the other; then one client alternates GETs between them for the window, so both
  * latencies are sampled at the same moments, under the same load from the rest of the machine.
  */
-async function run(dir: string, keys: number, windowS: number, intervalMs: number, seed: number): Promise<RunResult> {
-  const plainNode = await startNode(dir, intervalMs);
-  const expNode = await startNode(dir, intervalMs).catch(async (err: unknown) => {
+async function run(keys: number, windowS: number, intervalMs: number, seed: number): Promise<RunResult> {
+  const plainNode = await startExpiryNode(intervalMs);
+  const expNode = await startExpiryNode(intervalMs).catch(async (err: unknown) => {
     await plainNode.stop();
     throw err;
   });
@@ -269,38 +240,33 @@ export async function benchExpiry(argv: string[]): Promise<string> {
     options: { keys: { type: 'string' }, runs: { type: 'string' }, window: { type: 'string' }, 'interval-ms': { type: 'string' }, help: { type: 'boolean' } },
   });
   if (values.help === true) return USAGE;
-  const keys = positive('keys', values.keys, 100_000);
-  const runs = positive('runs', values.runs, 3);
-  const windowS = positive('window', values.window, 8);
-  const intervalMs = positive('interval-ms', values['interval-ms'], 100);
-  const dir = mkdtempSync(join(tmpdir(), 'merklekv-bench-expiry-'));
+  const keys = positiveOption('keys', values.keys, 100_000);
+  const runs = positiveOption('runs', values.runs, 3);
+  const windowS = positiveOption('window', values.window, 8);
+  const intervalMs = positiveOption('interval-ms', values['interval-ms'], 100);
   const rows: string[] = [];
   const ratios: number[] = [];
   const settled: number[] = [];
-  try {
-    for (let r = 0; r < runs; r++) {
-      process.stderr.write(`run ${r + 1}/${runs}\n`);
-      const result = await run(dir, keys, windowS, intervalMs, 7 + r);
-      const { plain, exp } = result;
-      const load1 = (loadavg()[0] ?? Number.NaN).toFixed(1);
-      const base = result.baseline;
-      const gone = settledAfter(result, (m) => m.withExpiry === 0 && m.keys === base.keys);
-      // Every expired key leaves a tombstone (key and version, no value) for tombstone_grace_seconds:
-      // the estimate is back at its baseline plus exactly their charge once every value is freed.
-      const tombstoneBytes = keys * TOMBSTONE_CHARGE + keyBytes(keys);
-      const dataBack = settledAfter(result, (m) => m.records - m.keys === keys && m.dataBytes === base.dataBytes + tombstoneBytes);
-      const last = result.samples[result.samples.length - 1];
-      const ratio = exp.p99 / plain.p99;
-      ratios.push(ratio);
-      if (gone !== undefined) settled.push(gone);
-      rows.push(
-        `| ${r + 1} | ${plain.p50.toFixed(0)} / ${plain.p99.toFixed(0)} / ${plain.max.toFixed(0)} | ${exp.p50.toFixed(0)} / ${exp.p99.toFixed(0)} / ${exp.max.toFixed(0)} | ${ratio.toFixed(2)} | ` +
-          `${(result.loadMs / 1000).toFixed(2)} | ${gone === undefined ? 'not within the window' : `${gone.toFixed(0)} ms (${(gone / intervalMs).toFixed(1)} intervals)`} | ` +
-          `${dataBack === undefined ? '-' : `${dataBack.toFixed(0)} ms`} | ${last ? (last.maxStepS * 1000).toFixed(2) : '-'} | ${last ? last.records - last.keys : '-'} | ${exp.requests} | ${load1} |`,
-      );
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  for (let r = 0; r < runs; r++) {
+    process.stderr.write(`run ${r + 1}/${runs}\n`);
+    const result = await run(keys, windowS, intervalMs, 7 + r);
+    const { plain, exp } = result;
+    const load1 = (loadavg()[0] ?? Number.NaN).toFixed(1);
+    const base = result.baseline;
+    const gone = settledAfter(result, (m) => m.withExpiry === 0 && m.keys === base.keys);
+    // Every expired key leaves a tombstone (key and version, no value) for tombstone_grace_seconds:
+    // the estimate is back at its baseline plus exactly their charge once every value is freed.
+    const tombstoneBytes = keys * TOMBSTONE_CHARGE + keyBytes(keys);
+    const dataBack = settledAfter(result, (m) => m.records - m.keys === keys && m.dataBytes === base.dataBytes + tombstoneBytes);
+    const last = result.samples[result.samples.length - 1];
+    const ratio = exp.p99 / plain.p99;
+    ratios.push(ratio);
+    if (gone !== undefined) settled.push(gone);
+    rows.push(
+      `| ${r + 1} | ${plain.p50.toFixed(0)} / ${plain.p99.toFixed(0)} / ${plain.max.toFixed(0)} | ${exp.p50.toFixed(0)} / ${exp.p99.toFixed(0)} / ${exp.max.toFixed(0)} | ${ratio.toFixed(2)} | ` +
+        `${(result.loadMs / 1000).toFixed(2)} | ${gone === undefined ? 'not within the window' : `${gone.toFixed(0)} ms (${(gone / intervalMs).toFixed(1)} intervals)`} | ` +
+        `${dataBack === undefined ? '-' : `${dataBack.toFixed(0)} ms`} | ${last ? (last.maxStepS * 1000).toFixed(2) : '-'} | ${last ? last.records - last.keys : '-'} | ${exp.requests} | ${load1} |`,
+    );
   }
   let out = `## bench expiry: ${keys.toLocaleString('en-US')} keys with 1-5 s TTLs, ${runs} runs, client window ${windowS} s, sweep interval ${intervalMs} ms\n\n`;
   out +=

@@ -12,17 +12,13 @@
  * included), and the CPU of the broker (/proc) and of this process.
  * The report is markdown on stdout; progress goes to stderr.
  */
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Store } from '@merklekv/storage';
 import { createMqttPubSub, Replicator, type PubSub } from '@merklekv/replication';
+import { freePort, Mosquitto, sleep, waitFor } from '@merklekv/test-support';
 import { processTreeCpuSeconds } from './cpu-time.js';
 import { BenchError, BenchErrorCode } from './errors.js';
 import { formatFanoutTable, type FanoutRow } from './fanout-model.js';
-import { freePort } from './servers.js';
 
 const USAGE = `Usage: bench fanout [--nodes 3,6,9] [--rate 1000] [--seconds 10]
 
@@ -66,49 +62,18 @@ function parseArgs(argv: string[]): Options | undefined {
   return opts;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new BenchError(BenchErrorCode.SERVER_START_FAILED, `timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-/** mosquitto with the shipped site-a.conf, its listener moved to a free loopback port. */
+/** mosquitto (test-support's Mosquitto) with the shipped site-a.conf, its listener moved to a free loopback port. */
 async function startShippedMosquitto(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const shipped = readFileSync(new URL('deploy/mosquitto/site-a.conf', ROOT), 'utf8');
   if (!/^listener 1883$/m.test(shipped)) throw new BenchError(BenchErrorCode.SERVER_START_FAILED, 'deploy/mosquitto/site-a.conf has no `listener 1883` line to move');
-  const dir = mkdtempSync(join(tmpdir(), 'bench-fanout-'));
-  chmodSync(dir, 0o777); // mosquitto started as root runs as its own user and writes its persistence file here
-  const conf = join(dir, 'site-a.conf');
-  writeFileSync(conf, shipped.replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`));
-  const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore', cwd: dir });
-  const up = (): Promise<boolean> =>
-    new Promise((resolve) => {
-      const s = connect({ port, host: '127.0.0.1' });
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-  const deadline = Date.now() + 5000;
-  while (!(await up())) {
-    if (Date.now() > deadline || child.exitCode !== null || child.pid === undefined) throw new BenchError(BenchErrorCode.SERVER_START_FAILED, 'mosquitto did not start (is it installed?)');
-    await sleep(20);
+  let broker: Mosquitto;
+  try {
+    broker = await Mosquitto.start({ port, config: shipped.replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`), name: 'site-a' });
+  } catch (err) {
+    throw new BenchError(BenchErrorCode.SERVER_START_FAILED, `mosquitto did not start (is it installed?): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    pid: child.pid as number,
-    async stop() {
-      if (child.exitCode === null && child.pid !== undefined) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        process.kill(child.pid, 'SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { url: broker.url, pid: broker.pid as number, stop: () => broker.stop() };
 }
 
 async function startNodes(url: string, count: number, prefix: string): Promise<BenchNode[]> {
@@ -121,7 +86,7 @@ async function startNodes(url: string, count: number, prefix: string): Promise<B
     await replicator.start();
     nodes.push({ store, pubsub, replicator });
   }
-  await until('every node connected', () => nodes.every((n) => n.pubsub.connected), 10_000);
+  await waitFor('every node connected', () => nodes.every((n) => n.pubsub.connected), { timeoutMs: 10_000, intervalMs: 5 });
   return nodes;
 }
 

@@ -13,8 +13,8 @@ import { KV_USAGE, parseKvOptions, type KvOptions, type ServerName } from './kv-
 import { runLoad, sendAll } from './load-runner.js';
 import { formatKvMarkdown, scenarioName, type KvReport, type ScenarioResult, type ServerMeasurement } from './report.js';
 import { BenchError, BenchErrorCode } from './errors.js';
-import { startMosquitto, type BenchBroker } from './mosquitto.js';
-import { externalServer, startBaseline, startMerkleKv, startRedis, type ServerHandle } from './servers.js';
+import { startBenchBroker, type BenchBroker } from './mosquitto.js';
+import { externalServer, startBaseline, startMerkleKv, startBenchRedis, type ServerHandle } from './servers.js';
 import { buildBatches, buildPreload, type WireProtocol } from './workload.js';
 
 /** The workspace root (tools/src/bench → ../../..). */
@@ -33,20 +33,20 @@ function log(message: string): void {
 let respOfNode: { readonly handle: ServerHandle; readonly respPort: number } | undefined;
 
 async function startServer(name: ServerName, o: KvOptions, brokerUrl: string): Promise<ServerHandle> {
-  if (name === 'baseline') return startBaseline(workspaceRoot);
+  if (name === 'baseline') return startBaseline();
   if (name === 'resp') {
     if (o.port !== undefined) throw new BenchError(BenchErrorCode.INVALID_OPTION, '--servers resp needs a node the bench starts (not --host/--port)');
     const shared = respOfNode;
-    const own = shared === undefined ? await startMerkleKv(workspaceRoot, o.nodeMode, o.nodeArgs, { broker: brokerUrl, antiEntropy: o.antiEntropy }) : undefined;
+    const own = shared === undefined ? await startMerkleKv(o.nodeMode, o.nodeArgs, { broker: brokerUrl, antiEntropy: o.antiEntropy }) : undefined;
     const handle = shared?.handle ?? (own as ServerHandle);
     const port = shared?.respPort ?? (own as { respPort: number }).respPort;
     return { ...handle, label: 'MerkleKV RESP', port, stop: own ? () => own.stop() : async () => undefined };
   }
   if (name === 'redis') {
-    return o.redisPort !== undefined ? externalServer('Redis', o.redisHost ?? '127.0.0.1', o.redisPort, o.redisPid) : startRedis();
+    return o.redisPort !== undefined ? externalServer('Redis', o.redisHost ?? '127.0.0.1', o.redisPort, o.redisPid) : startBenchRedis();
   }
   if (o.port !== undefined) return externalServer('MerkleKV', o.host ?? '127.0.0.1', o.port, o.pid);
-  const handle = await startMerkleKv(workspaceRoot, o.nodeMode, o.nodeArgs, { broker: brokerUrl, antiEntropy: o.antiEntropy });
+  const handle = await startMerkleKv(o.nodeMode, o.nodeArgs, { broker: brokerUrl, antiEntropy: o.antiEntropy });
   if (handle.stale) log('warning: apps/node/src/main.ts is newer than apps/node/dist/main.js: run `npx nx build node`');
   respOfNode = { handle, respPort: handle.respPort };
   return handle;
@@ -120,7 +120,7 @@ export async function benchKv(argv: string[]): Promise<string> {
   try {
     const startsNode = (o.servers.includes('merklekv') || o.servers.includes('resp')) && o.port === undefined;
     if (startsNode && o.broker === 'mosquitto') {
-      broker = await startMosquitto();
+      broker = await startBenchBroker();
       log(`mosquitto on ${broker.url} (pid ${broker.pid ?? 'unknown'})`);
     }
     const brokerUrl = broker?.url ?? o.broker;

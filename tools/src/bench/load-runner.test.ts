@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { processTreeCpuSeconds } from './cpu-time.js';
 import { runLoad, sendAll } from './load-runner.js';
-import { startRedis, waitForPing, type ServerHandle } from './servers.js';
+import { startBenchRedis, waitForPing, type ServerHandle } from './servers.js';
 import { buildBatches, buildPreload } from './workload.js';
 
 /** A minimal in-process line-protocol server (SET/GET/PING) standing in for a node. */
@@ -96,7 +96,7 @@ describe('runLoad against a line-protocol stand-in', () => {
 describe('runLoad against a real redis-server', () => {
   let redis: ServerHandle;
   beforeAll(async () => {
-    redis = await startRedis();
+    redis = await startBenchRedis();
   }, 15_000);
   afterAll(async () => {
     await redis.stop();

@@ -17,7 +17,7 @@ export interface BenchBroker {
  * Starts mosquitto (test-support's Mosquitto) and waits until it accepts connections.
  * @throws BenchError `SERVER_START_FAILED` when it is not installed or does not open its port
  */
-export async function startMosquitto(): Promise<BenchBroker> {
+export async function startBenchBroker(): Promise<BenchBroker> {
   try {
     const broker = await Mosquitto.start({ extraConfig: 'max_inflight_messages 0\nmax_queued_messages 0' });
     return { url: broker.url, pid: broker.pid, stop: () => broker.stop() };

@@ -8,19 +8,15 @@
  * kernel can drop, not heap). The same start on an empty data_dir is measured too, so the
  * process's own boot (Node and module loading) can be told apart.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LMDB_FILE_NAME, LmdbEngine, Store } from '@merklekv/storage';
+import { freePort, NodeProcess } from '@merklekv/test-support';
 import { BenchError, BenchErrorCode } from './errors.js';
-import { freePort } from './servers.js';
-
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+import { positiveOption } from './options.js';
 
 const USAGE = `Usage: bench recovery [--keys N] [--value-bytes N] [--keep]
 
@@ -40,13 +36,6 @@ interface StartFigures {
   /** Of the RSS: file-backed pages (the LMDB map the load read through, and the node binary). */
   readonly fileMb: number;
   readonly hwmMb: number;
-}
-
-function positive(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new BenchError(BenchErrorCode.INVALID_OPTION, `--${name} must be a positive integer, got '${text}'`);
-  return n;
 }
 
 async function fill(dataDir: string, keys: number, value: string): Promise<number> {
@@ -90,35 +79,31 @@ async function startAndMeasure(dataDir: string, probeKey: string): Promise<Start
     `node_id = "recovery"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\n[resp]\nenabled = false\n[mqtt]\nbroker_address = "none"\n` +
       `[anti_entropy]\nenabled = false\n[storage]\nengine = "lmdb"\ndata_dir = "${dataDir}"\nbackup_interval_hours = 0\n`,
   );
-  const t0 = performance.now();
   // The built node when there is one (`npx nx build node`): what production runs, no compile at boot.
-  const built = join(ROOT, 'apps/node/dist/main.js');
-  const entry = existsSync(built) ? [built] : ['--import', 'tsx', 'apps/node/src/main.ts'];
-  const child = spawn(process.execPath, [...entry, '--config', config], {
-    cwd: ROOT,
-    env: { ...process.env, TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.base.json') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  let out = '';
+  const node = new NodeProcess(config, port, { launch: 'auto' });
   let listeningMs = Number.NaN;
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (Number.isNaN(listeningMs) && out.includes('"msg":"listening"')) listeningMs = performance.now() - t0;
-  });
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  // Timed at the log line itself, not at the next poll of the port.
+  const listening = new Promise<void>((resolveListening) =>
+    node.process.onLine((line) => {
+      if (Number.isNaN(listeningMs) && line.includes('"msg":"listening"')) {
+        listeningMs = performance.now() - t0;
+        resolveListening();
+      }
+    }),
+  );
+  const t0 = performance.now();
+  node.spawn();
   try {
-    const deadline = Date.now() + 120_000;
-    while (Number.isNaN(listeningMs)) {
-      if (child.exitCode !== null) throw new BenchError(BenchErrorCode.SERVER_START_FAILED, `node exited:\n${out}`);
-      if (Date.now() > deadline) throw new BenchError(BenchErrorCode.SERVER_START_FAILED, `node did not listen within 120 s:\n${out}`);
-      await new Promise((r) => setTimeout(r, 2));
-    }
+    const ready = node.untilListening({ timeoutMs: 120_000 });
+    ready.catch(() => undefined); // raced below; a later failure shows in the GET
+    await Promise.race([listening, ready]).catch((err: unknown) => {
+      throw new BenchError(BenchErrorCode.SERVER_START_FAILED, err instanceof Error ? err.message : String(err), { cause: err });
+    });
     const reply = await get(port, probeKey);
     const servingMs = performance.now() - t0;
     if (reply.startsWith('ERROR')) throw new BenchError(BenchErrorCode.SERVER_START_FAILED, `GET ${probeKey} answered ${reply}`);
-    const loaded = /"records":(\d+),"ms":([\d.]+),"msg":"storage loaded"/.exec(out);
-    const pid = child.pid as number;
+    const loaded = /"records":(\d+),"ms":([\d.]+),"msg":"storage loaded"/.exec(node.output());
+    const pid = node.pid as number;
     return {
       records: Number(loaded?.[1] ?? Number.NaN),
       loadedMs: Number(loaded?.[2] ?? Number.NaN),
@@ -130,10 +115,7 @@ async function startAndMeasure(dataDir: string, probeKey: string): Promise<Start
       hwmMb: memoryMb(pid, 'VmHWM'),
     };
   } finally {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
-    const timer = setTimeout(() => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+    await node.stop(10_000);
   }
 }
 
@@ -144,8 +126,8 @@ export async function benchRecovery(argv: string[]): Promise<string> {
     options: { keys: { type: 'string' }, 'value-bytes': { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean' } },
   });
   if (values.help) return USAGE;
-  const keys = positive('keys', values.keys, 1_000_000);
-  const value = 'v'.repeat(positive('value-bytes', values['value-bytes'], 32));
+  const keys = positiveOption('keys', values.keys, 1_000_000);
+  const value = 'v'.repeat(positiveOption('value-bytes', values['value-bytes'], 32));
   const dir = mkdtempSync(join(tmpdir(), 'merklekv-bench-recovery-'));
   const full = join(dir, 'full');
   try {

@@ -11,6 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { Store } from '@merklekv/storage';
 import { createMqttPubSub, Replicator } from '@merklekv/replication';
+import { waitFor } from '@merklekv/test-support';
 import { startGcMonitor } from './replication-stages.js';
 
 /** One measured round. */
@@ -42,14 +43,6 @@ function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-async function until(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the replication queue to drain');
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
-
 async function round(brokerUrl: string, prefix: string, keys: number, writes: number, replicate: boolean, n: number): Promise<CpuRound> {
   const store = new Store({ nodeId: 'writer' });
   const value = 'v'.repeat(32);
@@ -60,8 +53,8 @@ async function round(brokerUrl: string, prefix: string, keys: number, writes: nu
   try {
     if (replicator !== undefined && pubsub !== undefined) {
       await replicator.start();
-      await until(() => pubsub.connected, 5000);
-      await until(() => replicator.stats().queueDepth === 0 && replicator.stats().inFlightBatches === 0, 10_000);
+      await waitFor('connected', () => pubsub.connected, { timeoutMs: 5000, intervalMs: 1 });
+      await waitFor('the replication queue drained', () => replicator.stats().queueDepth === 0 && replicator.stats().inFlightBatches === 0, { timeoutMs: 10_000, intervalMs: 1 });
     }
     const batches0 = replicator?.stats().publishedBatches ?? 0;
     const gc = startGcMonitor();
@@ -71,7 +64,7 @@ async function round(brokerUrl: string, prefix: string, keys: number, writes: nu
       store.set(names[(i * 7919) % keys] as string, value);
       if (i % PER_TICK === PER_TICK - 1) await turn();
     }
-    if (replicator !== undefined) await until(() => replicator.stats().queueDepth === 0 && replicator.stats().inFlightBatches === 0, 60_000);
+    if (replicator !== undefined) await waitFor('the replication queue drained', () => replicator.stats().queueDepth === 0 && replicator.stats().inFlightBatches === 0, { timeoutMs: 60_000, intervalMs: 1 });
     const cpu = process.cpuUsage(cpu0);
     const gcMs = gc.stop().totalMs;
     const seconds = (performance.now() - t0) / 1000;

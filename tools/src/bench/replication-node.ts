@@ -8,17 +8,10 @@
  * ratios. This is what a client of a replicating node sees; the in-process
  * figure beside it isolates the replicator's own cost.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { processTreeCpuSeconds } from './cpu-time.js';
 import { runLoad, sendAll } from './load-runner.js';
-import { freePort, waitForPing } from './servers.js';
+import { startBenchNode, stopBenchNode } from './servers.js';
 import { buildBatches, buildPreload } from './workload.js';
-
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 
 /** One run of a node under SET load. */
 export interface NodeWriteRun {
@@ -31,22 +24,18 @@ export interface NodeWriteRun {
  * `requests` pipelined SETs and stops it.
  */
 export async function nodeWriteRun(broker: string, requests: number): Promise<NodeWriteRun> {
-  const built = join(ROOT, 'apps/node/dist/main.js');
-  if (!existsSync(built)) throw new Error('build the node first: npx nx build node');
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'bench-repl-node-'));
-  const config = join(dir, 'node.toml');
-  writeFileSync(
-    config,
-    `node_id = "writer"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\nmax_connections = 10000\n` +
+  const node = await startBenchNode({
+    launch: 'built',
+    toml: (port) =>
+      `node_id = "writer"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\nmax_connections = 10000\n` +
       `[resp]\nenabled = false\n[mqtt]\nbroker_address = "${broker}"\ntopic_prefix = "bench-repl-${process.pid}"\n[anti_entropy]\nenabled = false\n[logging]\nlevel = "warn"\n`,
-  );
-  const child = spawn(process.execPath, [built, '--config', config], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    startTimeoutMs: 20_000,
+  });
+  const port = node.port;
   try {
-    await waitForPing('127.0.0.1', port, 20_000, child);
     const spec = { keySpace: 100_000, valueSize: 32, getRatio: 0, pipeline: 16, seed: 7 };
     await sendAll('127.0.0.1', port, 'merklekv', buildPreload(spec, 'merklekv', 256));
-    const pid = child.pid as number;
+    const pid = node.pid as number;
     const cpu0 = processTreeCpuSeconds(pid);
     const result = await runLoad({
       host: '127.0.0.1',
@@ -61,9 +50,6 @@ export async function nodeWriteRun(broker: string, requests: number): Promise<No
     const cpu = processTreeCpuSeconds(pid) - cpu0;
     return { opsPerSec: result.opsPerSec, cpuMicrosPerOp: (cpu * 1e6) / result.ops };
   } finally {
-    const exited = new Promise((r) => child.once('exit', r));
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
+    await stopBenchNode(node);
   }
 }

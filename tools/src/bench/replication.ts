@@ -23,11 +23,12 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Store } from '@merklekv/storage';
 import { createMqttPubSub, Replicator } from '@merklekv/replication';
+import { waitFor } from '@merklekv/test-support';
 import { percentile } from './latency.js';
 import { nodeWriteRun } from './replication-node.js';
 import { measureReplicationCpu } from './replication-cpu.js';
 import { ProbedPubSub, stageReport, startGcMonitor, startLoopMonitor, type StageFigures, type StageReport } from './replication-stages.js';
-import { startMosquitto } from './mosquitto.js';
+import { startBenchBroker } from './mosquitto.js';
 
 type Part = 'latency' | 'throughput' | 'node' | 'cpu';
 /** How the latency writer waits between writes: a timer (idle in between, as a server waits for requests) or spinning on setImmediate. */
@@ -80,20 +81,12 @@ function parseArgs(argv: string[]): Options | undefined {
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-async function startNode(url: string, id: string, prefix: string, replicate: boolean): Promise<Node> {
+async function startReplicaNode(url: string, id: string, prefix: string, replicate: boolean): Promise<Node> {
   const store = new Store({ nodeId: id });
   const pubsub = new ProbedPubSub(createMqttPubSub({ brokerUrl: url, clientId: `${prefix}-${id}` }));
   const replicator = replicate ? new Replicator({ store, nodeId: id, topicPrefix: prefix, pubsub }) : undefined;
   await replicator?.start();
-  await until(`${id} connected`, () => pubsub.connected, 5000);
+  await waitFor(`${id} connected`, () => pubsub.connected, { timeoutMs: 5000, intervalMs: 5 });
   return { store, pubsub, replicator };
 }
 
@@ -146,7 +139,7 @@ async function measureLatency(a: Node, b: Node, rate: number, seconds: number, p
     else if (i < total) await sleep(Math.max(0, start + ((i + 1) * 1000) / rate - performance.now()));
   }
   const elapsed = (performance.now() - start) / 1000;
-  await until('every write visible on B', () => seen >= total, 30_000);
+  await waitFor('every write visible on B', () => seen >= total, { timeoutMs: 30_000, intervalMs: 5 });
   off();
   loop.disable();
   const gcPauses = gc.stop();
@@ -169,14 +162,14 @@ async function measureThroughput(node: Node, writes: number, label: string): Pro
   }
   if (node.replicator !== undefined) {
     const r = node.replicator;
-    await until('queue drained', () => r.stats().queueDepth === 0 && r.stats().inFlightBatches === 0, 60_000);
+    await waitFor('queue drained', () => r.stats().queueDepth === 0 && r.stats().inFlightBatches === 0, { timeoutMs: 60_000, intervalMs: 5 });
   }
   return writes / ((performance.now() - start) / 1000);
 }
 
 /** The in-process parts: write → visible latency (with its stage split) and the writer's throughput. */
 async function nodeRuns(url: string, prefix: string, opts: Options, lines: string[]): Promise<void> {
-  const nodes = [await startNode(url, 'A', prefix, true), await startNode(url, 'B', prefix, true), await startNode(url, 'C', prefix, true)];
+  const nodes = [await startReplicaNode(url, 'A', prefix, true), await startReplicaNode(url, 'B', prefix, true), await startReplicaNode(url, 'C', prefix, true)];
   const [a, b] = nodes as [Node, Node, Node];
   if (opts.parts.has('latency')) {
     lines.push(`Write → visible on B; the writer's pacing: ${opts.pacing} (see --pacing).`, '', '| rate (writes/s) | achieved | samples | p50 A→B (ms) | p99 A→B (ms) |', '|---:|---:|---:|---:|---:|');
@@ -207,7 +200,7 @@ async function nodeRuns(url: string, prefix: string, opts: Options, lines: strin
   const on = await measureThroughput(a, opts.writes, 'on');
   await stopNodes([a]);
   process.stderr.write('throughput with replication off...\n');
-  const solo = await startNode(url, 'solo', `${prefix}-off`, false);
+  const solo = await startReplicaNode(url, 'solo', `${prefix}-off`, false);
   const offRate = await measureThroughput(solo, opts.writes, 'off');
   await stopNodes([solo]);
   lines.push(
@@ -225,7 +218,7 @@ async function nodeRuns(url: string, prefix: string, opts: Options, lines: strin
 export async function benchReplication(argv: string[]): Promise<string> {
   const opts = parseArgs(argv);
   if (opts === undefined) return USAGE;
-  const broker = await startMosquitto();
+  const broker = await startBenchBroker();
   const prefix = `bench-${process.pid}`;
   const lines = ['# Replication benchmark', '', `3 in-process nodes on mosquitto (${broker.url}), 32-byte values.`, ''];
   try {

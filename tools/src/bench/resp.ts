@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { processTreeCpuSeconds } from './cpu-time.js';
 import { BenchError, BenchErrorCode } from './errors.js';
-import { startMosquitto } from './mosquitto.js';
-import { startMerkleKv, startRedis, type NodeLaunchMode, type ServerHandle } from './servers.js';
+import { positiveOption } from './options.js';
+import { startBenchBroker } from './mosquitto.js';
+import { startMerkleKv, startBenchRedis, type NodeLaunchMode, type ServerHandle } from './servers.js';
 
 const workspaceRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -43,13 +44,6 @@ interface RespOptions {
   readonly help: boolean;
 }
 
-function positive(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new BenchError(BenchErrorCode.INVALID_OPTION, `--${name} must be a positive integer, got '${raw}'`);
-  return n;
-}
-
 /** @throws BenchError `INVALID_OPTION` naming the option */
 export function parseRespOptions(argv: readonly string[]): RespOptions {
   const { values: v } = parseArgs({
@@ -73,11 +67,11 @@ export function parseRespOptions(argv: readonly string[]): RespOptions {
   if (tests.length === 0) throw new BenchError(BenchErrorCode.INVALID_OPTION, '--tests must name at least one redis-benchmark test');
   return {
     tests,
-    requests: positive('requests', v.requests, 1_000_000),
-    keyspace: positive('keyspace', v.keyspace, 100_000),
-    valueSize: positive('value-size', v['value-size'], 32),
-    pipeline: positive('pipeline', v.pipeline, 16),
-    clients: positive('clients', v.clients, 50),
+    requests: positiveOption('requests', v.requests, 1_000_000),
+    keyspace: positiveOption('keyspace', v.keyspace, 100_000),
+    valueSize: positiveOption('value-size', v['value-size'], 32),
+    pipeline: positiveOption('pipeline', v.pipeline, 16),
+    clients: positiveOption('clients', v.clients, 50),
     nodeMode,
     broker: v.broker ?? 'mosquitto',
     help: v.help === true,
@@ -132,12 +126,12 @@ async function measure(server: ServerHandle, test: string, o: RespOptions): Prom
 export async function benchResp(argv: string[]): Promise<string> {
   const o = parseRespOptions(argv);
   if (o.help) return RESP_USAGE;
-  const broker = o.broker === 'mosquitto' ? await startMosquitto() : undefined;
+  const broker = o.broker === 'mosquitto' ? await startBenchBroker() : undefined;
   let node: Awaited<ReturnType<typeof startMerkleKv>> | undefined;
   let redis: ServerHandle | undefined;
   try {
-    node = await startMerkleKv(workspaceRoot, o.nodeMode, [], { broker: broker?.url ?? o.broker });
-    redis = await startRedis();
+    node = await startMerkleKv(o.nodeMode, [], { broker: broker?.url ?? o.broker });
+    redis = await startBenchRedis();
     const resp: ServerHandle = { ...node, label: 'MerkleKV RESP', port: node.respPort };
     const lines = [
       `Replication: ${broker ? `on, through mosquitto (${broker.url})` : o.broker === 'none' ? 'off' : `on, through ${o.broker}`}. ` +

@@ -1,14 +1,26 @@
 /**
- * Servers under test as child processes: a throwaway `redis-server` and a
- * MerkleKV node, each on a free loopback port, started, probed until they
- * answer `PING`, and stopped by PID.
+ * Servers under test as child processes, started through @merklekv/test-support
+ * (a throwaway `redis-server`, a MerkleKV node, the baseline server), each on a
+ * free loopback port, and stopped by PID; the bench adds its own configuration,
+ * the `PING` probe of a server it did not start, and its error codes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort, startRedis as startTestRedis, type RedisServer } from '@merklekv/test-support';
+import { dirname, join } from 'node:path';
+import {
+  freePort,
+  ManagedProcess,
+  NODE_BUILT_MAIN,
+  NODE_SOURCE_MAIN,
+  REPO_ROOT,
+  startNode,
+  startRedis,
+  waitFor,
+  waitForPort,
+  type NodeProcess,
+  type RedisServer,
+  type StartNodeOptions,
+} from '@merklekv/test-support';
 import { BenchError, BenchErrorCode } from './errors.js';
 
 /** A server the bench talks to; `stop` is a no-op for one it did not start. */
@@ -22,8 +34,6 @@ export interface ServerHandle {
   readonly launch: string;
   stop(): Promise<void>;
 }
-
-export { freePort };
 
 /** One `PING` round trip; resolves true when any reply line came back. */
 function pingOnce(host: string, port: number, timeoutMs: number): Promise<boolean> {
@@ -44,99 +54,56 @@ function pingOnce(host: string, port: number, timeoutMs: number): Promise<boolea
 }
 
 /**
- * Polls until the server answers `PING`, the child exits, or `timeoutMs` passes.
+ * Polls until the server answers `PING` or `timeoutMs` passes.
  * @throws BenchError `SERVER_START_FAILED`
  */
-export async function waitForPing(host: string, port: number, timeoutMs: number, child?: ChildProcess, output?: () => string): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (child && child.exitCode !== null) {
-      throw new BenchError(
-        BenchErrorCode.SERVER_START_FAILED,
-        `Server on port ${port} exited with code ${child.exitCode} before answering PING:\n${output?.() ?? ''}`,
-      );
-    }
-    if (await pingOnce(host, port, 1000)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new BenchError(BenchErrorCode.SERVER_START_FAILED, `No PING reply from ${host}:${port} within ${timeoutMs} ms:\n${output?.() ?? ''}`);
-}
-
-/** Keeps the last few KiB a child printed, for error messages. */
-function captureOutput(child: ChildProcess): () => string {
-  let tail = '';
-  const keep = (d: Buffer): void => {
-    tail = (tail + d.toString()).slice(-4096);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return () => tail;
-}
-
-/** SIGTERM by PID, then SIGKILL after `graceMs` if it has not exited. */
-function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-async function startChild(label: string, cmd: string, args: string[], port: number, opts: { cwd?: string; env?: NodeJS.ProcessEnv; startTimeoutMs: number; cleanup?: () => void }): Promise<ServerHandle> {
-  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = captureOutput(child);
-  const spawned = await new Promise<Error | undefined>((resolve) => {
-    child.once('spawn', () => resolve(undefined));
-    child.once('error', (err) => resolve(err));
-  });
-  if (spawned || child.pid === undefined) {
-    opts.cleanup?.();
-    throw new BenchError(BenchErrorCode.SERVER_START_FAILED, `Cannot start ${cmd}: ${spawned?.message ?? 'no pid'}`, { cause: spawned });
-  }
+export async function waitForPing(host: string, port: number, timeoutMs: number): Promise<void> {
   try {
-    await waitForPing('127.0.0.1', port, opts.startTimeoutMs, child, output);
+    await waitFor(`a PING reply from ${host}:${port}`, () => pingOnce(host, port, 1000), { timeoutMs, intervalMs: 100 });
   } catch (err) {
-    await stopChild(child);
-    opts.cleanup?.();
-    throw err;
+    throw new BenchError(BenchErrorCode.SERVER_START_FAILED, `No PING reply from ${host}:${port} within ${timeoutMs} ms`, { cause: err });
   }
-  return {
-    label,
-    host: '127.0.0.1',
-    port,
-    pid: child.pid,
-    launch: [cmd, ...args].map((a) => (a === '' ? "''" : a)).join(' '),
-    stop: async () => {
-      await stopChild(child);
-      opts.cleanup?.();
-    },
-  };
 }
+
+const startFailed = (what: string, err: unknown): BenchError =>
+  new BenchError(BenchErrorCode.SERVER_START_FAILED, `Cannot start ${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 
 /**
  * Starts `redis-server` on a free loopback port, without persistence (test-support's
  * startRedis), and checks it answers PING.
  * @throws BenchError `SERVER_START_FAILED`
  */
-export async function startRedis(): Promise<ServerHandle> {
+export async function startBenchRedis(): Promise<ServerHandle> {
   let redis: RedisServer;
   try {
-    redis = await startTestRedis({ extraArgs: ['--loglevel', 'warning', '--maxclients', '10000'] });
+    redis = await startRedis({ extraArgs: ['--loglevel', 'warning', '--maxclients', '10000'] });
   } catch (err) {
-    throw new BenchError(BenchErrorCode.SERVER_START_FAILED, `Cannot start redis-server: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw startFailed('redis-server', err);
   }
   await waitForPing('127.0.0.1', redis.port, 10_000).catch(async (err: unknown) => {
     await redis.stop();
     throw err;
   });
   return { label: 'Redis', host: '127.0.0.1', port: redis.port, pid: redis.pid, launch: redis.launch, stop: () => redis.stop() };
+}
+
+/**
+ * A node through test-support's startNode, mapping a failed start to the bench's error.
+ * @throws BenchError `SERVER_START_FAILED`
+ */
+export async function startBenchNode(opts: StartNodeOptions): Promise<NodeProcess> {
+  try {
+    return await startNode(opts);
+  } catch (err) {
+    throw startFailed('the MerkleKV node', err);
+  }
+}
+
+/** Stops a node from {@link startBenchNode} (SIGTERM, SIGKILL after `graceMs`) and removes its config folder. */
+export async function stopBenchNode(node: NodeProcess, graceMs?: number): Promise<void> {
+  await node.stop(graceMs);
+  await node.process.closeLog();
+  if (node.configFile !== undefined) rmSync(dirname(node.configFile), { recursive: true, force: true });
 }
 
 /** How the bench node replicates and repairs. */
@@ -173,6 +140,15 @@ export function nodeConfigToml(port: number, setup: BenchNodeSetup = {}): string
 /** How to launch the node: its build, its sources through tsx, or whichever exists. */
 export type NodeLaunchMode = 'auto' | 'built' | 'tsx';
 
+/** True when apps/node/src/main.ts is newer than its build (the build would measure old code). */
+function buildIsStale(): boolean {
+  try {
+    return statSync(NODE_SOURCE_MAIN).mtimeMs > statSync(NODE_BUILT_MAIN).mtimeMs;
+  } catch {
+    return false; // no build
+  }
+}
+
 /**
  * Starts a MerkleKV node (apps/node) on a free loopback port, replicating
  * through `setup.broker` (standalone by default). `built` runs `node apps/node/dist/main.js`
@@ -182,30 +158,27 @@ export type NodeLaunchMode = 'auto' | 'built' | 'tsx';
  * @throws BenchError `SERVER_START_FAILED`
  */
 export async function startMerkleKv(
-  root: string,
   mode: NodeLaunchMode,
   extraNodeArgs: readonly string[] = [],
   setup: BenchNodeSetup = {},
 ): Promise<ServerHandle & { stale: boolean; respPort: number }> {
-  const port = await freePort();
   const respPort = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'merklekv-bench-'));
-  const configFile = join(dir, 'node.toml');
-  writeFileSync(configFile, nodeConfigToml(port, { ...setup, respPort }));
-  const built = join(root, 'apps/node/dist/main.js');
-  const source = join(root, 'apps/node/src/main.ts');
-  const useBuilt = mode === 'built' || (mode === 'auto' && existsSync(built));
-  const stale = useBuilt && existsSync(built) && existsSync(source) && statSync(source).mtimeMs > statSync(built).mtimeMs;
-  const args = useBuilt
-    ? [...extraNodeArgs, built, '--config', configFile]
-    : [...extraNodeArgs, '--import', 'tsx', source, '--config', configFile];
-  const handle = await startChild('MerkleKV', process.execPath, args, port, {
-    cwd: root,
-    env: { ...process.env, TSX_TSCONFIG_PATH: join(root, 'tsconfig.base.json') },
+  const node = await startBenchNode({
+    launch: mode === 'tsx' ? 'sources' : mode,
+    nodeArgs: extraNodeArgs,
+    toml: (port) => nodeConfigToml(port, { ...setup, respPort }),
     startTimeoutMs: 60_000,
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
   });
-  return { ...handle, stale, respPort };
+  return {
+    label: 'MerkleKV',
+    host: '127.0.0.1',
+    port: node.port,
+    pid: node.pid,
+    launch: node.commandLine,
+    stale: node.built && buildIsStale(),
+    respPort,
+    stop: () => stopBenchNode(node),
+  };
 }
 
 /**
@@ -214,14 +187,27 @@ export async function startMerkleKv(
  * like the node's.
  * @throws BenchError `SERVER_START_FAILED`
  */
-export async function startBaseline(root: string): Promise<ServerHandle> {
+export async function startBaseline(): Promise<ServerHandle> {
   const port = await freePort();
-  const script = join(root, 'tools/src/bench/baseline-server.ts');
-  return startChild('Baseline', process.execPath, ['--import', 'tsx', script, String(port)], port, {
-    cwd: root,
-    env: { ...process.env, TSX_TSCONFIG_PATH: join(root, 'tsconfig.base.json') },
-    startTimeoutMs: 30_000,
+  const child = new ManagedProcess({
+    command: process.execPath,
+    args: ['--import', 'tsx', join(REPO_ROOT, 'tools/src/bench/baseline-server.ts'), String(port)],
+    cwd: REPO_ROOT,
+    env: { TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.base.json') },
   });
+  child.spawn();
+  try {
+    await waitForPort(port, {
+      what: 'the baseline server',
+      timeoutMs: 30_000,
+      failure: () => (child.running ? undefined : `the baseline server exited with ${String(child.exitCode)}: ${child.output()}`),
+    });
+    await waitForPing('127.0.0.1', port, 10_000);
+  } catch (err) {
+    await child.kill9();
+    throw err instanceof BenchError ? err : startFailed('the baseline server', err);
+  }
+  return { label: 'Baseline', host: '127.0.0.1', port, pid: child.pid, launch: child.commandLine, stop: () => child.stop(3000) };
 }
 
 /** A server the bench did not start (`--host/--port`). */

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LMDB_FILE_NAME, LmdbEngine, MemoryEngine, RedisEngine, Store } from '@merklekv/storage';
 import type { StorageEngine } from '@merklekv/storage';
-import { BenchError, BenchErrorCode } from './errors.js';
-import { startRedis } from './servers.js';
+import { positiveOption } from './options.js';
+import { startBenchRedis } from './servers.js';
 
 const USAGE = `Usage: bench storage [--keys N] [--value-bytes N] [--rounds N] [--redis]
 
@@ -25,13 +25,6 @@ const USAGE = `Usage: bench storage [--keys N] [--value-bytes N] [--rounds N] [-
 interface EngineCase {
   readonly label: string;
   readonly make: (round: number) => StorageEngine;
-}
-
-function positive(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new BenchError(BenchErrorCode.INVALID_OPTION, `--${name} must be a positive integer, got '${text}'`);
-  return n;
 }
 
 async function oneRound(engine: StorageEngine, keys: number, value: string): Promise<number> {
@@ -57,11 +50,11 @@ export async function benchStorage(argv: string[]): Promise<string> {
     options: { keys: { type: 'string' }, 'value-bytes': { type: 'string' }, rounds: { type: 'string' }, redis: { type: 'boolean' }, help: { type: 'boolean' } },
   });
   if (values.help) return USAGE;
-  const keys = positive('keys', values.keys, 200_000);
-  const rounds = positive('rounds', values.rounds, 5);
-  const value = 'v'.repeat(positive('value-bytes', values['value-bytes'], 32));
+  const keys = positiveOption('keys', values.keys, 200_000);
+  const rounds = positiveOption('rounds', values.rounds, 5);
+  const value = 'v'.repeat(positiveOption('value-bytes', values['value-bytes'], 32));
   const dir = mkdtempSync(join(tmpdir(), 'merklekv-bench-storage-'));
-  const redis = values.redis ? await startRedis() : undefined;
+  const redis = values.redis ? await startBenchRedis() : undefined;
   const cases: EngineCase[] = [
     { label: 'memory', make: () => new MemoryEngine() },
     { label: 'lmdb (sync = batch)', make: (r) => new LmdbEngine({ path: join(dir, `batch${r}`, LMDB_FILE_NAME), sync: 'batch' }) },

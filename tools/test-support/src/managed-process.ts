@@ -51,6 +51,11 @@ export class ManagedProcess {
     return this.child?.exitCode ?? null;
   }
 
+  /** The command and its arguments as one line (empty arguments as `''`), for reports. */
+  get commandLine(): string {
+    return [this.opts.command, ...this.opts.args].map((a) => (a === '' ? "''" : a)).join(' ');
+  }
+
   /** stdout + stderr of every start so far, for failure messages. */
   output(): string {
     return this.captured;

@@ -16,8 +16,8 @@ import { waitFor } from './wait.js';
 
 /** How the node process is launched. */
 export interface NodeLaunchOptions {
-  /** @default 'sources' */
-  readonly launch?: 'sources' | 'built';
+  /** `auto`: the build when it exists, else the sources. @default 'sources' */
+  readonly launch?: 'sources' | 'built' | 'auto';
   /** Flags for `node` itself, before the script (e.g. `--cpu-prof`). */
   readonly nodeArgs?: readonly string[];
   /** Merged over `process.env`. */
@@ -46,6 +46,8 @@ export class NodeStartError extends Error {
 /** One node process for one config file; restartable with the same command line. */
 export class NodeProcess {
   readonly process: ManagedProcess;
+  /** True when it runs `apps/node/dist/main.js`, false for the sources through tsx. */
+  readonly built: boolean;
   private listening = false;
 
   /** @param configFile the TOML file, or undefined for the built-in defaults (as `nx serve node`). */
@@ -54,11 +56,13 @@ export class NodeProcess {
     readonly port: number,
     launch: NodeLaunchOptions = {},
   ) {
-    const main = launch.launch === 'built' ? NODE_BUILT_MAIN : NODE_SOURCE_MAIN;
-    if (launch.launch === 'built' && !existsSync(main)) {
+    const built = launch.launch === 'built' || (launch.launch === 'auto' && existsSync(NODE_BUILT_MAIN));
+    const main = built ? NODE_BUILT_MAIN : NODE_SOURCE_MAIN;
+    if (built && !existsSync(main)) {
       throw new NodeStartError(`${main} is missing: run \`npx nx build node\` (targets that use the build declare dependsOn node:build)`);
     }
-    const loader = launch.launch === 'built' ? [] : ['--import', 'tsx'];
+    this.built = built;
+    const loader = built ? [] : ['--import', 'tsx'];
     this.process = new ManagedProcess({
       command: process.execPath,
       args: [...(launch.nodeArgs ?? []), ...loader, main, ...(configFile === undefined ? [] : ['--config', configFile])],
@@ -82,6 +86,11 @@ export class NodeProcess {
   /** stdout + stderr so far. */
   output(): string {
     return this.process.output();
+  }
+
+  /** The command line, for reports. */
+  get commandLine(): string {
+    return this.process.commandLine;
   }
 
   /** Starts the process without waiting (for tests that expect it to fail or exit). */

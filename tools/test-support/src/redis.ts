@@ -58,7 +58,7 @@ export async function startRedis(opts: RedisOptions = {}): Promise<RedisServer> 
     get pid() {
       return child.pid;
     },
-    launch: ['redis-server', ...args].map((a) => (a === '' ? "''" : a)).join(' '),
+    launch: child.commandLine,
     stop: kill,
     kill,
     restart: launch,

@@ -1,5 +1,5 @@
 import type { RunningNode } from '../node.js';
-import { LineClient, startTestNode } from './harness.js';
+import { LineClient, startTestNode, waitFor } from './harness.js';
 
 // Keys with an expiry moved by peer protocol 2 between real nodes over real
 // connections: RECORDS (an empty node pulls) and PUTVS (a node pushes to an
@@ -23,11 +23,7 @@ describe('SYNC of keys with an expiry (peer protocol 2)', () => {
 
   /** Polls `PTTL key` until the key is gone (-2); the deadline is generous for a loaded machine. */
   async function untilGone(c: LineClient, key: string): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    while ((await c.call(`PTTL ${key}`)) !== '-2') {
-      if (Date.now() > deadline) throw new Error(`${key} did not expire within 10 s`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor(`${key} to expire (PTTL -2)`, async () => (await c.call(`PTTL ${key}`)) === '-2', 10_000);
   }
 
   async function expectSameExpiries(c: LineClient, node: RunningNode): Promise<void> {

@@ -22,7 +22,8 @@ import { join } from 'node:path';
 import { decodeGetvLine } from '@merklekv/protocol';
 import { Store } from '@merklekv/storage';
 import { freePort, LineClient, type NodeProcess } from '@merklekv/test-support';
-import { lmdbConfig, startNodeProcess, Writer } from './__tests__/node-process.js';
+import { spawnNode } from '../__tests__/harness.js';
+import { lmdbConfig, Writer } from './__tests__/node-process.js';
 
 const root = mkdtempSync(join(tmpdir(), 'merklekv-crash-data-'));
 const started: NodeProcess[] = [];
@@ -32,7 +33,7 @@ afterAll(async () => {
 });
 
 async function boot(config: string, port: number): Promise<NodeProcess> {
-  const node = startNodeProcess(config, port);
+  const node = spawnNode(config, port);
   started.push(node);
   await node.untilListening({ timeoutMs: 60_000 });
   return node;

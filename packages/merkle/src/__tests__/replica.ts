@@ -1,4 +1,5 @@
 // A minimal in-memory replica for tests: records with LWW merge, kept in a tree.
+import { MerkleError } from '../errors.js';
 import { MerkleTree } from '../tree.js';
 import { versionDigest } from '../version-digest.js';
 import { localTree } from '../remote-tree.js';
@@ -10,6 +11,41 @@ export interface Version {
   readonly ts: number;
   readonly node: string;
   readonly deleted: boolean;
+}
+
+/** A live version written by `n1`. */
+export const live = (value: string, ts = 1): Version => ({ value, ts, node: 'n1', deleted: false });
+
+/** How a key differs between two replicas. */
+export type Change = 'value' | 'tombstone' | 'onlyLocal' | 'onlyRemote';
+
+/**
+ * Two replicas over `keys`: the first `d` differ as `changes[i]` says (another value, a tombstone,
+ * or the key on one side only), the rest are the same; `differing` is those `d` keys, sorted.
+ */
+export function diverged(keys: string[], d: number, changes: Change[], shape: TreeShape): { local: Replica; remote: Replica; differing: string[] } {
+  const local = new Replica(shape);
+  const remote = new Replica(shape);
+  keys.forEach((key, i) => {
+    const base = live(`v-${key}`);
+    const change: Change | undefined = i < d ? changes[i] : undefined;
+    if (change !== 'onlyRemote') local.put(key, base);
+    if (change === 'onlyLocal') return;
+    if (change === 'value') remote.put(key, live(`other-${key}`, 2));
+    else if (change === 'tombstone') remote.put(key, { value: '', ts: 2, node: 'n2', deleted: true });
+    else remote.put(key, base);
+  });
+  return { local, remote, differing: keys.slice(0, d).sort() };
+}
+
+/** The MerkleError code `f` throws, 'not a MerkleError' for another throw, undefined when it returns. */
+export function codeOf(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    return e instanceof MerkleError ? e.code : 'not a MerkleError';
+  }
+  return undefined;
 }
 
 export function digestOfVersion(key: string, v: Version): Uint8Array {

@@ -23,28 +23,13 @@ export function splitInline(line: Buffer, start: number, end: number): Buffer[] 
         break;
       }
       const c = line[i] as number;
-      if (quote === 0x22) {
-        if (c === 0x5c && i + 3 < end && line[i + 1] === 0x78 && isHex(line[i + 2] as number) && isHex(line[i + 3] as number)) {
-          arg.push(parseInt(String.fromCharCode(line[i + 2] as number, line[i + 3] as number), 16));
-          i += 4;
-        } else if (c === 0x5c && i + 1 < end) {
-          const e = line[i + 1] as number;
-          arg.push(ESCAPES[e] ?? e);
-          i += 2;
-        } else if (c === 0x22) {
-          if (i + 1 < end && !SPACE.has(line[i + 1] as number)) return undefined;
-          quote = 0;
-          i++;
-          break;
-        } else {
-          arg.push(c);
-          i++;
-        }
-      } else if (quote === 0x27) {
-        if (c === 0x5c && i + 1 < end && line[i + 1] === 0x27) {
-          arg.push(0x27);
-          i += 2;
-        } else if (c === 0x27) {
+      if (quote !== 0) {
+        const escape = c === 0x5c ? escapeAt(line, i, end, quote) : undefined;
+        if (escape !== undefined) {
+          arg.push(escape[0]);
+          i += escape[1];
+        } else if (c === quote) {
+          // A closing quote must end the argument.
           if (i + 1 < end && !SPACE.has(line[i + 1] as number)) return undefined;
           quote = 0;
           i++;
@@ -65,6 +50,20 @@ export function splitInline(line: Buffer, start: number, end: number): Buffer[] 
     }
     args.push(Buffer.from(arg));
   }
+}
+
+/**
+ * The byte a backslash at `line[i]` stands for inside `quote`, and how many bytes the escape
+ * takes; undefined when the backslash is a plain byte ('single quotes' escape only `\'`).
+ */
+function escapeAt(line: Buffer, i: number, end: number, quote: number): [number, number] | undefined {
+  if (i + 1 >= end) return undefined;
+  const e = line[i + 1] as number;
+  if (quote === 0x27) return e === 0x27 ? [0x27, 2] : undefined;
+  if (e === 0x78 && i + 3 < end && isHex(line[i + 2] as number) && isHex(line[i + 3] as number)) {
+    return [parseInt(String.fromCharCode(line[i + 2] as number, line[i + 3] as number), 16), 4];
+  }
+  return [ESCAPES[e] ?? e, 2];
 }
 
 function isHex(c: number): boolean {

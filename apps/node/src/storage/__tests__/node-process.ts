@@ -1,32 +1,18 @@
 /**
- * Real node processes for crash tests (test-support's NodeProcess: one process, so SIGKILL
- * hits the server itself), and a pipelining writer that records which writes were
+ * The config of a real lmdb node for crash tests (started with the harness's spawnNode:
+ * test-support's NodeProcess, one process, so SIGKILL hits the server itself), and a pipelining writer that records which writes were
  * acknowledged and when.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { NodeProcess } from '@merklekv/test-support';
+import { writeConfig } from '@merklekv/test-support';
 
 /** Writes a TOML config for an lmdb node on `port` with `[storage]` lines. */
 export function lmdbConfig(port: number, dataDir: string, storage: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'merklekv-crash-'));
-  const file = join(dir, 'node.toml');
-  writeFileSync(
-    file,
+  return writeConfig(
     `node_id = "crash-node"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\n[resp]\nenabled = false\n[mqtt]\nbroker_address = "none"\n` +
       `[anti_entropy]\nenabled = false\n[storage]\nengine = "lmdb"\ndata_dir = "${dataDir}"\n${storage}\n`,
   );
-  return file;
-}
-
-/** Starts `node --import tsx apps/node/src/main.ts --config FILE` without waiting (await `untilListening()`; `kill9()` is the crash). */
-export function startNodeProcess(configFile: string, port: number): NodeProcess {
-  const node = new NodeProcess(configFile, port);
-  node.spawn();
-  return node;
 }
 
 /** One acknowledged write. */
