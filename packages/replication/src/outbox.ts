@@ -134,6 +134,11 @@ export interface EventBatch {
   readonly records: readonly VersionedRecord[];
 }
 
+/** A batch of the given events (a failed batch decoded back from its bytes). */
+export function batchOf(events: readonly ChangeEvent[]): EventBatch {
+  return { keys: events.map((e) => e.key), records: events.map((e) => e.record) };
+}
+
 /** The events of a batch as objects (replays and tests; the hot path uses the arrays). */
 export function batchEvents(batch: EventBatch): ChangeEvent[] {
   return batch.keys.map((key, i) => ({ key, record: batch.records[i] as VersionedRecord }));

@@ -39,10 +39,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { silentLogger, systemTimers, tsMillis, type Logger, type Timers, type VersionedRecord } from '@merklekv/storage';
-import { batchPrefix, decodeBatch, encodeBatchArrays, MAX_PAYLOAD_BYTES } from './event-codec.js';
+import { batchPrefix, decodeBatch, decodeOwnEvents, encodeBatchArrays, MAX_PAYLOAD_BYTES } from './event-codec.js';
 import { signPayload, verifyPayload } from './payload-signature.js';
 import { ReplicationError, ReplicationErrorCode } from './errors.js';
-import { Outbox, type EventBatch } from './outbox.js';
+import { batchOf, Outbox, type EventBatch } from './outbox.js';
 import { RecentEvents } from './recent-events.js';
 import type { PubSub } from './pubsub.js';
 import type { ReplicationStats } from './replication-stats.js';
@@ -303,19 +303,22 @@ export class Replicator {
     this.lastPublishAt = this.monotonicNow();
     const encoded = encodeBatchArrays(this.nodeId, batch.keys, batch.records, rejoin);
     const payload = this.secret === undefined ? encoded : signPayload(encoded, this.secret);
+    // From here on only the bytes are kept (a failed batch is decoded back to be requeued, which
+    // is rare): the batch's version objects die young instead of waiting for the PUBACK.
+    const events = batch.keys.length;
     const done = this.pubsub.publish(this.topic, payload, { qos: 1 }).then(
       () => {
-        this.counters.published += batch.keys.length;
+        this.counters.published += events;
         this.counters.publishedBatches++;
-        this.recent.remember(encoded, batch.keys.length);
+        this.recent.remember(encoded, events);
       },
       (err: unknown) => {
         if (this.pubsub.connected) {
           // Connected yet refused (e.g. a packet too large for the broker): retrying would loop.
-          this.logger.error({ err, events: batch.keys.length }, 'replication publish failed: events dropped, anti-entropy will repair them');
-          this.outbox.countDropped(batch.keys.length);
+          this.logger.error({ err, events }, 'replication publish failed: events dropped, anti-entropy will repair them');
+          this.outbox.countDropped(events);
         } else {
-          this.outbox.requeue(batch);
+          this.outbox.requeue(batchOf(decodeOwnEvents(encoded)));
           if (rejoin) this.rejoinPending = true;
         }
       },
