@@ -7,7 +7,8 @@
  * - latency: node A writes at R writes/s (paced against the wall clock; between wake-ups the
  *   writer sleeps on a timer, or spins with `--pacing spin`); node B timestamps each key's
  *   arrival through its store's change feed; latency = arrival - write (p50, p99), split per
- *   stage (replication-stages.ts) with the event-loop delay and GC pauses beside it.
+ *   stage (replication-stages.ts) with the event-loop delay and GC pauses beside it; half a
+ *   second of writes at the same rate goes first, unmeasured (warm-up).
  * - throughput: one node writes `--writes` distinct keys as fast as it can, with replication
  *   off (no replicator) and on (publishing every write, timed until the last batch is
  *   acknowledged by the broker), in the same run; the ratio on/off is reported. The peers
@@ -113,7 +114,6 @@ async function measureLatency(a: Node, b: Node, rate: number, seconds: number, p
   const index = new Map(keys.map((k, i) => [k, i]));
   const sentAt = new Float64Array(total).fill(Number.NaN);
   const visibleAt = new Float64Array(total).fill(Number.NaN);
-  const value = 'x'.repeat(32);
   let seen = 0;
   const off = b.store.subscribe((e) => {
     const at = e.origin === 'remote' ? index.get(e.key) : undefined;
@@ -121,24 +121,19 @@ async function measureLatency(a: Node, b: Node, rate: number, seconds: number, p
     visibleAt[at] = performance.now();
     seen++;
   });
+  // Warm-up, not measured: half a second at the same rate (the first writes of a run waited
+  // ~20 ms together for code paths compiled on first use and the connections' first packets).
+  const warm = Array.from({ length: Math.max(100, Math.round(rate / 2)) }, (_, i) => `warm:${rate}:${i}`);
+  await writePaced(a.store, warm, rate, pacing, undefined);
+  const lastWarm = warm[warm.length - 1] as string;
+  await waitFor('the warm-up visible on B', () => b.store.get(lastWarm) !== undefined, { timeoutMs: 30_000, intervalMs: 5 });
   a.pubsub.reset();
   b.pubsub.reset();
   a.pubsub.recording = true;
   b.pubsub.recording = true;
   const loop = startLoopMonitor();
   const gc = startGcMonitor();
-  const start = performance.now();
-  let i = 0;
-  while (i < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000));
-    for (; i < due; i++) {
-      sentAt[i] = performance.now();
-      a.store.set(keys[i] as string, value);
-    }
-    if (pacing === 'spin') await tick();
-    else if (i < total) await sleep(Math.max(0, start + ((i + 1) * 1000) / rate - performance.now()));
-  }
-  const elapsed = (performance.now() - start) / 1000;
+  const elapsed = await writePaced(a.store, keys, rate, pacing, sentAt);
   await waitFor('every write visible on B', () => seen >= total, { timeoutMs: 30_000, intervalMs: 5 });
   off();
   loop.disable();
@@ -150,6 +145,24 @@ async function measureLatency(a: Node, b: Node, rate: number, seconds: number, p
   const stages = stageReport(sent, visible, a.pubsub, b.pubsub, loop, gcPauses);
   const samples = Array.from(visibleAt, (t, j) => t - (sentAt[j] as number)).sort((x, y) => x - y);
   return { p50: percentile(samples, 50), p99: percentile(samples, 99), count: samples.length, achieved: total / elapsed, stages };
+}
+
+/** Writes `keys` (value: 32 bytes) at `rate`/s by the wall clock, noting when each was written; returns the seconds taken. */
+async function writePaced(store: Store, keys: readonly string[], rate: number, pacing: Pacing, sentAt: Float64Array | undefined): Promise<number> {
+  const value = 'x'.repeat(32);
+  const total = keys.length;
+  const start = performance.now();
+  let i = 0;
+  while (i < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000));
+    for (; i < due; i++) {
+      if (sentAt !== undefined) sentAt[i] = performance.now();
+      store.set(keys[i] as string, value);
+    }
+    if (pacing === 'spin') await tick();
+    else if (i < total) await sleep(Math.max(0, start + ((i + 1) * 1000) / rate - performance.now()));
+  }
+  return (performance.now() - start) / 1000;
 }
 
 /** Writes `writes` distinct keys on `node` in chunks; returns writes/s (until acknowledged when replicating). */
