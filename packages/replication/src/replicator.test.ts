@@ -343,5 +343,8 @@ describe('Replicator (in-memory pub/sub)', () => {
       expect.objectContaining({ code: ReplicationErrorCode.INVALID_OPTION }),
     );
     expect(() => new Replicator({ store, pubsub, nodeId: '', topicPrefix: 't' })).toThrow(expect.objectContaining({ code: ReplicationErrorCode.INVALID_OPTION }));
+    for (const bad of [{ eagerIntervalMs: -1 }, { eagerIntervalMs: Number.NaN }, { eagerInFlightBatches: 0 }, { eagerMaxEvents: 0.5 }]) {
+      expect(() => new Replicator({ store, pubsub, nodeId: 'x', topicPrefix: 't', ...bad })).toThrow(expect.objectContaining({ code: ReplicationErrorCode.INVALID_OPTION }));
+    }
   });
 });
