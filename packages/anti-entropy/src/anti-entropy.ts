@@ -15,6 +15,7 @@ import { SyncStatsRecorder } from './sync-stats.js';
 import type { AntiEntropyStats } from './sync-stats.js';
 import { connectTcpPeer } from './tcp-peer.js';
 import { jitteredDelay } from './timers.js';
+import { PEER_PROTOCOL_VERSION } from '@merklekv/protocol';
 import { silentLogger, systemTimers } from '@merklekv/storage';
 import type { Logger, Timers } from '@merklekv/storage';
 
@@ -56,8 +57,8 @@ export class AntiEntropy {
   /** Per peer, the end of its chain of sessions (running or waiting). */
   private readonly locks = new Map<string, Promise<void>>();
   private readonly aborts = new Set<AbortController>();
-  /** Peers already reported as speaking peer protocol 1 only (logged once each). */
-  private readonly oldPeers = new Set<string>();
+  /** Peers already reported as speaking an older peer protocol, with that version (logged once each per version). */
+  private readonly oldPeers = new Map<string, number>();
   private active = 0;
   private queuedRunning = 0;
   private timer: unknown;
@@ -183,18 +184,30 @@ export class AntiEntropy {
     return run;
   }
 
-  /** Logs once per peer that it only speaks peer protocol 1 (sessions with it fall back to the old walk). */
+  /**
+   * Logs once per peer that it speaks an older peer protocol: 1 (sessions with it fall back to the
+   * old walk) or 2 (text TREES/ENTRIES instead of the packed PTREES/PENTRIES).
+   */
   private noteProtocol(address: string, report: SyncReport): void {
-    if (report.protocol >= 2 || this.opts.session?.maxProtocol === 1) {
+    const max = this.opts.session?.maxProtocol ?? PEER_PROTOCOL_VERSION;
+    if (report.protocol >= max) {
       this.oldPeers.delete(address);
       return;
     }
-    if (this.oldPeers.has(address)) return;
-    this.oldPeers.add(address);
+    if (this.oldPeers.get(address) === report.protocol) return;
+    this.oldPeers.set(address, report.protocol);
+    if (report.protocol === 2) {
+      this.logger.warn(
+        { peer: address },
+        `anti-entropy: peer ${address} speaks peer protocol 2 (it answered PEERV ${max} with PEERV 2); ` +
+          'sessions with it send tree summaries as text TREES/ENTRIES, about 1.5x the bytes of protocol 3; upgrade it for protocol 3',
+      );
+      return;
+    }
     this.logger.warn(
       { peer: address },
       `anti-entropy: peer ${address} speaks peer protocol 1 only (it answered PEERV with Invalid command); ` +
-        'sessions with it use the old walk, one round trip per tree level batch of 16 nodes; upgrade it for protocol 2',
+        'sessions with it use the old walk, one round trip per tree level batch of 16 nodes; upgrade it for protocol 3',
     );
   }
 

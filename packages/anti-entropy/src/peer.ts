@@ -24,12 +24,13 @@ export interface Peer extends RemoteTree {
 export type VersionStamp = Pick<VersionedRecord, 'ts' | 'node' | 'deleted' | 'expireAt'>;
 
 /**
- * Peer protocol 2 (PEERV, TREES, ENTRIES, RECORDS, STAMPS, PUTVS): each call may cover
+ * Peer protocol 2 (PEERV, TREES, ENTRIES, RECORDS, STAMPS, PUTVS) and 3 (TREES and ENTRIES packed
+ * as PTREES and PENTRIES, chosen by the implementation after `version()`): each call may cover
  * many tree nodes and is one request (or several pipelined ones) on the wire.
  */
 export interface PeerProtocol2 {
-  /** The highest peer protocol the peer speaks (at most 2); 1 when it does not know PEERV. */
-  version(): Promise<number>;
+  /** The peer protocol both sides speak (the lower of the two highest, at most 3); 1 when the peer does not know PEERV. Later calls use it. */
+  version(max?: number): Promise<number>;
   /** Per path, the children with key counts and hashes truncated to `width` bytes. */
   children(paths: readonly TreePath[], width: number): Promise<ChildSummary[][]>;
   /** The (key, digest) entries under the paths, digests truncated to `width` bytes. */
@@ -72,7 +73,7 @@ export interface SyncReport {
   readonly roundTrips: number;
   /** `in-sync`, `tree` (level walk), `bulk` (records streamed), or `legacy` (protocol 1 walk). */
   readonly mode: 'in-sync' | 'tree' | 'bulk' | 'legacy';
-  /** The peer protocol used: 1 or 2. */
+  /** The peer protocol used: 1, 2 or 3 (3 = 2 with packed TREES/ENTRIES). */
   readonly protocol: number;
   /** Protocol 2: whether the full-width root hashes were equal at the end. */
   readonly confirmed?: boolean;

@@ -176,4 +176,23 @@ describe('runSession with key expiry (peer protocol 2)', () => {
     expect(compareStamps(s(1, 'a', false, 60), s(1, 'a', false, 50))).toBeNaN();
     expect(VALUE_DECIDES).toBeNaN();
   });
+
+  it('agrees with compareVersions on the stamps with the values left out, except where only the value decides (property)', () => {
+    const stamp = fc.record({
+      ts: fc.integer({ min: 0, max: 3 }),
+      node: fc.constantFrom('a', 'b'),
+      deleted: fc.boolean(),
+      expireAt: fc.constantFrom(0, 50, 60),
+    });
+    fc.assert(
+      fc.property(stamp, stamp, (a, b) => {
+        const got = compareStamps(a, b);
+        const want = Math.sign(compareVersions({ ...a, value: '' }, { ...b, value: '' }));
+        const valueFirst = want !== 0 && !a.deleted && !b.deleted && a.ts === b.ts && a.node === b.node;
+        if (valueFirst) expect(got).toBeNaN();
+        else expect(Math.sign(got)).toBe(want);
+      }),
+      { numRuns: 500 },
+    );
+  });
 });

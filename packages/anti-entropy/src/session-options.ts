@@ -8,8 +8,8 @@ export interface SessionOptions {
   readonly signal?: AbortSignal;
   /** Clock for `ms`. @default performance.now */
   readonly now?: () => number;
-  /** The highest peer protocol to use (1 forces the old walk). @default 2 */
-  readonly maxProtocol?: 1 | 2;
+  /** The highest peer protocol to use (1 forces the old walk; 2 the text TREES/ENTRIES). @default 3 */
+  readonly maxProtocol?: 1 | 2 | 3;
   /** Protocol 2: bytes of each child hash and entry digest on the wire (1..16). @default 3 */
   readonly hashWidth?: number;
   /** Protocol 2: a node with at most this many keys on the peer is answered with entries, not children. @default 16 */

@@ -37,7 +37,7 @@ function copyOf(source: Store, nodeId: string): Store {
   return copy;
 }
 
-async function syncAndCheck(n: number, changes: ReadonlyArray<[number, Kind]>, opts: SessionOptions = {}): Promise<void> {
+async function syncAndCheck(n: number, changes: ReadonlyArray<[number, Kind]>, opts: SessionOptions = {}, peerProtocol: 2 | 3 = 3): Promise<void> {
   const a = makeStore('a');
   const b = makeStore('b');
   seedIdentical(a, b, n);
@@ -45,10 +45,10 @@ async function syncAndCheck(n: number, changes: ReadonlyArray<[number, Kind]>, o
   const pulledByA = repairedKeys(a);
   const pushedToB = repairedKeys(b);
 
-  const report = await runSession(a, storePeer(b), opts);
+  const report = await runSession(a, storePeer(b, { protocol: peerProtocol }), opts);
 
   const d = push.size + pull.size;
-  expect(report.protocol).toBe(2);
+  expect(report.protocol).toBe(peerProtocol);
   expect(report.differing).toBe(d);
   expect(pulledByA).toEqual(pull);
   expect(pushedToB).toEqual(push);
@@ -71,14 +71,14 @@ describe('runSession, peer protocol 2', () => {
     const b = makeStore('b');
     seedIdentical(a, b, 5000);
     const report = await runSession(a, storePeer(b));
-    expect(report).toMatchObject({ roundTrips: 1, pulled: 0, pushed: 0, differing: 0, inSync: true, mode: 'in-sync', protocol: 2 });
+    expect(report).toMatchObject({ roundTrips: 1, pulled: 0, pushed: 0, differing: 0, inSync: true, mode: 'in-sync', protocol: 3 });
     expect(report.bytes).toBeLessThan(200);
   });
 
-  it('repairs exactly the differing keys, within depth + 4 round trips for any d (property)', async () => {
+  it('repairs exactly the differing keys, within depth + 4 round trips for any d, with a protocol-3 or protocol-2 peer (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 2500 }), changesArb(300), async (n, changes) => {
-        await syncAndCheck(n, changes);
+      fc.asyncProperty(fc.integer({ min: 0, max: 2500 }), changesArb(300), fc.constantFrom<2 | 3>(2, 3), async (n, changes, protocol) => {
+        await syncAndCheck(n, changes, {}, protocol);
       }),
       { numRuns: 40 },
     );
@@ -108,8 +108,9 @@ describe('runSession, peer protocol 2', () => {
         changesArb(200),
         fc.integer({ min: 0, max: 64 }),
         fc.integer({ min: 2, max: 16 }),
-        async (n, changes, smallThreshold, hashWidth) => {
-          await syncAndCheck(n, changes, { path: 'tree', smallThreshold, hashWidth });
+        fc.constantFrom<2 | 3>(2, 3),
+        async (n, changes, smallThreshold, hashWidth, protocol) => {
+          await syncAndCheck(n, changes, { path: 'tree', smallThreshold, hashWidth }, protocol);
         },
       ),
       { numRuns: 30 },
@@ -350,6 +351,40 @@ describe('runSession, peer protocol 2', () => {
     await ae.stop();
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/peer 127\.0\.0\.1:1 speaks peer protocol 1 only .*upgrade it/);
+    expect(b.get('y')).toBe('2');
+  });
+
+  it('speaks protocol 2 (text TREES and ENTRIES) with a protocol-2 peer, and logs that once per peer', async () => {
+    const a = makeStore('a');
+    const b = makeStore('b');
+    seedIdentical(a, b, 2000);
+    const { push, pull } = diverge(a, b, 2000, [
+      [3, 'onlyA'],
+      [40, 'newerB'],
+      [77, 'deleteA'],
+      [2050, 'onlyB'],
+    ]);
+    const [a3, b3] = [copyOf(a, 'a'), copyOf(b, 'b')];
+    const old = await runSession(a, storePeer(b, { protocol: 2 }), { path: 'tree' });
+    const packed = await runSession(a3, storePeer(b3), { path: 'tree' });
+    expect(old).toMatchObject({ protocol: 2, mode: 'tree', pulled: pull.size, pushed: push.size, confirmed: true });
+    expect(packed).toMatchObject({ protocol: 3, mode: 'tree', pulled: pull.size, pushed: push.size, confirmed: true, roundTrips: old.roundTrips });
+    // The same walk, in fewer bytes.
+    expect(packed.bytes).toBeLessThan(old.bytes);
+    expect(state(a)).toEqual(state(a3));
+    expect(a.tree.rootHex()).toBe(b.tree.rootHex());
+
+    const warnings: string[] = [];
+    const logger = { debug: () => {}, info: () => {}, warn: (_: object, msg?: string) => void warnings.push(msg ?? ''), error: () => {} };
+    const c = makeStore('c');
+    const ae = new AntiEntropy({ store: c, peers: () => [], intervalMs: 60_000, maxConcurrent: 1, connect: () => storePeer(b, { protocol: 2 }), timers: new FakeClock(), logger });
+    c.merge('x', version('1', BASE_TS, 'c'));
+    await ae.syncNow('127.0.0.1:2');
+    c.merge('y', version('2', BASE_TS, 'c'));
+    await ae.syncNow('127.0.0.1:2');
+    await ae.stop();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/peer 127\.0\.0\.1:2 speaks peer protocol 2 \(it answered PEERV 3 with PEERV 2\).*upgrade it for protocol 3/);
     expect(b.get('y')).toBe('2');
   });
 

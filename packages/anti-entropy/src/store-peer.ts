@@ -1,6 +1,6 @@
 import { childSummaries, subtreeEntries, subtreeKeys } from '@merklekv/merkle';
 import type { LeafEntry, TreePath } from '@merklekv/merkle';
-import { formatTreePath } from '@merklekv/protocol';
+import { encodePathSet, formatPackedEntry, formatTreePath, packTreeChildren, toPathSets, unpackTreeChildren } from '@merklekv/protocol';
 import type { Store, VersionedRecord } from '@merklekv/storage';
 import type { Peer, PeerProtocol2, VersionStamp } from './peer.js';
 
@@ -9,8 +9,11 @@ export type PeerStore = Pick<Store, 'remoteTree' | 'getVersion' | 'merge' | 'tre
 
 /** Options of {@link storePeer}. */
 export interface StorePeerOptions {
-  /** The peer protocol this peer speaks: 1 answers PEERV as an older node does (`Invalid command`). @default 2 */
-  readonly protocol?: 1 | 2;
+  /**
+   * The peer protocol this peer speaks: 1 answers PEERV as an older node does (`Invalid command`),
+   * 2 answers `PEERV 2` and has no packed commands (PTREES/PENTRIES). @default 3
+   */
+  readonly protocol?: 1 | 2 | 3;
 }
 
 /**
@@ -25,16 +28,25 @@ export function storePeer(store: PeerStore, opts: StorePeerOptions = {}): Peer {
   const count = (...lines: string[]): void => {
     for (const line of lines) bytes += Buffer.byteLength(line) + 2;
   };
+  const speaks = opts.protocol ?? 3;
+  let agreed = 2;
   const protocol2: PeerProtocol2 = {
-    async version() {
-      if (opts.protocol === 1) {
-        count('PEERV 2', "ERROR: Invalid command 'PEERV'");
+    async version(max = 3) {
+      if (speaks === 1) {
+        count(`PEERV ${max}`, "ERROR: Invalid command 'PEERV'");
         return 1;
       }
-      count('PEERV 2', 'PEERV 2');
-      return 2;
+      agreed = Math.min(max, speaks);
+      count(`PEERV ${max}`, `PEERV ${agreed}`);
+      return agreed;
     },
     async children(paths, width) {
+      if (agreed >= 3) {
+        // The same line a node writes, read back as the TCP peer reads it.
+        const blob = packTreeChildren(store.tree, paths, width);
+        count(`PTREES ${width} ${sets(paths)}`, blob, 'END');
+        return unpackTreeChildren(blob, paths, store.tree.shape, width);
+      }
       const replies = paths.map((p) => childSummaries(store.tree, p, width));
       count(
         `TREES ${width} ${paths.map((p) => formatTreePath(p)).join(' ')}`,
@@ -45,6 +57,10 @@ export function storePeer(store: PeerStore, opts: StorePeerOptions = {}): Peer {
     },
     async entries(paths, width) {
       const entries = paths.flatMap((p) => subtreeEntries(store.tree, (key) => store.digestOf(key), p, width));
+      if (agreed >= 3) {
+        count(`PENTRIES ${width} ${sets(paths)}`, ...entries.map((e) => formatPackedEntry(e.key, e.digest)), 'END');
+        return entries;
+      }
       count(`ENTRIES ${width} ${paths.map((p) => formatTreePath(p)).join(' ')}`, ...entries.map((e) => `${e.key} ${e.digest}`), 'END');
       return entries;
     },
@@ -76,6 +92,7 @@ export function storePeer(store: PeerStore, opts: StorePeerOptions = {}): Peer {
       count(`PUTVS ${versions.map(([k, v]) => versionLine(k, v)).join(' ')}`, `OK applied=${applied} stale=${versions.length - applied}`);
     },
   };
+  const sets = (paths: readonly TreePath[]): string => toPathSets(paths, store.tree.shape.fanout).map(encodePathSet).join(' ');
   return {
     protocol2,
     async root() {

@@ -24,7 +24,7 @@ describe('anti-entropy against a real node', () => {
     await b?.stop();
   }, 30_000);
 
-  it('repairs a local store and a node with connectTcpPeer (protocol 2: PEERV, TREES, ENTRIES, RECORDS, GETV, PUTVS)', async () => {
+  it('repairs a local store and a node with connectTcpPeer (protocol 3: PEERV, PTREES, PENTRIES, RECORDS, GETV, PUTVS)', async () => {
     const local = makeStore('local');
     for (let i = 0; i < 200; i++) await clientB.set(`remote:${i}`, `value ${i}`);
     await clientB.set('quoted', ' spaces\nand newline ');
@@ -36,7 +36,7 @@ describe('anti-entropy against a real node', () => {
     const report = await runSession(local, peer);
     await peer.close();
 
-    expect(report).toMatchObject({ pulled: 201, pushed: 151, inSync: false, skipped: 0, protocol: 2, confirmed: true });
+    expect(report).toMatchObject({ pulled: 201, pushed: 151, inSync: false, skipped: 0, protocol: 3, confirmed: true });
     expect(report.bytes).toBeGreaterThan(0);
     expect(local.get('quoted')).toBe(' spaces\nand newline ');
     expect(local.get('remote:7')).toBeUndefined();

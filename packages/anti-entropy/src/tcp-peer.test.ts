@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { ServerError } from '@merklekv/client';
 import { childSummaries, subtreeEntries, subtreeKeys } from '@merklekv/merkle';
-import type { TreePath } from '@merklekv/merkle';
+import type { LeafEntry, TreePath } from '@merklekv/merkle';
+import { fromPathSets, packTreeChildren } from '@merklekv/protocol';
+import type { PathSet } from '@merklekv/protocol';
 import type { Store } from '@merklekv/storage';
 import { runSession } from './session.js';
 import { connectTcpPeer } from './tcp-peer.js';
@@ -135,6 +137,42 @@ class OldNodeClient extends FakeClient2 {
   }
 }
 
+/** A client of a protocol-3 node: PTREES and PENTRIES too. */
+class FakeClient3 extends FakeClient2 {
+  constructor(private readonly node3: Store) {
+    super(node3);
+  }
+
+  override peerv(v: number) {
+    return this.trackPublic(`PEERV ${v}`, () => Math.min(v, 3));
+  }
+
+  ptrees(width: number, sets: readonly PathSet[]): Promise<string> {
+    return this.trackPublic(`PTREES ${width} ${sets.length}`, () => packTreeChildren(this.node3.tree, fromPathSets(sets, this.node3.tree.shape.fanout), width));
+  }
+
+  pentries(width: number, sets: readonly PathSet[]): Promise<LeafEntry[]> {
+    return this.trackPublic(`PENTRIES ${width} ${sets.length}`, () =>
+      fromPathSets(sets, this.node3.tree.shape.fanout).flatMap((p) => subtreeEntries(this.node3.tree, (k) => this.node3.digestOf(k), p, width)),
+    );
+  }
+}
+
+/** This code's client (it can send PTREES) with a protocol-2 node: PEERV 3 is answered 2, and PTREES is unknown there. */
+class Protocol2NodeClient extends FakeClient3 {
+  override peerv(v: number) {
+    return this.trackPublic(`PEERV ${v}`, () => Math.min(v, 2));
+  }
+
+  override ptrees(): Promise<string> {
+    return Promise.reject(new ServerError("Invalid command 'PTREES'"));
+  }
+
+  override pentries(): Promise<LeafEntry[]> {
+    return Promise.reject(new ServerError("Invalid command 'PENTRIES'"));
+  }
+}
+
 describe('connectTcpPeer, peer protocol 2', () => {
   const pair = () => {
     const local = makeStore('a');
@@ -176,6 +214,46 @@ describe('connectTcpPeer, peer protocol 2', () => {
     expect(client.requests[1]).toBe('PEERV 2');
     expect(client.requests.some((r) => r.startsWith('LEAF'))).toBe(true);
     expect(client.requests.filter((r) => /^(TREES|ENTRIES|RECORDS|PUTVS)/.test(r))).toEqual([]);
+  });
+
+  it('speaks protocol 3 with a node that answers PEERV 3: PTREES and PENTRIES instead of TREES and ENTRIES', async () => {
+    const { local, remote } = pair();
+    const client = new FakeClient3(remote);
+    const peer = connectTcpPeer('h:1', { createClient: () => client });
+
+    const report = await runSession(local, peer, { path: 'tree' });
+
+    expect(report).toMatchObject({ protocol: 3, pulled: 30, pushed: 30, confirmed: true });
+    expect(local.tree.rootHex()).toBe(remote.tree.rootHex());
+    expect(client.requests[1]).toBe('PEERV 3');
+    expect(client.requests.some((r) => r.startsWith('PTREES'))).toBe(true);
+    expect(client.requests.some((r) => r.startsWith('PENTRIES'))).toBe(true);
+    expect(client.requests.filter((r) => /^(TREES|ENTRIES|TREE |LEAF)/.test(r))).toEqual([]);
+  });
+
+  it('speaks protocol 2 with a protocol-2 node (the mixed pair): PEERV 3 answered 2, then text TREES and ENTRIES only', async () => {
+    const { local, remote } = pair();
+    const client = new Protocol2NodeClient(remote);
+    const peer = connectTcpPeer('h:1', { createClient: () => client });
+
+    const report = await runSession(local, peer, { path: 'tree' });
+
+    expect(report).toMatchObject({ protocol: 2, pulled: 30, pushed: 30, confirmed: true });
+    expect(local.tree.rootHex()).toBe(remote.tree.rootHex());
+    expect(client.requests[1]).toBe('PEERV 3');
+    expect(client.requests.some((r) => r.startsWith('TREES'))).toBe(true);
+    expect(client.requests.filter((r) => /^(PTREES|PENTRIES|TREE |LEAF)/.test(r))).toEqual([]);
+  });
+
+  it('refuses a PTREES reply that does not hold the nodes asked, naming the peer', async () => {
+    const { local, remote } = pair();
+    const client = new FakeClient3(remote);
+    client.ptrees = () => Promise.resolve('AAAA');
+    const peer = connectTcpPeer('h:1', { createClient: () => client });
+    await expect(runSession(local, peer, { path: 'tree' })).rejects.toMatchObject({
+      code: 'PEER_PROTOCOL',
+      message: expect.stringMatching(/^PTREES reply from h:1 does not hold the 1 nodes asked: Packed children: /),
+    });
   });
 
   it('passes any other PEERV failure on', async () => {

@@ -1,7 +1,9 @@
 import type { ConnectionOptions } from 'node:tls';
 import { createClient, noRetry, ServerError } from '@merklekv/client';
-import type { ChildSummary, LeafEntry, TreePath } from '@merklekv/merkle';
-import { formatTreePath, type WireVersion } from '@merklekv/protocol';
+import { parseShapeId } from '@merklekv/merkle';
+import type { ChildSummary, LeafEntry, TreePath, TreeShape } from '@merklekv/merkle';
+import { formatTreePath, PEER_PROTOCOL_VERSION, toPathSets, unpackTreeChildren, type WireVersion } from '@merklekv/protocol';
+import type { PathSet } from '@merklekv/protocol';
 import type { VersionedRecord } from '@merklekv/storage';
 import { parsePeerAddress } from './address.js';
 import { AntiEntropyError } from './errors.js';
@@ -27,6 +29,9 @@ export interface TreeClient {
   records?(paths: readonly TreePath[]): Promise<WireVersionLike[]>;
   stamps?(paths: readonly TreePath[]): Promise<Array<Omit<WireVersionLike, 'value'>>>;
   putvs?(versions: readonly WireVersionLike[]): Promise<{ applied: number; stale: number }>;
+  /** Peer protocol 3 (packed); a client without these speaks protocol 2 at most. */
+  ptrees?(width: number, sets: readonly PathSet[]): Promise<string>;
+  pentries?(width: number, sets: readonly PathSet[]): Promise<LeafEntry[]>;
 }
 
 /** Options of {@link connectTcpPeer}. */
@@ -85,10 +90,17 @@ export function connectTcpPeer(address: string, opts: TcpPeerOptions = {}): Peer
     ...(opts.tls !== undefined ? { tls: opts.tls } : {}),
   });
 
+  // The tree shape from the last HASH: PTREES replies are read with it.
+  let shape: TreeShape | undefined;
+  const shapeOf = (): TreeShape => {
+    if (shape === undefined) throw new AntiEntropyError('PEER_PROTOCOL', `PTREES to ${address} before HASH: the tree shape is not known yet`);
+    return shape;
+  };
   return {
     async root() {
-      const { root, count, shape } = await client.hash();
-      return { hash: root, count, shape };
+      const reply = await client.hash();
+      if (shape?.id !== reply.shape) shape = parseShapeId(reply.shape);
+      return { hash: reply.root, count: reply.count, shape: reply.shape };
     },
     children: (path: TreePath) => client.tree(path),
     async leaf(path: TreePath): Promise<LeafEntry[]> {
@@ -142,7 +154,7 @@ export function connectTcpPeer(address: string, opts: TcpPeerOptions = {}): Peer
     },
     close: () => client.close(),
     bytes: () => client.bytesRead + client.bytesWritten,
-    ...(hasProtocol2(client) ? { protocol2: protocol2(client, opts.pushLineBytes ?? 512 * 1024) } : {}),
+    ...(hasProtocol2(client) ? { protocol2: protocol2(client, opts.pushLineBytes ?? 512 * 1024, shapeOf, address) } : {}),
   };
 }
 
@@ -163,11 +175,16 @@ function hasProtocol2(client: TreeClient): client is Protocol2Client {
 }
 
 /** Protocol 2 over the client: big batches split into request lines, all pipelined. */
-function protocol2(client: Protocol2Client, pushLineBytes: number): PeerProtocol2 {
+function protocol2(client: Protocol2Client, pushLineBytes: number, shapeOf: () => TreeShape, address: string): PeerProtocol2 {
+  const packed = client.ptrees !== undefined && client.pentries !== undefined ? { ptrees: client.ptrees.bind(client), pentries: client.pentries.bind(client) } : undefined;
+  // The version agreed by the last PEERV: 3 sends PTREES/PENTRIES, 2 the text TREES/ENTRIES.
+  let agreed = 2;
   return {
-    async version() {
+    async version(max = PEER_PROTOCOL_VERSION) {
+      const mine = Math.min(max, packed === undefined ? 2 : PEER_PROTOCOL_VERSION);
       try {
-        return await client.peerv(2);
+        agreed = Math.min(await client.peerv(mine), mine);
+        return agreed;
       } catch (error) {
         // An older node does not know the command: it speaks protocol 1.
         if (error instanceof ServerError && error.serverMessage.startsWith('Invalid command')) return 1;
@@ -175,11 +192,29 @@ function protocol2(client: Protocol2Client, pushLineBytes: number): PeerProtocol
       }
     },
     async children(paths, width) {
-      const replies = await Promise.all(chunk(paths, PATHS_PER_LINE).map((part) => client.trees(width, part)));
+      const parts = chunk(paths, PATHS_PER_LINE);
+      if (agreed >= 3 && packed !== undefined) {
+        const shape = shapeOf();
+        const blobs = await Promise.all(parts.map((part) => packed.ptrees(width, toPathSets(part, shape.fanout))));
+        return blobs.flatMap((blob, i) => {
+          try {
+            return unpackTreeChildren(blob, parts[i] ?? [], shape, width);
+          } catch (error) {
+            const reason = error instanceof Error ? error.message : String(error);
+            throw new AntiEntropyError('PEER_PROTOCOL', `PTREES reply from ${address} does not hold the ${parts[i]?.length ?? 0} nodes asked: ${reason}`);
+          }
+        });
+      }
+      const replies = await Promise.all(parts.map((part) => client.trees(width, part)));
       return replies.flat();
     },
     async entries(paths, width) {
-      const replies = await Promise.all(chunk(paths, PATHS_PER_LINE).map((part) => client.entries(width, part)));
+      const parts = chunk(paths, PATHS_PER_LINE);
+      if (agreed >= 3 && packed !== undefined) {
+        const { fanout } = shapeOf();
+        return (await Promise.all(parts.map((part) => packed.pentries(width, toPathSets(part, fanout))))).flat();
+      }
+      const replies = await Promise.all(parts.map((part) => client.entries(width, part)));
       return replies.flat();
     },
     async records(paths) {
@@ -188,7 +223,8 @@ function protocol2(client: Protocol2Client, pushLineBytes: number): PeerProtocol
     },
     async stamps(paths) {
       const stamps = await client.stamps(paths);
-      return stamps.map((s): [string, VersionStamp] => [s.key, { ts: s.ts, node: s.node, deleted: s.deleted, expireAt: s.expireAt ?? 0 }]);
+      // The reply's stamp objects serve as they are (a bulk session reads 200,000 of them; no copies).
+      return stamps.map((s): [string, VersionStamp] => [s.key, s]);
     },
     async putMany(versions) {
       const lines: WireVersionLike[][] = [];

@@ -4,7 +4,7 @@
  * issue many at once and the replies are matched in order.
  */
 import type tls from 'node:tls';
-import type { Command, TreePath, WireStamp, WireVersion } from '@merklekv/protocol';
+import type { Command, PathSet, TreePath, WireStamp, WireVersion } from '@merklekv/protocol';
 import { authHandshake } from './auth.js';
 import { exponentialBackoff } from './backoff.js';
 import type { RetryStrategy } from './backoff.js';
@@ -321,6 +321,16 @@ export class MerkleKVClient {
   /** Peer protocol 2: the `key digest` entries under `paths`, digests truncated to `width` bytes (`ENTRIES`). */
   entries(width: number, paths: readonly TreePath[]): Promise<LeafEntry[]> {
     return this.call(() => specs.entries(width, paths));
+  }
+
+  /** Peer protocol 3: the children of every node of `sets`, packed, as the one base64url line of the `PTREES` reply (unpack it with `unpackChildren`). */
+  ptrees(width: number, sets: readonly PathSet[]): Promise<string> {
+    return this.call(() => specs.ptrees(width, sets));
+  }
+
+  /** Peer protocol 3: the `key digest` entries under the buckets of `sets`, digests (hex here) truncated to `width` bytes (`PENTRIES`). */
+  pentries(width: number, sets: readonly PathSet[]): Promise<LeafEntry[]> {
+    return this.call(() => specs.pentries(width, sets));
   }
 
   /** Peer protocol 2: every record (tombstones included) under `paths`, in bucket order (`RECORDS`). */

@@ -4,7 +4,7 @@
  * share these, so a command is described exactly once.
  */
 import { encodeCommand, isMultiLineReply } from '@merklekv/protocol';
-import type { Command, TreePath, WireVersion } from '@merklekv/protocol';
+import type { Command, PathSet, TreePath, WireVersion } from '@merklekv/protocol';
 import type { RawReply } from './connection.js';
 import {
   parseBigInt,
@@ -23,6 +23,8 @@ import {
   parseStats,
   parseString,
   parseTree,
+  parsePtrees,
+  parsePentries,
   parseValue,
   parseEntries,
   parsePeerv,
@@ -111,6 +113,8 @@ export const specs = {
   peerv: (version: number) => spec({ type: 'PEERV', version }, parsePeerv),
   trees: (width: number, paths: readonly TreePath[]): CommandSpec<ChildCount[][]> => spec({ type: 'TREES', width, paths }, parseTrees),
   entries: (width: number, paths: readonly TreePath[]) => spec({ type: 'ENTRIES', width, paths }, parseEntries),
+  ptrees: (width: number, sets: readonly PathSet[]) => spec({ type: 'PTREES', width, sets }, parsePtrees),
+  pentries: (width: number, sets: readonly PathSet[]) => spec({ type: 'PENTRIES', width, sets }, parsePentries),
   records: (paths: readonly TreePath[]) => spec({ type: 'RECORDS', paths }, parseRecords),
   stamps: (paths: readonly TreePath[]) => spec({ type: 'STAMPS', paths }, parseStamps),
   putvs: (versions: readonly WireVersion[]) => spec({ type: 'PUTVS', versions }, parsePutvs),

@@ -3,7 +3,7 @@
  * including its `END` line) in, a typed result out. Pure; a reply of the wrong
  * shape throws `UnexpectedReplyError`.
  */
-import { decodeGetvLine, decodeStamp, decodeValue, decodeVersionLine, parseEndLine, parseTreesLine } from '@merklekv/protocol';
+import { decodeGetvLine, decodeStamp, decodeValue, decodeVersionLine, fromBase64Url, parseEndLine, parseTreesLine } from '@merklekv/protocol';
 import type { WireStamp, WireVersion } from '@merklekv/protocol';
 import type { RawReply } from './connection.js';
 import { UnexpectedReplyError } from './errors.js';
@@ -237,6 +237,26 @@ export function parseEntries(reply: RawReply): LeafEntry[] {
   return lines('ENTRIES', reply).body.map((text): LeafEntry => {
     const [key, digest] = splitKeyed('ENTRIES', text);
     return { key, digest };
+  });
+}
+
+/** `PTREES` (peer protocol 3): the one base64url line of packed children (decoded with the tree shape by the caller). */
+export function parsePtrees(reply: RawReply): string {
+  const body = lines('PTREES', reply).body;
+  const [blob] = body;
+  if (body.length !== 1 || blob === undefined || !/^[A-Za-z0-9_-]+$/.test(blob)) throw new UnexpectedReplyError('PTREES', body.join(' | '));
+  return blob;
+}
+
+/** `PENTRIES` (peer protocol 3): `key digest` lines with the digest in base64url, returned as hex like ENTRIES. */
+export function parsePentries(reply: RawReply): LeafEntry[] {
+  return lines('PENTRIES', reply).body.map((text): LeafEntry => {
+    const [key, digest] = splitKeyed('PENTRIES', text);
+    try {
+      return { key, digest: Buffer.from(fromBase64Url(digest, 'PENTRIES digest')).toString('hex') };
+    } catch {
+      throw new UnexpectedReplyError('PENTRIES', text);
+    }
   });
 }
 

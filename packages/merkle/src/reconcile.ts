@@ -11,7 +11,8 @@
  *   is answered with its (key, digest) entries, which name the differing keys;
  * - every other node is asked for its children: counts beside hashes, the
  *   hashes truncated to `width` bytes. A child differs when its count or its
- *   truncated hash differs.
+ *   truncated hash differs; a bucket when its emptiness or its truncated hash
+ *   does (peer protocol 3 sends no bucket counts: a non-empty one reads as 1).
  *
  * Far behind: when the local side is empty or holds at most a quarter of the
  * remote count, or when a level of at least `bulkMinNodes` non-empty children
@@ -157,12 +158,16 @@ export async function reconcile(
       const r = theirs[i] as ChildSummary[];
       checkChildren('local', node.path, l.length, shape.fanout);
       checkChildren('remote', node.path, r.length, shape.fanout);
+      // Buckets are compared by emptiness and hash only: peer protocol 3 sends no bucket counts
+      // (a non-empty bucket's count reads as 1), and a bucket's hash covers its keys anyway.
+      const buckets = node.path.length === shape.depth - 1;
       for (let c = 0; c < shape.fanout; c++) {
         const lc = l[c] as ChildSummary;
         const rc = r[c] as ChildSummary;
         if (lc.count === 0 && rc.count === 0) continue;
         nonEmpty += 1;
-        if (lc.count !== rc.count || lc.hash.slice(0, 2 * width) !== rc.hash) {
+        const countsDiffer = buckets ? (lc.count === 0) !== (rc.count === 0) : lc.count !== rc.count;
+        if (countsDiffer || lc.hash.slice(0, 2 * width) !== rc.hash) {
           next.push({ path: [...node.path, c], localCount: lc.count, remoteCount: rc.count });
         } else {
           equalComparisons += 1;

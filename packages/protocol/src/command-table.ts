@@ -138,6 +138,8 @@ const SPECS: readonly CommandSpec[] = [
     { name: 'PEERV', flags: ['peer'], text: 'PEERV version', summary: 'Agree on the peer protocol version.' },
     { name: 'TREES', flags: ['peer'], text: 'TREES width path [path ...]', summary: 'The children of several tree nodes at once.' },
     { name: 'ENTRIES', flags: ['peer'], text: 'ENTRIES width path [path ...]', summary: 'The keys and digests of several buckets at once.' },
+    { name: 'PTREES', flags: ['peer'], text: 'PTREES width set [set ...]', summary: 'TREES packed: nodes named by level and index, children in base64url.' },
+    { name: 'PENTRIES', flags: ['peer'], text: 'PENTRIES width set [set ...]', summary: 'ENTRIES packed: buckets named by index, digests in base64url.' },
     { name: 'RECORDS', flags: ['peer'], text: 'RECORDS path [path ...]', summary: 'The versions in several buckets at once.' },
     { name: 'STAMPS', flags: ['peer'], text: 'STAMPS path [path ...]', summary: 'The version stamps in several buckets at once.' },
     { name: 'PUTVS', flags: ['peer', 'write'], text: 'PUTVS key ts node deleted value [key ts node deleted value ...]', summary: 'Merge several versions by last-writer-wins.' },

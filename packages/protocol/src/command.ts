@@ -3,6 +3,7 @@
  * the client encodes them. One line on the wire is one command; see
  * docs/PROTOCOL.md for the exact syntax and replies of each.
  */
+import type { PathSet } from './peer-pack.js';
 
 /** A path into the Merkle tree: child indexes from the root (empty = the root). */
 export type TreePath = readonly number[];
@@ -65,6 +66,9 @@ export type Command =
   | { readonly type: 'PEERV'; readonly version: number }
   | { readonly type: 'TREES'; readonly width: number; readonly paths: readonly TreePath[] }
   | { readonly type: 'ENTRIES'; readonly width: number; readonly paths: readonly TreePath[] }
+  // peer protocol 3: TREES and ENTRIES with packed paths and replies (peer-pack.ts)
+  | { readonly type: 'PTREES'; readonly width: number; readonly sets: readonly PathSet[] }
+  | { readonly type: 'PENTRIES'; readonly width: number; readonly sets: readonly PathSet[] }
   | { readonly type: 'RECORDS'; readonly paths: readonly TreePath[] }
   | { readonly type: 'STAMPS'; readonly paths: readonly TreePath[] }
   | { readonly type: 'PUTVS'; readonly versions: readonly WireVersion[] }

@@ -53,6 +53,8 @@ const CORPUS = [
   'PEERV 2',
   'TREES 4 - 3.15',
   'ENTRIES 4 3.15.0.7',
+  'PTREES 3 0:AA 2:AAE',
+  'PENTRIES 3 4:AAUG',
   'RECORDS 3 4.1',
   'STAMPS - 2',
   'PUTVS k 1740000000000001 node-a 0 "a b" gone 1740000000000002 node-b 1 ""',

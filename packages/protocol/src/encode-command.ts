@@ -109,6 +109,8 @@ function body(cmd: Command): string {
     case 'PEERV':
     case 'TREES':
     case 'ENTRIES':
+    case 'PTREES':
+    case 'PENTRIES':
     case 'RECORDS':
     case 'STAMPS':
     case 'PUTVS':

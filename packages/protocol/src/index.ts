@@ -48,6 +48,20 @@ export type { RespBytes, RespValue, RespVersion } from './resp/reply.js';
 export { compileGlob } from './resp/glob.js';
 export type { Glob } from './resp/glob.js';
 export type { WireStamp } from './peer-sync.js';
+export type { PackedChild, PathSet } from './peer-pack.js';
+export { countsOnWire, formatPackedEntry, packTreeChildren, unpackTreeChildren } from './peer-pack-tree.js';
+export {
+  decodePathSet,
+  encodePathSet,
+  fromBase64Url,
+  fromPathSets,
+  indexPath,
+  packChildren,
+  pathIndex,
+  toBase64Url,
+  toPathSets,
+  unpackChildren,
+} from './peer-pack.js';
 export {
   decodeStamp,
   encodeStamp,

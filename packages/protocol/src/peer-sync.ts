@@ -9,6 +9,8 @@
  * - `ENTRIES width path [path ...]` → `key digest` lines for every key under the paths, then `END`
  * - `RECORDS path [path ...]` → `key ts node deleted value` lines for every record under the paths, then `END`
  * - `STAMPS path [path ...]` → `key ts node deleted` lines (no value) for every record under the paths, then `END`
+ * - `PTREES width set [set ...]` (protocol 3) → the children of every node of the sets, packed, as one base64url line, then `END`
+ * - `PENTRIES width set [set ...]` (protocol 3) → `key digest` lines, the digest in base64url, then `END`
  * - `PUTVS key ts node deleted value [...]` (values as tokens, quoted when needed) → `OK applied=a stale=s`
  *
  * In all of them `deleted` is the version-line flag: `0` or `1`, then `:expireAt` when the
@@ -16,21 +18,25 @@
  */
 import type { Command, TreePath, WireVersion } from './command.js';
 import { ProtocolError } from './errors.js';
+import { decodePathSet, encodePathSet } from './peer-pack.js';
 import { checkKey, checkToken } from './key.js';
 import { parseTimestamp } from './numbers.js';
 import { show } from './show.js';
 import { readValueToken, skipSpaces, splitTokens, tokenEnd } from './tokenizer.js';
 import { formatTreePath, parseTreePath } from './tree-path.js';
 import { encodeValueToken } from './value-quoting.js';
-import { encodeVersion, formatDeletedFlag, parseDeletedFlag } from './version-line.js';
+import { encodeVersionHead, formatDeletedFlag, parseDeletedFlag } from './version-line.js';
 
-/** The peer protocol this code speaks: 1 = HASH/TREE/LEAF/GETV/PUTV, 2 = adds PEERV/TREES/ENTRIES/RECORDS/PUTVS. */
-export const PEER_PROTOCOL_VERSION = 2;
+/**
+ * The peer protocol this code speaks: 1 = HASH/TREE/LEAF/GETV/PUTV, 2 = adds
+ * PEERV/TREES/ENTRIES/RECORDS/STAMPS/PUTVS, 3 = adds PTREES/PENTRIES (packed, peer-pack.ts).
+ */
+export const PEER_PROTOCOL_VERSION = 3;
 
 /** The widest hash or digest TREES and ENTRIES send, in bytes (the full 16). */
 export const MAX_HASH_WIDTH = 16;
 
-type PeerSyncCommand = Extract<Command, { type: 'PEERV' | 'TREES' | 'ENTRIES' | 'RECORDS' | 'STAMPS' | 'PUTVS' }>;
+type PeerSyncCommand = Extract<Command, { type: 'PEERV' | 'TREES' | 'ENTRIES' | 'PTREES' | 'PENTRIES' | 'RECORDS' | 'STAMPS' | 'PUTVS' }>;
 
 function missing(type: string, needs: string): ProtocolError {
   return new ProtocolError('MISSING_ARGUMENTS', `Missing arguments: ${type} needs ${needs}`);
@@ -59,6 +65,10 @@ export function parsePeerSync(type: PeerSyncCommand['type'], line: string, at: n
   }
   if (type === 'RECORDS' || type === 'STAMPS') return { type, paths: paths(type, tokens) };
   const [width, ...rest] = tokens;
+  if (type === 'PTREES' || type === 'PENTRIES') {
+    if (width === undefined || rest.length === 0) throw missing(type, 'a hash width in bytes and at least one path set (level:base64url)');
+    return { type, width: smallInt(width, 1, MAX_HASH_WIDTH, `${type} width`), sets: rest.map((t) => decodePathSet(t, `${type} path set`)) };
+  }
   if (width === undefined) throw missing(type, 'a hash width in bytes and at least one path');
   return { type, width: smallInt(width, 1, MAX_HASH_WIDTH, `${type} width`), paths: paths(type, rest) };
 }
@@ -72,6 +82,10 @@ export function encodePeerSync(cmd: PeerSyncCommand): string {
     case 'ENTRIES':
       if (cmd.paths.length === 0) throw missing(cmd.type, 'at least one path');
       return `${cmd.type} ${smallInt(String(cmd.width), 1, MAX_HASH_WIDTH, `${cmd.type} width`)} ${cmd.paths.map(formatTreePath).join(' ')}`;
+    case 'PTREES':
+    case 'PENTRIES':
+      if (cmd.sets.length === 0) throw missing(cmd.type, 'at least one path set');
+      return `${cmd.type} ${smallInt(String(cmd.width), 1, MAX_HASH_WIDTH, `${cmd.type} width`)} ${cmd.sets.map(encodePathSet).join(' ')}`;
     case 'RECORDS':
     case 'STAMPS':
       if (cmd.paths.length === 0) throw missing(cmd.type, 'at least one path');
@@ -84,8 +98,7 @@ export function encodePeerSync(cmd: PeerSyncCommand): string {
 
 /** `key ts node deleted[:expireAt] value` with the value as one token (quoted when it holds a space): one PUTVS item. */
 export function encodeVersionToken(v: WireVersion): string {
-  const head = encodeVersion({ ...v, value: 'x' });
-  return `${head.slice(0, head.length - 1)}${encodeValueToken(v.value)}`;
+  return `${encodeVersionHead(v)} ${encodeValueToken(v.value)}`;
 }
 
 function readVersions(line: string, at: number): WireVersion[] {
@@ -134,13 +147,21 @@ export function encodeStamp(s: WireStamp): string {
  * @throws ProtocolError if the line is malformed.
  */
 export function decodeStamp(line: string): WireStamp {
-  const [key, tsText, node, deletedText, extra] = line.split(' ');
-  if (key === undefined || tsText === undefined || node === undefined || deletedText === undefined || extra !== undefined) {
+  // Found by indexOf, not split: a bulk session reads one of these per key.
+  const s1 = line.indexOf(' ');
+  const s2 = s1 < 0 ? -1 : line.indexOf(' ', s1 + 1);
+  const s3 = s2 < 0 ? -1 : line.indexOf(' ', s2 + 1);
+  if (s3 < 0 || line.indexOf(' ', s3 + 1) >= 0) {
     throw new ProtocolError('INVALID_ARGUMENT', `STAMPS reply line must be key ts node deleted, got '${show(line)}'`);
   }
-  const head = { key: checkKey(key, 'STAMPS key'), ts: parseTimestamp(tsText, 'STAMPS ts'), node: checkToken(node, 'STAMPS node id') };
+  const key = checkKey(line.slice(0, s1), 'STAMPS key');
+  const ts = parseTimestamp(line.slice(s1 + 1, s2), 'STAMPS ts');
+  const node = checkToken(line.slice(s2 + 1, s3), 'STAMPS node id');
+  const deletedText = line.slice(s3 + 1);
+  // The common flags without an expiry, without building the parse result.
+  if (deletedText === '0' || deletedText === '1') return { key, ts, node, deleted: deletedText === '1' };
   const { deleted, expireAt } = parseDeletedFlag(deletedText, 'STAMPS');
-  return expireAt === 0 ? { ...head, deleted } : { ...head, deleted, expireAt };
+  return expireAt === 0 ? { key, ts, node, deleted } : { key, ts, node, deleted, expireAt };
 }
 
 /** One child in a TREES reply line: `count:hash`, or `0` for an empty child. */

@@ -5,7 +5,7 @@ import { COMMAND_USAGE } from './usage.js';
 describe('reply framing', () => {
   it('knows exactly the multi-line replies', () => {
     const multi = (Object.keys(COMMAND_USAGE) as CommandType[]).filter(isMultiLineReply).sort();
-    expect(multi).toEqual(['ENTRIES', 'GETV', 'INFO', 'LEAF', 'MGET', 'RECORDS', 'SCAN', 'STAMPS', 'STATS', 'TREES']);
+    expect(multi).toEqual(['ENTRIES', 'GETV', 'INFO', 'LEAF', 'MGET', 'PENTRIES', 'PTREES', 'RECORDS', 'SCAN', 'STAMPS', 'STATS', 'TREES']);
   });
 
   it('reads END lines', () => {

@@ -1,11 +1,11 @@
 /** Reply framing helpers for clients (docs/PROTOCOL.md "Framing"). */
 import type { CommandType } from './command.js';
 
-const MULTI_LINE: ReadonlySet<CommandType> = new Set<CommandType>(['INFO', 'STATS', 'MGET', 'SCAN', 'LEAF', 'GETV', 'TREES', 'ENTRIES', 'RECORDS', 'STAMPS']);
+const MULTI_LINE: ReadonlySet<CommandType> = new Set<CommandType>(['INFO', 'STATS', 'MGET', 'SCAN', 'LEAF', 'GETV', 'TREES', 'ENTRIES', 'PTREES', 'PENTRIES', 'RECORDS', 'STAMPS']);
 
 /**
  * True for the commands whose success reply spans several lines and ends with
- * a line `END` (or `END cursor`): INFO, STATS, MGET, SCAN, LEAF, GETV, TREES, ENTRIES, RECORDS, STAMPS. Their
+ * a line `END` (or `END cursor`): INFO, STATS, MGET, SCAN, LEAF, GETV, TREES, ENTRIES, PTREES, PENTRIES, RECORDS, STAMPS. Their
  * error reply is still one `ERROR: ` line.
  */
 export function isMultiLineReply(type: CommandType): boolean {

@@ -18,12 +18,20 @@ import { encodeValue } from './value-quoting.js';
  * @throws ProtocolError `INVALID_KEY` / `INVALID_ARGUMENT` for a bad key, node id or timestamp.
  */
 export function encodeVersion(v: WireVersion): string {
+  return `${encodeVersionHead(v)} ${encodeValue(v.value)}`;
+}
+
+/**
+ * Writes `key ts node deleted` of a version (no value, no line ending).
+ * @throws ProtocolError `INVALID_KEY` / `INVALID_ARGUMENT` for a bad key, node id or timestamp.
+ */
+export function encodeVersionHead(v: Omit<WireVersion, 'value'>): string {
   checkKey(v.key, 'Version key');
   checkToken(v.node, 'Version node id');
   if (!isTimestamp(v.ts)) {
     throw new ProtocolError('INVALID_ARGUMENT', `Version ts must be a non-negative integer timestamp, got '${v.ts}'`);
   }
-  return `${v.key} ${v.ts} ${v.node} ${formatDeletedFlag(v.deleted, v.expireAt)} ${encodeValue(v.value)}`;
+  return `${v.key} ${v.ts} ${v.node} ${formatDeletedFlag(v.deleted, v.expireAt)}`;
 }
 
 /**

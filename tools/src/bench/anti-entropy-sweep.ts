@@ -1,5 +1,5 @@
 /**
- * The protocol-2 knobs measured in-process (two Stores, `storePeer`, whose byte
+ * The peer-protocol knobs measured in-process (protocol 3, the packed PTREES/PENTRIES) (two Stores, `storePeer`, whose byte
  * count is the size of the same request and reply lines on the wire): for
  * "1,000 new keys among 200,000" (11-byte keys, 32-byte values), the round
  * trips and bytes of one session for each small-subtree threshold and each
@@ -23,7 +23,7 @@ export async function sweepAntiEntropy(shared = 200_000, fresh = 1000): Promise<
   const b = copyOf(a, 'node-b');
   for (let i = shared; i < shared + fresh; i++) a.set(key(i), value(i));
   const out = [
-    `# protocol-2 knobs, in-process: ${fresh.toLocaleString('en-US')} new keys among ${shared.toLocaleString('en-US')} (bytes = the same lines on the wire)`,
+    `# peer protocol 3 knobs, in-process: ${fresh.toLocaleString('en-US')} new keys among ${shared.toLocaleString('en-US')} (bytes = the same lines on the wire)`,
     '',
     '| small-subtree threshold | hash width (bytes) | round trips | bytes | keys pulled |',
     '| ---: | ---: | ---: | ---: | ---: |',

@@ -11,15 +11,19 @@
  *   --big           adds the 1M-key cases (empty node joining 1M keys, then identical 1M replicas)
  *   --latency-ms n  the delay added per direction by the e2e fault proxy (default 20)
  *   --skip-latency  no delayed runs
+ *   --only text     runs only the cases whose name contains `text` (e.g. `--only differing`)
+ *   --cpu-prof dir  the nodes write V8 CPU profiles into `dir` (node --cpu-prof)
  *   --sweep         instead: the small-subtree threshold and hash width measured in-process (anti-entropy-sweep.ts)
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createClient } from '@merklekv/client';
 import type { MerkleKVClient } from '@merklekv/client';
 import { ManagedProcess, REPO_ROOT, waitFor } from '@merklekv/test-support';
 import { startBenchNode, stopBenchNode } from './servers.js';
 
 const VALUE_BYTES = 32;
+/** Extra node flags (`--cpu-prof`). */
+let nodeFlags: string[] = [];
 
 interface Node {
   readonly port: number;
@@ -51,7 +55,7 @@ const value = (i: number, tag: string): string => `${tag}${String(i).padStart(10
 async function startSyncNode(name: string): Promise<Node> {
   const node = await startBenchNode({
     launch: 'built',
-    nodeArgs: ['--max-old-space-size=4096'],
+    nodeArgs: ['--max-old-space-size=4096', ...nodeFlags],
     toml: (port) =>
       `node_id = "${name}"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\nmax_connections = 1000\n` +
       `[mqtt]\nbroker_address = "none"\n[anti_entropy]\nenabled = true\ninterval_seconds = 86400\n[resp]\nenabled = false\n[logging]\nlevel = "warn"\n`,
@@ -104,6 +108,22 @@ async function load(node: Node, from: number, to: number, tag: string): Promise<
   await Promise.all(inFlight);
 }
 
+/** Rewrites every `step`-th key of [0, to) with `tag` values (MSETs of 500 pairs, pipelined). */
+async function loadEvery(node: Node, step: number, to: number, tag: string): Promise<void> {
+  const inFlight: Promise<unknown>[] = [];
+  let pairs: Array<[string, string]> = [];
+  for (let i = 0; i < to; i += step) {
+    pairs.push([key(i), value(i, tag)]);
+    if (pairs.length === 500) {
+      inFlight.push(node.client.mset(pairs));
+      pairs = [];
+    }
+    if (inFlight.length >= 64) await Promise.all(inFlight.splice(0));
+  }
+  if (pairs.length > 0) inFlight.push(node.client.mset(pairs));
+  await Promise.all(inFlight);
+}
+
 function parseSync(reply: string): SyncFigures {
   const m = /^OK round_trips=(\d+) bytes=(\d+) keys_pulled=(\d+) keys_pushed=(\d+) ms=(\d+) mode=(\S+)$/.exec(reply);
   if (!m) throw new Error(`unexpected SYNC reply: ${reply}`);
@@ -125,7 +145,7 @@ function recordBytes(n: number, nodeIdBytes: number): number {
 }
 
 /** Runs one case on a fresh pair: `setup` loads them, then B syncs with A; with `delayMs`, a second fresh pair through the proxy. */
-async function runCase(
+async function runOneCase(
   name: string,
   records: number,
   setup: (a: Node, b: Node) => Promise<void>,
@@ -170,9 +190,18 @@ export async function benchAntiEntropy(argv: string[]): Promise<string> {
   const delay = skipLatency ? undefined : latency;
   const NODE = 'node-a'.length;
   const rows: Row[] = [];
+  const profAt = argv.indexOf('--cpu-prof');
+  if (profAt >= 0) nodeFlags = ['--cpu-prof', `--cpu-prof-dir=${resolve(argv[profAt + 1] ?? '.')}`];
+  const onlyAt = argv.indexOf('--only');
+  const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? '') : '';
+  const runCase = (name: string, records: number, setup: (a: Node, b: Node) => Promise<void>, d: number | undefined): Promise<Row | undefined> =>
+    name.includes(only) ? runOneCase(name, records, setup, d) : Promise.resolve(undefined);
+  const add = (row: Row | undefined): void => {
+    if (row !== undefined) rows.push(row);
+  };
 
-  rows.push(await runCase('empty node, 1,100 keys', recordBytes(1100, NODE), (a) => load(a, 0, 1100, 'a'), delay));
-  rows.push(
+  add(await runCase('empty node, 1,100 keys', recordBytes(1100, NODE), (a) => load(a, 0, 1100, 'a'), delay));
+  add(
     await runCase(
       '1,000 new keys among 200,000',
       recordBytes(1000, NODE),
@@ -183,7 +212,7 @@ export async function benchAntiEntropy(argv: string[]): Promise<string> {
       delay,
     ),
   );
-  rows.push(
+  add(
     await runCase(
       '200,000 keys all differing',
       recordBytes(200_000, NODE),
@@ -193,7 +222,43 @@ export async function benchAntiEntropy(argv: string[]): Promise<string> {
       delay,
     ),
   );
-  if (big) {
+  // The same with one side newer on every key: which side wins decides between streaming the
+  // peer's records (pull) and pushing the local ones, so both directions are measured.
+  add(
+    await runCase(
+      '200,000 keys all differing, all newer on the peer (pull)',
+      recordBytes(200_000, NODE),
+      async (a, b) => {
+        await load(b, 0, 200_000, 'b');
+        await load(a, 0, 200_000, 'a');
+      },
+      delay,
+    ),
+  );
+  add(
+    await runCase(
+      '200,000 keys all differing, a quarter newer on the peer',
+      recordBytes(200_000, NODE),
+      async (a, b) => {
+        await load(a, 0, 200_000, 'a');
+        await load(b, 0, 200_000, 'b');
+        await loadEvery(a, 4, 200_000, 'c');
+      },
+      delay,
+    ),
+  );
+  add(
+    await runCase(
+      '200,000 keys all differing, all newer locally (push)',
+      recordBytes(200_000, NODE),
+      async (a, b) => {
+        await load(a, 0, 200_000, 'a');
+        await load(b, 0, 200_000, 'b');
+      },
+      delay,
+    ),
+  );
+  if (big && 'empty node joining 1M keys'.includes(only)) {
     process.stderr.write('anti-entropy bench: 1M keys (join, then identical)\n');
     const [a, b] = await Promise.all([startSyncNode('node-a'), startSyncNode('node-b')]);
     try {

@@ -1,3 +1,5 @@
+import { subtreeEntries, toHex } from '@merklekv/merkle';
+import { decodePathSet, encodePathSet, fromPathSets, toPathSets, unpackTreeChildren } from '@merklekv/protocol';
 import type { RunningNode } from '../node.js';
 import { freePort, LineClient, startTestNode } from './harness.js';
 
@@ -21,7 +23,7 @@ describe('peer protocol 2 on a node', () => {
     const c = await LineClient.open(a.port);
     try {
       expect(await c.call('PEERV 2')).toBe('PEERV 2');
-      expect(await c.call('PEERV 7')).toBe('PEERV 2');
+      expect(await c.call('PEERV 7')).toBe('PEERV 3');
       for (let i = 0; i < 50; i++) expect(await c.call(`SET key:${i} value ${i}`)).toBe('OK');
       expect(await c.call('DEL key:7')).toBe('DELETED');
 
@@ -86,6 +88,45 @@ describe('peer protocol 2 on a node', () => {
       expect(metrics).toContain(`merklekv_anti_entropy_last_session_bytes{${peer}} ${bytes}`);
       expect(metrics).toContain(`merklekv_anti_entropy_last_session_keys_pulled{${peer}} ${pulled}`);
       expect(metrics).toContain(`merklekv_anti_entropy_last_session_keys_pushed{${peer}} ${pushed}`);
+    } finally {
+      c.close();
+    }
+  });
+  it('answers PTREES and PENTRIES (protocol 3) with what TREES and ENTRIES say, packed', async () => {
+    const c = await LineClient.open(a.port);
+    try {
+      expect(await c.call('PEERV 3')).toBe('PEERV 3');
+      for (let i = 0; i < 300; i++) expect(await c.call(`SET p3:${i} v${i}`)).toBe('OK');
+      const tree = a.store.tree;
+      const { fanout, depth } = tree.shape;
+      // Every internal node on the way to one key's bucket, and two more of level 2, in one request.
+      const paths = [[], [3], [3, 5], [7, 1], [3, 5, 9], [15, 15, 15]];
+      const sets = toPathSets(paths, fanout);
+      expect(fromPathSets(sets.map((s) => decodePathSet(encodePathSet(s), 'test')), fanout)).toEqual(paths);
+      c.send(`PTREES 3 ${sets.map(encodePathSet).join(' ')}\r\n`);
+      const [blob, end] = await c.untilEnd();
+      expect(end).toBe('END');
+      const packed = unpackTreeChildren(blob as string, paths, tree.shape, 3);
+      for (const [n, path] of paths.entries()) {
+        c.send(`TREES 3 ${path.length === 0 ? '-' : path.join('.')}\r\n`);
+        const [line] = await c.untilEnd();
+        const text = (line as string).split(' ').map((t) => (t === '0' ? { count: 0, hash: '' } : { count: Number(t.split(':')[0]), hash: t.split(':')[1] }));
+        // Above the buckets only emptiness travels: a non-empty bucket reads as count 1.
+        expect(packed[n]).toEqual(path.length < depth - 1 ? text : text.map((t) => ({ count: Math.min(t.count, 1), hash: t.hash })));
+      }
+
+      const bucket = [...Array(fanout ** depth).keys()].find((b) => tree.bucketKeys(b).length > 0) as number;
+      c.send(`PENTRIES 3 ${encodePathSet({ level: depth, indexes: [bucket] })}\r\n`);
+      const lines = await c.untilEnd();
+      const bucketPath = fromPathSets([{ level: depth, indexes: [bucket] }], fanout)[0] as number[];
+      const want = subtreeEntries(tree, (k) => a.store.digestOf(k), bucketPath, 3).map((e) => `${e.key} ${Buffer.from(e.digest, 'hex').toString('base64url')}`);
+      expect(lines).toEqual([...want, 'END']);
+      expect(want.every((l) => /^\S+ [A-Za-z0-9_-]{4}$/.test(l))).toBe(true);
+      expect(toHex(Buffer.from((want[0] as string).split(' ')[1] as string, 'base64url'))).toHaveLength(6);
+
+      expect(await c.call(`PTREES 3 ${depth}:AA`)).toBe(`ERROR: PTREES level ${depth} is the leaf buckets' or deeper; ask PENTRIES for them`);
+      expect(await c.call('PTREES 3 1:EA')).toBe('ERROR: PTREES index 16 is outside level 1 (0..15)');
+      expect(await c.call('PTREES 3 1:A+')).toBe("ERROR: PTREES path set must be base64url without padding, got 'A+'");
     } finally {
       c.close();
     }

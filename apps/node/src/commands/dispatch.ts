@@ -6,7 +6,7 @@ import type { HandlerTable, NodeContext } from './context.js';
 import { del, dbsize, exists, get, mget, mset, scan, set } from './key-commands.js';
 import { echo, flush, info, ping, shutdown, stats, version } from './server-commands.js';
 import { getv, hash, leaf, putv, sync, tree } from './tree-commands.js';
-import { entries, peerv, putvs, records, stamps, trees } from './peer-sync-commands.js';
+import { entries, pentries, peerv, ptrees, putvs, records, stamps, trees } from './peer-sync-commands.js';
 import { append, decr, incr, prepend } from './update-commands.js';
 import { expire, persist, setex, ttl } from './expiry-commands.js';
 
@@ -16,7 +16,7 @@ const handlers: HandlerTable = {
   SETEX: setex, PSETEX: setex, EXPIRE: expire, PEXPIRE: expire, EXPIREAT: expire, PEXPIREAT: expire, TTL: ttl, PTTL: ttl, PERSIST: persist,
   VERSION: version, INFO: info, STATS: stats, FLUSH: flush, SHUTDOWN: shutdown, PING: ping, ECHO: echo,
   HASH: hash, TREE: tree, LEAF: leaf, GETV: getv, PUTV: putv, SYNC: sync, BACKUP: backup,
-  PEERV: peerv, TREES: trees, ENTRIES: entries, RECORDS: records, STAMPS: stamps, PUTVS: putvs,
+  PEERV: peerv, TREES: trees, ENTRIES: entries, PTREES: ptrees, PENTRIES: pentries, RECORDS: records, STAMPS: stamps, PUTVS: putvs,
   // AUTH needs the connection: the access gate (access.ts) answers it before dispatch.
   AUTH: () => {
     throw new CommandError('Authentication is not enabled on this node');

@@ -5,7 +5,18 @@
  * per version, like PUTV).
  */
 import { childSummaries, subtreeEntries, subtreeKeys } from '@merklekv/merkle';
-import { encodeStamp, encodeVersion, formatChild, formatTreePath, PEER_PROTOCOL_VERSION } from '@merklekv/protocol';
+import type { TreeShape } from '@merklekv/merkle';
+import {
+  encodeStamp,
+  encodeVersion,
+  formatChild,
+  formatTreePath,
+  formatPackedEntry,
+  fromPathSets,
+  packTreeChildren,
+  PEER_PROTOCOL_VERSION,
+} from '@merklekv/protocol';
+import type { PathSet } from '@merklekv/protocol';
 import { CRLF, type Handler } from './context.js';
 import { CommandError } from './errors.js';
 
@@ -28,6 +39,37 @@ export const entries: Handler<'ENTRIES'> = ({ width, paths }, { store }) => {
   let out = '';
   for (const path of paths) {
     for (const { key, digest } of subtreeEntries(tree, digestOf, path, width)) out += `${key} ${digest}${CRLF}`;
+  }
+  return `${out}END${CRLF}`;
+};
+
+/** The paths of `sets`, each index checked against the tree (`deepest`: the deepest level allowed). */
+function setPaths(type: string, sets: readonly PathSet[], shape: TreeShape, deepest: number): number[][] {
+  for (const { level, indexes } of sets) {
+    if (level > deepest) {
+      throw new CommandError(
+        type === 'PTREES' ? `PTREES level ${level} is the leaf buckets' or deeper; ask PENTRIES for them` : `${type} level ${level} is deeper than the tree (${shape.depth} levels)`,
+      );
+    }
+    const last = indexes[indexes.length - 1] ?? 0;
+    if (last >= shape.fanout ** level) throw new CommandError(`${type} index ${last} is outside level ${level} (0..${shape.fanout ** level - 1})`);
+  }
+  return fromPathSets(sets, shape.fanout);
+}
+
+/** Peer protocol 3: TREES packed (peer-pack.ts): one base64url line for all the nodes, counts left out just above the buckets. */
+export const ptrees: Handler<'PTREES'> = ({ width, sets }, { store }) => {
+  const tree = store.tree;
+  return `${packTreeChildren(tree, setPaths('PTREES', sets, tree.shape, tree.shape.depth - 1), width)}${CRLF}END${CRLF}`;
+};
+
+/** Peer protocol 3: ENTRIES with digests in base64url. */
+export const pentries: Handler<'PENTRIES'> = ({ width, sets }, { store }) => {
+  const tree = store.tree;
+  const digestOf = (key: string): Uint8Array | undefined => store.digestOf(key);
+  let out = '';
+  for (const path of setPaths('PENTRIES', sets, tree.shape, tree.shape.depth)) {
+    for (const { key, digest } of subtreeEntries(tree, digestOf, path, width)) out += formatPackedEntry(key, digest) + CRLF;
   }
   return `${out}END${CRLF}`;
 };
