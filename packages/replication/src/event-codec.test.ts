@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { ChangeEvent } from './change-event.js';
-import { decodeBatch, encodeBatch } from './event-codec.js';
+import { changeBatchSchema, decodeBatch, encodeBatch, wellFormedBatch } from './event-codec.js';
 import { ReplicationErrorCode } from './errors.js';
 import { keyProblem } from '@merklekv/protocol';
 
@@ -156,6 +156,48 @@ describe('event codec', () => {
     expect(batch.rejected).toHaveLength(1);
     expect(batch.rejected[0]?.index).toBe(1);
     expect(batch.rejected[0]?.reason).toContain(reason);
+  });
+
+  it('takes the hand-checked path for every batch this build encodes', () => {
+    fc.assert(
+      fc.property(fc.array(eventArb, { maxLength: 10 }), fc.boolean(), (events, rejoin) => {
+        const json = JSON.parse(encodeBatch('n1', events, rejoin).toString('utf8')) as object;
+        expect(wellFormedBatch(json)).toEqual(changeBatchSchema.parse(json));
+      }),
+    );
+  });
+
+  it('the hand-checked path accepts nothing the zod schema refuses, and returns what zod returns', () => {
+    const scalar = fc.oneof(fc.constantFrom(0, 1, -1, -0, 1.5, 2 ** 53, 2 ** 53 - 1, '', 'x', null, true), fc.integer(), fc.string({ maxLength: 3 }));
+    const tuple = fc.oneof(
+      fc.array(scalar, { minLength: 2, maxLength: 7 }),
+      fc.tuple(fc.string({ maxLength: 3 }), fc.nat(), fc.constantFrom(0, 1), fc.option(fc.string({ maxLength: 3 }), { nil: undefined })).map((t) => (t[3] === undefined ? t.slice(0, 3) : t)),
+      fc.tuple(fc.string({ maxLength: 3 }), fc.nat(), fc.constantFrom(0, 1), fc.string({ maxLength: 3 }), fc.string({ maxLength: 3 }), fc.oneof(fc.nat(), scalar)),
+      scalar,
+    );
+    const mostly = <T, U>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<U>) => fc.oneof({ weight: 6, arbitrary: good }, { weight: 1, arbitrary: bad });
+    const batch = fc.record(
+      {
+        v: mostly(fc.constant(1), scalar),
+        n: mostly(fc.string({ maxLength: 3 }), scalar),
+        e: mostly(fc.array(tuple, { maxLength: 3 }), scalar),
+        r: mostly(fc.constant(1), scalar),
+        extra: scalar,
+      },
+      { requiredKeys: ['v', 'n', 'e'] },
+    );
+    let accepted = 0;
+    fc.assert(
+      fc.property(batch, (b) => {
+        const json = JSON.parse(JSON.stringify(b)) as object;
+        const fast = wellFormedBatch(json);
+        if (fast === undefined) return;
+        accepted++;
+        expect(changeBatchSchema.safeParse(json)).toEqual({ success: true, data: fast });
+      }),
+      { numRuns: 2000 },
+    );
+    expect(accepted).toBeGreaterThan(100); // the generator reaches the accepting side too
   });
 
   it('never throws on arbitrary bytes', () => {

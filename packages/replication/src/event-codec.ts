@@ -16,8 +16,11 @@
  *   A build without expiry rejects such a batch whole (its tuple has 5 places).
  * - `r`  optional, `1` when the publisher has just (re)connected (a rejoin).
  *
- * Every payload is parsed with zod; anything else (not JSON, no version, no
- * node id, malformed tuples, a tombstone with a value) is rejected whole.
+ * Every payload is checked against the zod schema {@link changeBatchSchema}: a
+ * well-formed batch by a hand-written check that accepts a subset of it (see
+ * {@link wellFormedBatch}), anything else by zod itself; what the schema refuses
+ * (not JSON, no version, no node id, malformed tuples, a tombstone with a
+ * value) is rejected whole.
  *
  * Then the contents are checked by the text protocol's own rules (`@merklekv/protocol`'s
  * `keyProblem`, `tokenProblem`, `valueProblem`: the one definition both doors share), so that
@@ -153,13 +156,17 @@ export function decodeBatch(payload: Buffer, maxBytes: number = MAX_PAYLOAD_BYTE
   if (json.v !== WIRE_FORMAT_VERSION) {
     return reject(ReplicationErrorCode.UNSUPPORTED_VERSION, `unsupported change-batch version ${JSON.stringify(json.v)}`);
   }
-  const parsed = changeBatchSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue === undefined ? '' : ` at ${issue.path.join('.') || '(root)'}: ${issue.message}`;
-    return reject(ReplicationErrorCode.INVALID_PAYLOAD, `invalid change batch${where}`, parsed.error);
+  let wire = wellFormedBatch(json);
+  if (wire === undefined) {
+    const parsed = changeBatchSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue === undefined ? '' : ` at ${issue.path.join('.') || '(root)'}: ${issue.message}`;
+      return reject(ReplicationErrorCode.INVALID_PAYLOAD, `invalid change batch${where}`, parsed.error);
+    }
+    wire = parsed.data;
   }
-  const { n, e, r } = parsed.data;
+  const { n, e, r } = wire;
   const nodeBad = tokenProblem(n);
   if (nodeBad !== undefined) return reject(ReplicationErrorCode.INVALID_PAYLOAD, `invalid change batch: node id ${nodeBad}`);
   const events: ChangeEvent[] = [];
@@ -180,6 +187,52 @@ export function decodeBatch(payload: Buffer, maxBytes: number = MAX_PAYLOAD_BYTE
     });
   }
   return { ok: true, batch: { node: n, events, rejoin: r === 1, rejected: rejected ?? NONE } };
+}
+
+/**
+ * The common case of {@link changeBatchSchema}, checked by hand: a batch every field of which
+ * has exactly the shape the schema asks for is returned as it is (what zod would return for
+ * it: unknown keys left out); anything else, undefined, and the schema itself decides and
+ * words the error. Stricter than the schema, never looser (a property test holds it to that),
+ * and about ten times cheaper: zod's parse cost ~1 µs and ~1 KB of garbage per event received.
+ */
+export function wellFormedBatch(json: object): WireBatch | undefined {
+  const { v, n, e, r } = json as { v?: unknown; n?: unknown; e?: unknown; r?: unknown };
+  if (v !== WIRE_FORMAT_VERSION || typeof n !== 'string' || !Array.isArray(e)) return undefined;
+  if (r !== undefined && r !== 1) return undefined;
+  if ('r' in json && r === undefined) return undefined;
+  for (let i = 0; i < e.length; i++) {
+    const t: unknown = e[i];
+    if (!Array.isArray(t) || t.length < 3 || t.length > 6) return undefined;
+    const deleted: unknown = t[2];
+    const value: unknown = t[3];
+    if (typeof t[0] !== 'string' || !isTs(t[1]) || (deleted !== 0 && deleted !== 1)) return undefined;
+    if (t.length > 3 && typeof value !== 'string') return undefined;
+    if (t.length > 4 && typeof t[4] !== 'string') return undefined;
+    if (t.length > 5 && !isTs(t[5])) return undefined;
+    if (deleted === 0 ? value === undefined : value !== undefined && value !== '') return undefined;
+  }
+  return r === 1 ? { v: WIRE_FORMAT_VERSION, n, e: e as WireBatch['e'], r } : { v: WIRE_FORMAT_VERSION, n, e: e as WireBatch['e'] };
+}
+
+function isTs(x: unknown): boolean {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+}
+
+/**
+ * The events of a payload this node encoded itself (its replay buffer keeps acknowledged
+ * batches as bytes): parsed without validation, in order, one event per tuple. Never given a
+ * payload from the network: that is {@link decodeBatch}'s job.
+ */
+export function decodeOwnEvents(payload: Buffer): ChangeEvent[] {
+  const { n, e } = JSON.parse(payload.toString('utf8')) as WireBatch;
+  return e.map(([key, ts, deleted, value, writer, expireAt]) => ({
+    key,
+    record:
+      expireAt === undefined || expireAt === 0
+        ? { value: deleted === 1 ? '' : (value ?? ''), ts, node: writer ?? n, deleted: deleted === 1 }
+        : { value: deleted === 1 ? '' : (value ?? ''), ts, node: writer ?? n, deleted: deleted === 1, expireAt },
+  }));
 }
 
 /**

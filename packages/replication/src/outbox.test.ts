@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { VersionedRecord } from '@merklekv/storage';
-import { batchEvents, Outbox, RecentEvents, type EventBatch } from './outbox.js';
+import { batchEvents, Outbox, type EventBatch } from './outbox.js';
 
 const rec = (value: string, ts: number): VersionedRecord => ({ value, ts, node: 'n1', deleted: false });
 const batchOf = (events: ReadonlyArray<{ key: string; record: VersionedRecord }>): EventBatch => ({ keys: events.map((e) => e.key), records: events.map((e) => e.record) });
@@ -46,30 +46,16 @@ describe('Outbox', () => {
     expect(take(box, 10, 1e9).map((e) => e.record.value)).toEqual(['new', 'b']);
     expect(box.dropped).toBe(1);
   });
-});
 
-describe('RecentEvents', () => {
-  it('keeps the newest version of each key among the last limit changes', () => {
-    const recent = new RecentEvents(4);
-    recent.remember(batchOf([1, 2, 3].map((i) => ({ key: `k${i}`, record: rec(`v${i}`, i) }))));
-    recent.remember(batchOf([{ key: 'k2', record: rec('v2b', 10) }]));
-    recent.remember(batchOf([{ key: 'k3', record: rec('older', 0) }]));
-    const held = new Map([...recent.events()].map((e) => [e.key, e.record.value]));
-    expect(held.get('k2')).toBe('v2b');
-    expect(held.get('k3')).toBe('v3');
-    for (let i = 100; i < 200; i++) {
-      recent.remember(batchOf([{ key: `k${i}`, record: rec('x', i) }]));
-      const keys = [...recent.events()].map((e) => e.key);
-      expect(keys.length).toBeLessThanOrEqual(4);
-      expect(keys).toEqual(expect.arrayContaining(i > 100 ? [`k${i}`, `k${i - 1}`] : [`k${i}`]));
-      expect(recent.size).toBe(keys.length);
-    }
-  });
-
-  it('holds nothing with a limit of 0', () => {
-    const recent = new RecentEvents(0);
-    recent.remember(batchOf([{ key: 'k', record: rec('v', 1) }]));
-    expect(recent.size).toBe(0);
+  it('requeues batches failing together in any order: each key keeps its newest version', () => {
+    const box = new Outbox(10);
+    box.requeue(batchOf([{ key: 'k', record: rec('older', 1) }, { key: 'x', record: rec('x', 1) }]));
+    box.requeue(batchOf([{ key: 'k', record: rec('newer', 2) }]));
+    box.requeue(batchOf([{ key: 'k', record: rec('oldest', 0) }]));
+    expect(take(box, 10, 1e9).map((e) => [e.key, e.record.value])).toEqual([
+      ['k', 'newer'],
+      ['x', 'x'],
+    ]);
   });
 });
 
@@ -92,7 +78,8 @@ describe('Outbox (model)', () => {
             if (o.kind === 'offer') expect(box.offer(o.key, record)).toBe(known || model.size < limit);
             else box.requeue(batchOf([{ key: o.key, record }]));
             if (known) {
-              if (o.kind === 'offer') model.set(o.key, record);
+              // An offer replaces the queued version; a requeued one replaces it only when newer.
+              if (o.kind === 'offer' || record.ts > (model.get(o.key) as VersionedRecord).ts) model.set(o.key, record);
             } else if (model.size < limit) model.set(o.key, record);
             else dropped++;
           } else {
@@ -105,35 +92,6 @@ describe('Outbox (model)', () => {
         }
         expect(take(box, 100, 1e9)).toEqual([...model].map(([key, record]) => ({ key, record })));
       }),
-    );
-  });
-});
-
-describe('RecentEvents (window)', () => {
-  it('holds exactly the last limit changes, deduplicated to the newest version of each key', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 8 }),
-        fc.array(fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'), ts: fc.nat(50) }), { maxLength: 6 }), { maxLength: 30 }),
-        (limit, batches) => {
-          const recent = new RecentEvents(limit);
-          const all: Array<{ key: string; record: VersionedRecord }> = [];
-          for (const b of batches) {
-            const events = b.map(({ key, ts }) => ({ key, record: rec(`${key}${ts}`, ts) }));
-            recent.remember(batchOf(events));
-            all.push(...events);
-          }
-          const expected = new Map<string, VersionedRecord>();
-          for (const { key, record } of all.slice(Math.max(0, all.length - limit))) {
-            const known = expected.get(key);
-            if (known === undefined || known.ts <= record.ts) expected.set(key, record);
-          }
-          const held = [...recent.events()];
-          expect(new Map(held.map((e) => [e.key, e.record]))).toEqual(expected);
-          expect(held).toHaveLength(expected.size);
-          expect(recent.size).toBe(expected.size);
-        },
-      ),
     );
   });
 });

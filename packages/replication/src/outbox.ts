@@ -51,14 +51,20 @@ export class Outbox {
   }
 
   /**
-   * Puts back a batch whose publish failed. A key queued again meanwhile holds
-   * a newer local version and keeps it. Overflow counts as dropped.
+   * Puts back a batch whose publish failed. A key queued meanwhile keeps the
+   * newer of the two versions (the higher timestamp: a local write is stamped
+   * above the version it replaces), so batches failing together may be put back
+   * in any order. Overflow counts as dropped.
    */
   requeue(batch: EventBatch): void {
     for (let i = 0; i < batch.keys.length; i++) {
       const key = batch.keys[i] as string;
-      if (this.index.has(key)) continue;
-      if (this.index.size < this.limit) this.push(key, batch.records[i] as VersionedRecord);
+      const record = batch.records[i] as VersionedRecord;
+      const at = this.index.get(key);
+      if (at !== undefined) {
+        const queued = this.records[at - this.base] as VersionedRecord;
+        if (record.ts > queued.ts) this.records[at - this.base] = record;
+      } else if (this.index.size < this.limit) this.push(key, record);
       else this.droppedCount++;
     }
   }
@@ -128,81 +134,12 @@ export interface EventBatch {
   readonly records: readonly VersionedRecord[];
 }
 
+/** A batch of the given events (a failed batch decoded back from its bytes). */
+export function batchOf(events: readonly ChangeEvent[]): EventBatch {
+  return { keys: events.map((e) => e.key), records: events.map((e) => e.record) };
+}
+
 /** The events of a batch as objects (replays and tests; the hot path uses the arrays). */
 export function batchEvents(batch: EventBatch): ChangeEvent[] {
   return batch.keys.map((key, i) => ({ key, record: batch.records[i] as VersionedRecord }));
-}
-
-/**
- * The last `limit` changes this node published (acknowledged by the broker). A
- * broker may acknowledge a message and crash before delivering it, and a peer
- * that reconnects misses what was published while it was away, so these are
- * republished when this node reconnects and when a peer announces a rejoin.
- * Merging is idempotent, so duplicates cost bandwidth, never correctness.
- *
- * Remembering costs O(1) per batch: the acknowledged batches themselves are
- * kept (oldest dropped once more than `limit` changes are held), and the newest
- * version of each key is picked only when they are replayed, which is rare. A
- * key changed several times within the window is held (and replayed) once.
- */
-export class RecentEvents {
-  private batches: Array<EventBatch | undefined> = [];
-  /** Index of the oldest batch held in `batches`. */
-  private first = 0;
-  /** Leading changes of the oldest batch no longer held. */
-  private skip = 0;
-  /** Changes held. */
-  private held = 0;
-
-  constructor(readonly limit: number) {}
-
-  /** Distinct keys held. */
-  get size(): number {
-    const keys = new Set<string>();
-    this.forEachHeld((key) => keys.add(key));
-    return keys.size;
-  }
-
-  /** Records an acknowledged batch. */
-  remember(batch: EventBatch): void {
-    if (this.limit === 0 || batch.keys.length === 0) return;
-    this.batches.push(batch);
-    this.held += batch.keys.length;
-    while (this.held > this.limit) {
-      const oldest = this.batches[this.first] as EventBatch;
-      const available = oldest.keys.length - this.skip;
-      const excess = this.held - this.limit;
-      if (excess < available) {
-        this.skip += excess;
-        this.held -= excess;
-      } else {
-        this.batches[this.first++] = undefined;
-        this.skip = 0;
-        this.held -= available;
-      }
-    }
-    if (this.first > 64 && this.first * 2 > this.batches.length) {
-      this.batches = this.batches.slice(this.first);
-      this.first = 0;
-    }
-  }
-
-  /** The newest version of each key held (the highest timestamp; on a tie the later one), oldest first. */
-  *events(): IterableIterator<ChangeEvent> {
-    const newest = new Map<string, VersionedRecord>();
-    this.forEachHeld((key, record) => {
-      const known = newest.get(key);
-      if (known === undefined || known.ts <= record.ts) newest.set(key, record);
-    });
-    for (const [key, record] of newest) yield { key, record };
-  }
-
-  private forEachHeld(fn: (key: string, record: VersionedRecord) => void): void {
-    let skip = this.skip;
-    for (let b = this.first; b < this.batches.length; b++) {
-      const batch = this.batches[b] as EventBatch;
-      for (let i = skip; i < batch.keys.length; i++) fn(batch.keys[i] as string, batch.records[i] as VersionedRecord);
-      skip = 0;
-    }
-  }
 }

@@ -5,7 +5,7 @@ import { encodeBatch } from './event-codec.js';
 import { ReplicationErrorCode } from './errors.js';
 import type { Logger } from '@merklekv/storage';
 import { MemoryBus } from './memory-bus.js';
-import { Replicator } from './replicator.js';
+import { Replicator, type ReplicatorOptions } from './replicator.js';
 import { HeldPubSub } from './__tests__/held-pubsub.js';
 import { packTs, Store } from '@merklekv/storage';
 
@@ -32,12 +32,15 @@ describe('Replicator (in-memory pub/sub)', () => {
     clock = new FakeClock(1_000_000);
   });
 
-  /** A replica whose publishes stay unacknowledged until released (the pipeline is busy). */
-  async function busyReplica(opts: { batchMaxEvents: number; batchMaxDelayMs: number }) {
+  /**
+   * A replica whose publishes stay unacknowledged until released, with its window of eager
+   * batches (one unless given) full after the first write: the pipeline is busy.
+   */
+  async function busyReplica(opts: Pick<ReplicatorOptions, 'eagerInFlightBatches' | 'eagerIntervalMs' | 'eagerMaxEvents' | 'monotonicNow'> & { batchMaxEvents: number; batchMaxDelayMs: number }) {
     const store = new Store({ nodeId: 'a' });
     const pubsub = new HeldPubSub(bus.connect('a'));
     pubsub.hold = false;
-    const replicator = new Replicator({ store, nodeId: 'a', topicPrefix: 'test', pubsub, timers: clock, ...opts });
+    const replicator = new Replicator({ store, nodeId: 'a', topicPrefix: 'test', pubsub, timers: clock, eagerInFlightBatches: 1, ...opts });
     await replicator.start();
     await settle(); // the rejoin marker
     pubsub.hold = true;
@@ -58,7 +61,7 @@ describe('Replicator (in-memory pub/sub)', () => {
     expect(batchesFrom(bus, 'a')).toEqual([5, 1]);
   });
 
-  it('while a batch is in flight, publishes a full batch as soon as batchMaxEvents keys are queued', async () => {
+  it('while the window is full, publishes a full batch as soon as batchMaxEvents keys are queued', async () => {
     const a = await busyReplica({ batchMaxEvents: 10, batchMaxDelayMs: 5 });
     for (let i = 0; i < 25; i++) a.store.set(`k${i}`, 'v');
     await settle();
@@ -73,7 +76,7 @@ describe('Replicator (in-memory pub/sub)', () => {
     expect(a.replicator.stats()).toMatchObject({ published: 26, queueDepth: 0, inFlightBatches: 0 });
   });
 
-  it('while a batch is in flight, publishes a partial batch batchMaxDelayMs after the first change', async () => {
+  it('while the window is full, publishes a partial batch batchMaxDelayMs after the first change', async () => {
     const a = await busyReplica({ batchMaxEvents: 100, batchMaxDelayMs: 3 });
     a.store.set('x', '1');
     clock.tick(1);
@@ -90,7 +93,7 @@ describe('Replicator (in-memory pub/sub)', () => {
     expect(batchesFrom(bus, 'a')).toEqual([1, 2]);
   });
 
-  it('publishes what accumulated as soon as the pipeline drains (group commit)', async () => {
+  it('while the window is full, publishes what accumulated as soon as a PUBACK comes back (group commit)', async () => {
     const a = await busyReplica({ batchMaxEvents: 100, batchMaxDelayMs: 1000 });
     for (let i = 0; i < 3; i++) a.store.set(`k${i}`, 'v');
     await settle();
@@ -99,6 +102,72 @@ describe('Replicator (in-memory pub/sub)', () => {
     await settle();
     expect(batchesFrom(bus, 'a')).toEqual([1, 3]);
     expect(clock.pending).toBe(0);
+  });
+
+  it('while the window has room, does not wait for a PUBACK once eagerIntervalMs has passed since the last batch', async () => {
+    const a = await busyReplica({ batchMaxEvents: 100, batchMaxDelayMs: 1000, eagerInFlightBatches: 3, eagerIntervalMs: 1, monotonicNow: () => clock.now() });
+    a.store.set('x', '1'); // less than 1 ms after the first batch: waits
+    await settle();
+    expect(a.pubsub.waiting).toBe(1);
+    clock.tick(1);
+    a.store.set('y', '1'); // 1 ms later: goes out with x at the end of this turn, without a PUBACK
+    await settle();
+    expect(a.pubsub.waiting).toBe(2);
+    clock.tick(5);
+    a.store.set('z', '1'); // the third batch in flight: the window (3) is full now
+    await settle();
+    expect(a.pubsub.waiting).toBe(3);
+    clock.tick(5);
+    a.store.set('w', '1');
+    a.store.set('z', '2'); // coalesced while waiting
+    await settle();
+    expect(a.pubsub.waiting).toBe(3);
+    expect(a.replicator.stats()).toMatchObject({ queueDepth: 2, inFlightBatches: 3 });
+    a.pubsub.release();
+    await settle();
+    expect(batchesFrom(bus, 'a')).toEqual([1, 2, 1, 2]);
+    expect(a.replicator.stats()).toMatchObject({ published: 6, queueDepth: 0, inFlightBatches: 0 });
+    expect(a.store.get('z')).toBe('2');
+  });
+
+  it('under a heavy load (more than eagerMaxEvents keys queued) waits for the PUBACK, whatever the interval', async () => {
+    const a = await busyReplica({ batchMaxEvents: 100, batchMaxDelayMs: 1000, eagerInFlightBatches: 3, eagerIntervalMs: 1, eagerMaxEvents: 4, monotonicNow: () => clock.now() });
+    clock.tick(5);
+    for (let i = 0; i < 5; i++) a.store.set(`k${i}`, 'v');
+    await settle();
+    expect(a.pubsub.waiting).toBe(1);
+    expect(a.replicator.stats()).toMatchObject({ queueDepth: 5, inFlightBatches: 1 });
+    a.pubsub.release();
+    await settle();
+    expect(batchesFrom(bus, 'a')).toEqual([1, 5]);
+  });
+
+  it('requeues every batch of a failed window on a disconnect: nothing is lost, a key keeps its newest version', async () => {
+    const b = await startReplica(bus, 'b', clock);
+    const inner = bus.connect('a');
+    const pubsub = new HeldPubSub(inner);
+    const store = new Store({ nodeId: 'a' });
+    const replicator = new Replicator({ store, nodeId: 'a', topicPrefix: 'test', pubsub, timers: clock, eagerInFlightBatches: 4, eagerIntervalMs: 0 });
+    pubsub.hold = false;
+    await replicator.start();
+    await settle();
+    pubsub.hold = true;
+    store.set('k', 'old');
+    store.set('only-first', 'v');
+    await settle();
+    store.set('k', 'new');
+    await settle();
+    expect(pubsub.waiting).toBe(2); // two batches in flight, both holding k
+    inner.setConnected(false);
+    pubsub.release(); // both fail, the older batch first
+    await settle();
+    expect(replicator.stats()).toMatchObject({ queueDepth: 2, inFlightBatches: 0, dropped: 0 });
+    inner.setConnected(true);
+    await settle();
+    expect(b.store.get('k')).toBe('new');
+    expect(b.store.get('only-first')).toBe('v');
+    expect(b.store.getVersion('k')).toEqual(store.getVersion('k'));
+    expect(replicator.stats()).toMatchObject({ queueDepth: 0, inFlightBatches: 0, dropped: 0 });
   });
 
   it('replicates every kind of local write and converges', async () => {
@@ -274,5 +343,8 @@ describe('Replicator (in-memory pub/sub)', () => {
       expect.objectContaining({ code: ReplicationErrorCode.INVALID_OPTION }),
     );
     expect(() => new Replicator({ store, pubsub, nodeId: '', topicPrefix: 't' })).toThrow(expect.objectContaining({ code: ReplicationErrorCode.INVALID_OPTION }));
+    for (const bad of [{ eagerIntervalMs: -1 }, { eagerIntervalMs: Number.NaN }, { eagerInFlightBatches: 0 }, { eagerMaxEvents: 0.5 }]) {
+      expect(() => new Replicator({ store, pubsub, nodeId: 'x', topicPrefix: 't', ...bad })).toThrow(expect.objectContaining({ code: ReplicationErrorCode.INVALID_OPTION }));
+    }
   });
 });

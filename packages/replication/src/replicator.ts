@@ -5,12 +5,22 @@
  *
  * Outgoing: local changes enter a bounded, key-coalescing {@link Outbox}. While
  * connected, batching works like a group commit: when no batch awaits its
- * PUBACK, what is queued goes out at the end of the current tick (a burst of
- * writes becomes one message, a lone write waits for nothing); while batches
- * are in flight, changes accumulate and go out when the pipeline drains, when
- * `batchMaxEvents` keys are queued, or `batchMaxDelayMs` after the first one,
- * whichever comes first. At most `maxInFlightBatches` batches await their
- * PUBACK (QoS 1), so memory stays bounded when the broker is slow. While disconnected the outbox is the
+ * PUBACK, what is queued goes out at the end of the current event-loop turn (a
+ * burst of writes, or the writes of every connection read in that turn, becomes
+ * one message; a lone write waits for nothing). While batches are in flight,
+ * changes accumulate and go out when a PUBACK comes back, when `batchMaxEvents`
+ * keys are queued, or `batchMaxDelayMs` after the first one, whichever comes
+ * first; except under a light load: while fewer than `eagerInFlightBatches`
+ * are in flight, the last one went out `eagerIntervalMs` ago or more and at
+ * most `eagerMaxEvents` keys are queued, a PUBACK is not waited for. That small
+ * window matters on brokers that keep Nagle's algorithm on (mosquitto's
+ * default): there a PUBACK can wait for the client's next packet, which in a
+ * strict group commit waited for the PUBACK until the timer broke the tie (up
+ * to 2 ms per write). The interval and the event cap keep batches large under
+ * a heavy load, where PUBACKs come back steadily: a message costs the node
+ * tens of µs (socket writes and reads, the broker's wake-up) whatever its size.
+ * At most `maxInFlightBatches` batches await their PUBACK (QoS 1), so memory
+ * stays bounded when the broker is slow. While disconnected the outbox is the
  * backlog; a full outbox drops (and counts) changes, never blocks a write.
  * A failed publish puts its events back.
  *
@@ -27,11 +37,13 @@
  * value or writer id breaks the text protocol's rules is rejected alone (counted in
  * `rejectedEvents`, logged throttled) and the rest of its batch is applied.
  */
+import { performance } from 'node:perf_hooks';
 import { silentLogger, systemTimers, tsMillis, type Logger, type Timers, type VersionedRecord } from '@merklekv/storage';
-import { batchPrefix, decodeBatch, encodeBatchArrays, MAX_PAYLOAD_BYTES } from './event-codec.js';
+import { batchPrefix, decodeBatch, decodeOwnEvents, encodeBatchArrays, MAX_PAYLOAD_BYTES } from './event-codec.js';
 import { signPayload, verifyPayload } from './payload-signature.js';
 import { ReplicationError, ReplicationErrorCode } from './errors.js';
-import { Outbox, RecentEvents, type EventBatch } from './outbox.js';
+import { batchOf, Outbox, type EventBatch } from './outbox.js';
+import { RecentEvents } from './recent-events.js';
 import type { PubSub } from './pubsub.js';
 import type { ReplicationStats } from './replication-stats.js';
 
@@ -61,6 +73,18 @@ export interface ReplicatorOptions {
   readonly batchMaxBytes?: number;
   /** Distinct keys the outbox holds while disconnected or backlogged; beyond, changes are dropped. @default 100000 */
   readonly queueLimit?: number;
+  /**
+   * While fewer batches than this await their PUBACK and the last went out `eagerIntervalMs`
+   * ago or more, queued changes go out at the end of the event-loop turn without waiting for a
+   * PUBACK. 1 makes a strict group commit. @default 2
+   */
+  readonly eagerInFlightBatches?: number;
+  /** See `eagerInFlightBatches`; fractions of a millisecond allowed. @default 0.5 */
+  readonly eagerIntervalMs?: number;
+  /** See `eagerInFlightBatches`: with more keys queued, they wait for a PUBACK (a heavy load). @default 64 */
+  readonly eagerMaxEvents?: number;
+  /** A monotonic clock in ms with sub-millisecond precision (the eager interval). @default performance.now */
+  readonly monotonicNow?: () => number;
   /** Batches awaiting a PUBACK at once. @default 64 */
   readonly maxInFlightBatches?: number;
   /** Recently published changes kept for republishing after a reconnect or a peer's rejoin (0 disables). @default 10000 */
@@ -95,6 +119,12 @@ export class Replicator {
   private readonly batchMaxDelayMs: number;
   private readonly batchMaxBytes: number;
   private readonly maxInFlight: number;
+  private readonly eagerInFlight: number;
+  private readonly eagerIntervalMs: number;
+  private readonly eagerMaxEvents: number;
+  private readonly monotonicNow: () => number;
+  /** When the last batch was handed to the pub/sub (monotonicNow). */
+  private lastPublishAt = Number.NEGATIVE_INFINITY;
   private readonly rejoinReplayDelayMs: number;
   private readonly maxPayloadBytes: number;
   private readonly stopTimeoutMs: number;
@@ -127,6 +157,11 @@ export class Replicator {
     this.batchMaxDelayMs = positiveInt('batchMaxDelayMs', opts.batchMaxDelayMs ?? 2, 0);
     this.batchMaxBytes = positiveInt('batchMaxBytes', opts.batchMaxBytes ?? 256 * 1024, 1);
     this.maxInFlight = positiveInt('maxInFlightBatches', opts.maxInFlightBatches ?? 64, 1);
+    this.eagerInFlight = positiveInt('eagerInFlightBatches', opts.eagerInFlightBatches ?? 2, 1);
+    this.eagerIntervalMs = opts.eagerIntervalMs ?? 0.5;
+    if (!(this.eagerIntervalMs >= 0)) throw new ReplicationError(ReplicationErrorCode.INVALID_OPTION, `eagerIntervalMs must be a number >= 0, got ${String(opts.eagerIntervalMs)}`);
+    this.eagerMaxEvents = positiveInt('eagerMaxEvents', opts.eagerMaxEvents ?? 64, 1);
+    this.monotonicNow = opts.monotonicNow ?? (() => performance.now());
     this.rejoinReplayDelayMs = positiveInt('rejoinReplayDelayMs', opts.rejoinReplayDelayMs ?? 25, 0);
     this.maxPayloadBytes = positiveInt('maxPayloadBytes', opts.maxPayloadBytes ?? MAX_PAYLOAD_BYTES, 1);
     this.stopTimeoutMs = positiveInt('stopTimeoutMs', opts.stopTimeoutMs ?? 2000, 0);
@@ -223,16 +258,29 @@ export class Replicator {
 
   private scheduleFlush(): void {
     if (this.outbox.size >= this.batchMaxEvents) this.flush();
-    else if (this.inFlight.size === 0) {
-      // Idle pipeline: publish once the current synchronous burst of writes is over.
-      if (!this.flushQueued) {
-        this.flushQueued = true;
-        queueMicrotask(() => {
-          this.flushQueued = false;
-          if (this.online) this.flush();
-        });
-      }
-    } else if (this.flushTimer === undefined) {
+    else if (this.flushQueued) return;
+    else if (this.inFlight.size < this.eagerInFlight) {
+      // Decide once this turn of the event loop is over (every socket read in it has written),
+      // so a turn's writes make one message, not one per connection.
+      this.flushQueued = true;
+      setImmediate(this.turnFlush);
+    } else this.startFlushTimer();
+  }
+
+  private readonly turnFlush = (): void => {
+    this.flushQueued = false;
+    if (!this.online) return;
+    if (this.inFlight.size === 0 || this.eager()) this.flush();
+    else if (this.outbox.size > 0) this.startFlushTimer();
+  };
+
+  /** A light load with a batch in flight: publish without waiting for its PUBACK (see the file comment). */
+  private eager(): boolean {
+    return this.inFlight.size < this.eagerInFlight && this.outbox.size <= this.eagerMaxEvents && this.monotonicNow() - this.lastPublishAt >= this.eagerIntervalMs;
+  }
+
+  private startFlushTimer(): void {
+    if (this.flushTimer === undefined) {
       this.flushTimer = this.timers.setTimeout(() => {
         this.flushTimer = undefined;
         this.flush();
@@ -252,21 +300,25 @@ export class Replicator {
   }
 
   private publish(batch: EventBatch, rejoin: boolean): void {
+    this.lastPublishAt = this.monotonicNow();
     const encoded = encodeBatchArrays(this.nodeId, batch.keys, batch.records, rejoin);
     const payload = this.secret === undefined ? encoded : signPayload(encoded, this.secret);
+    // From here on only the bytes are kept (a failed batch is decoded back to be requeued, which
+    // is rare): the batch's version objects die young instead of waiting for the PUBACK.
+    const events = batch.keys.length;
     const done = this.pubsub.publish(this.topic, payload, { qos: 1 }).then(
       () => {
-        this.counters.published += batch.keys.length;
+        this.counters.published += events;
         this.counters.publishedBatches++;
-        this.recent.remember(batch);
+        this.recent.remember(encoded, events);
       },
       (err: unknown) => {
         if (this.pubsub.connected) {
           // Connected yet refused (e.g. a packet too large for the broker): retrying would loop.
-          this.logger.error({ err, events: batch.keys.length }, 'replication publish failed: events dropped, anti-entropy will repair them');
-          this.outbox.countDropped(batch.keys.length);
+          this.logger.error({ err, events }, 'replication publish failed: events dropped, anti-entropy will repair them');
+          this.outbox.countDropped(events);
         } else {
-          this.outbox.requeue(batch);
+          this.outbox.requeue(batchOf(decodeOwnEvents(encoded)));
           if (rejoin) this.rejoinPending = true;
         }
       },

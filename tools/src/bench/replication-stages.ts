@@ -6,9 +6,10 @@
  *            mqtt.js parsing; and the event loop being busy elsewhere),
  * - apply:   B's client delivers it → B's store emits the change (decode, merge, tree upkeep),
  * with the event loop's own delay (`monitorEventLoopDelay`: GC pauses and long tasks show here)
- * beside them. The probe is observation only: payloads are decoded after the run.
+ * beside them, and the garbage collector's pauses (a `PerformanceObserver` of `gc` entries).
+ * The probe is observation only: payloads are decoded after the run.
  */
-import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import { decodeBatch, type MessageHandler, type PublishOptions, type PubSub } from '@merklekv/replication';
 import { percentile } from './latency.js';
 
@@ -71,6 +72,41 @@ export interface StageReport {
   readonly loopDelay: StageFigures;
   /** Batches published by A during the run. */
   readonly batches: number;
+  /** Garbage-collection pauses of the process during the run. */
+  readonly gc: GcFigures;
+}
+
+/** GC pauses seen by a {@link GcMonitor}: how many, their total and the longest, ms. */
+export interface GcFigures {
+  readonly count: number;
+  readonly totalMs: number;
+  readonly maxMs: number;
+}
+
+/** Collects the process's GC pauses until stopped. */
+export interface GcMonitor {
+  stop(): GcFigures;
+}
+
+/** Starts observing garbage-collection pauses. */
+export function startGcMonitor(): GcMonitor {
+  let count = 0;
+  let totalMs = 0;
+  let maxMs = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      count++;
+      totalMs += entry.duration;
+      if (entry.duration > maxMs) maxMs = entry.duration;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    stop() {
+      observer.disconnect();
+      return { count, totalMs, maxMs };
+    },
+  };
 }
 
 /** The first time each key was seen in `seen` (a payload decoded per entry). */
@@ -100,8 +136,9 @@ export function startLoopMonitor(): IntervalHistogram {
  * Splits each write's latency into stages.
  * @param written key → when `store.set` was called on A
  * @param visible key → when B's store emitted the change
+ * @param gc the GC pauses during the run
  */
-export function stageReport(written: ReadonlyMap<string, number>, visible: ReadonlyMap<string, number>, a: ProbedPubSub, b: ProbedPubSub, loop: IntervalHistogram): StageReport {
+export function stageReport(written: ReadonlyMap<string, number>, visible: ReadonlyMap<string, number>, a: ProbedPubSub, b: ProbedPubSub, loop: IntervalHistogram, gc: GcFigures): StageReport {
   const out = firstSeen(a.published);
   const inn = firstSeen(b.delivered);
   const queue: number[] = [];
@@ -123,5 +160,6 @@ export function stageReport(written: ReadonlyMap<string, number>, visible: Reado
     apply: figures(apply),
     loopDelay: { p50: loop.percentile(50) / ns, p99: loop.percentile(99) / ns, max: loop.max / ns },
     batches: a.published.length,
+    gc,
   };
 }

@@ -5,6 +5,20 @@ import { withTimeout } from './wait.js';
 /** Every child started through this module in this process, so that none outlives a test file. */
 const live = new Set<ManagedProcess>();
 
+/**
+ * When this process exits by any path that runs 'exit' listeners (the end of a run, process.exit,
+ * a signal handler that calls it), every child still running gets SIGKILL by PID, so a benchmark
+ * or test stopped half-way leaves no broker or node behind. Registered once, on the first spawn.
+ */
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const p of live) p.signal('SIGKILL');
+  });
+}
+
 /** Kills (SIGKILL, by PID) every child still running; for afterAll / failure paths. */
 export async function killAllChildren(): Promise<void> {
   await Promise.all([...live].map((p) => p.kill9()));
@@ -72,6 +86,7 @@ export class ManagedProcess {
     });
     this.child = child;
     live.add(this);
+    installExitHook();
     this.partial = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       this.record(chunk);
