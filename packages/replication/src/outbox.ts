@@ -16,7 +16,14 @@ export class Outbox {
   // from `head`; `index` maps a queued key to its sequence number, `base` being the
   // sequence number of keys[0]. A coalesced write replaces its record in place, so the
   // arrays hold no holes.
-  private readonly index = new Map<string, number>();
+  //
+  // `index` is replaced by a new Map when everything is taken, never `clear()`ed: V8 allocates
+  // the fresh table of a cleared (or regrown) Map in the old generation once the Map's table is
+  // there, so a long-lived outbox cleared every batch filled the old generation with dead tables,
+  // and the keys they pointed at were promoted by every scavenge until the next full GC (with
+  // pipelined SETs, ~50 B of RSS per key at 1M keys; docs/BENCHMARKS.md, #14 session 3). A new
+  // Map starts in the young generation and dies there with the keys.
+  private index = new Map<string, number>();
   private keys: string[] = [];
   private records: VersionedRecord[] = [];
   private head = 0;
@@ -103,7 +110,7 @@ export class Outbox {
       this.base += end;
       this.keys = [];
       this.records = [];
-      this.index.clear();
+      this.index = new Map<string, number>(); // not clear(): see `index`
       return { keys, records };
     }
     const batch = { keys: keys.slice(head, end), records: records.slice(head, end) };

@@ -74,3 +74,38 @@ describe('RecentEvents (window)', () => {
     );
   });
 });
+
+describe('RecentEvents (byte buffer)', () => {
+  it('keeps a copy: the published Buffer may be reused or dropped at once', () => {
+    const recent = new RecentEvents(10);
+    const payload = encodeBatch('n1', [{ key: 'k', record: rec('v', 1) }]);
+    recent.remember(payload, 1);
+    payload.fill(0x20);
+    expect([...recent.events()]).toEqual([{ key: 'k', record: rec('v', 1) }]);
+  });
+
+  it('gives back the same window while its bytes are moved down and the buffer grows (large values)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'c', 'd', 'e'), ts: fc.nat(50), size: fc.integer({ min: 0, max: 40_000 }) }), { minLength: 1, maxLength: 4 }), { maxLength: 40 }),
+        (limit, batches) => {
+          const recent = new RecentEvents(limit);
+          const all: Array<{ key: string; record: VersionedRecord }> = [];
+          for (const b of batches) {
+            const events = b.map(({ key, ts, size }) => ({ key, record: rec(`${key}${ts}:${'x'.repeat(size)}`, ts) }));
+            remember(recent, events);
+            all.push(...events);
+            const expected = new Map<string, VersionedRecord>();
+            for (const { key, record } of all.slice(Math.max(0, all.length - limit))) {
+              const known = expected.get(key);
+              if (known === undefined || known.ts <= record.ts) expected.set(key, record);
+            }
+            expect(new Map([...recent.events()].map((e) => [e.key, e.record]))).toEqual(expected);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
