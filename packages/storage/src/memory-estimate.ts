@@ -13,7 +13,7 @@
  * and node ids left the heap (value-arena.ts, node-table.ts) a record costs less (see the
  * figures in docs/BENCHMARKS.md), and the charge was kept as it was: a configured limit still holds as many keys.
  *
- * Node ids are interned, so they are not charged per record.
+ * Node ids are numbers in a shared table (node-table.ts), so they are not charged per record.
  */
 import { storageFull } from './errors.js';
 import type { VersionedRecord } from './record.js';
@@ -41,6 +41,15 @@ export class MemoryBudget {
   /** The bytes replacing a value of length `current` (undefined: a new key) by `value` adds. */
   growth(key: string, current: number | undefined, value: string): number {
     return current === undefined ? ENTRY_OVERHEAD_BYTES + key.length + value.length : value.length - current;
+  }
+
+  /**
+   * Admits replacing `key`'s value of length `current` (undefined: a new key) by `value`.
+   * Without a limit it does nothing, so a write pays no estimate arithmetic.
+   * @throws StorageError STORAGE_FULL if the growth would pass the limit
+   */
+  admit(key: string, current: number | undefined, value: string): void {
+    if (this.limit !== Number.POSITIVE_INFINITY) this.ensureRoom(this.growth(key, current, value));
   }
 
   /** @throws StorageError STORAGE_FULL if `delta` more bytes would pass the limit (shrinking always passes). */

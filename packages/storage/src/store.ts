@@ -28,7 +28,6 @@ import type { StorageEngine } from './engine.js';
 import { StorageError, StorageErrorCode } from './errors.js';
 import { HLC_LOGICAL_PER_MS, HybridClock } from './hlc.js';
 import { addInt64, parseInt64 } from './integer.js';
-import { Interner } from './intern.js';
 import { MemoryEngine } from './memory-engine.js';
 import { MemoryBudget } from './memory-estimate.js';
 import { NodeTable } from './node-table.js';
@@ -66,7 +65,6 @@ export class Store {
   private readonly newDigest = new Uint8Array(DIGEST_BYTES);
   private readonly index = new ScanIndex((k) => this.slots.has(k), () => this.slots.keys());
   private readonly listeners = new Set<(e: ChangeEvent) => void>();
-  private readonly nodes = new Interner();
   /** The node ids records hold, as the numbers in the slab's `nodes` column. */
   private readonly nodeTable = new NodeTable();
   private readonly onClockSkew: ((e: ClockSkewEvent) => void) | undefined;
@@ -81,7 +79,7 @@ export class Store {
 
   constructor(opts: StoreOptions) {
     if (opts.nodeId === '') throw new StorageError(StorageErrorCode.INVALID_ARGUMENT, 'nodeId must not be empty');
-    this.nodeId = this.nodes.intern(opts.nodeId);
+    this.nodeId = opts.nodeId;
     this.clock = opts.clock ?? new HybridClock();
     this.engine = opts.engine ?? new MemoryEngine();
     this.budget = new MemoryBudget(opts.memoryLimitBytes ?? Number.POSITIVE_INFINITY);
@@ -267,11 +265,11 @@ export class Store {
     const expired = !version.deleted && expireAt !== 0 && expireAt <= this.clock.physicalMs();
     const slot = this.slots.get(key);
     const record = expired
-      ? makeRecord('', version.ts, this.nodes.intern(version.node), true, expireAt)
-      : makeRecord(version.value, version.ts, this.nodes.intern(version.node), version.deleted, expireAt);
+      ? makeRecord('', version.ts, version.node, true, expireAt)
+      : makeRecord(version.value, version.ts, version.node, version.deleted, expireAt);
     if (slot !== undefined && this.compareWithHeld(record, slot) <= 0) return 'stale';
     // Tombstones are always accepted (deletes keep working when full); they are collected after the grace.
-    if (!record.deleted) this.budget.ensureRoom(this.budget.growth(key, this.heldValue(slot), record.value));
+    if (!record.deleted) this.budget.admit(key, this.heldValue(slot), record.value);
     this.engine.admit?.();
     this.commit(key, slot, record, 'remote');
     return 'applied';
@@ -416,14 +414,14 @@ export class Store {
   private loadRecord(key: string, value: string, ts: number, node: string, deleted: boolean, expireAt: number): void {
     const slot = this.slots.get(key);
     const expired = !deleted && expireAt !== 0 && expireAt <= this.clock.physicalMs();
-    const record = expired ? makeRecord('', ts, this.nodes.intern(node), true, expireAt) : makeRecord(value, ts, this.nodes.intern(node), deleted, expireAt);
+    const record = expired ? makeRecord('', ts, node, true, expireAt) : makeRecord(value, ts, node, deleted, expireAt);
     if (slot !== undefined && this.compareWithHeld(record, slot) <= 0) return;
     this.commit(key, slot, record, 'load');
   }
 
   private writeLocal(key: string, value: string, deleted: boolean, expireAt: number): VersionedRecord {
     const slot = this.slots.get(key);
-    if (!deleted && this.budget.limit !== Number.POSITIVE_INFINITY) this.budget.ensureRoom(this.budget.growth(key, this.heldValue(slot), value));
+    if (!deleted) this.budget.admit(key, this.heldValue(slot), value);
     this.engine.admit?.();
     return this.writeAt(key, slot, value, deleted, expireAt);
   }
