@@ -1,8 +1,8 @@
 /**
- * Replication benchmarks (`bench replication [--rates 1000,10000] [--seconds 3] [--writes 200000]`,
+ * Replication benchmarks (`bench replication [--only PARTS] [--rates 1000,10000] [--seconds 3] [--runs N]`,
  * or standalone: `npx tsx --tsconfig tsconfig.base.json tools/src/bench/replication.ts`).
  *
- * Three in-process nodes (Store + Replicator, each with its own MQTT connection) on a
+ * The in-process parts run three nodes (Store + Replicator, each with its own MQTT connection) on a
  * Debian `mosquitto` started as a child process on a free loopback port:
  * - latency: node A writes at R writes/s (paced against the wall clock; between wake-ups the
  *   writer sleeps on a timer, or spins with `--pacing spin`); node B timestamps each key's
@@ -16,7 +16,10 @@
  * - the same ratio through a node's client port (replication-node.ts): the built node under SET load,
  *   with `broker_address = "none"` and publishing to the mosquitto.
  * - cpu: the replicator's CPU per write in one process (replication-cpu.ts), with and without it.
- * `--only` picks parts (latency, throughput, node, cpu; all by default).
+ * - visible: write → visible from outside, built nodes as separate processes, SET on A's client
+ *   port and MGET polled on B's (replication-visible.ts); `--runs N` repeats it on fresh clusters.
+ * `--only` picks parts (latency, visible, throughput, node, cpu; all by default; options in
+ * replication-options.ts).
  * Targets (DESIGN.md): p50 <= 1 ms and p99 <= 5 ms at 10k writes/s; on/off >= 0.7.
  * The report is returned as markdown; progress goes to stderr.
  */
@@ -30,53 +33,13 @@ import { nodeWriteRun } from './replication-node.js';
 import { measureReplicationCpu } from './replication-cpu.js';
 import { ProbedPubSub, stageReport, startGcMonitor, startLoopMonitor, type StageFigures, type StageReport } from './replication-stages.js';
 import { startBenchBroker } from './mosquitto.js';
-
-type Part = 'latency' | 'throughput' | 'node' | 'cpu';
-/** How the latency writer waits between writes: a timer (idle in between, as a server waits for requests) or spinning on setImmediate. */
-type Pacing = 'timer' | 'spin';
-const PARTS: readonly Part[] = ['latency', 'throughput', 'node', 'cpu'];
-
-interface Options {
-  readonly rates: number[];
-  readonly seconds: number;
-  readonly writes: number;
-  readonly parts: ReadonlySet<Part>;
-  readonly pacing: Pacing;
-}
+import { parseReplicationOptions, REPLICATION_USAGE, type Pacing, type ReplicationOptions as Options } from './replication-options.js';
+import { measureVisible, visibleReport } from './replication-visible.js';
 
 interface Node {
   readonly store: Store;
   readonly pubsub: ProbedPubSub;
   readonly replicator: Replicator | undefined;
-}
-
-const USAGE = `Usage: bench replication [--rates 1000,10000] [--seconds 3] [--writes 200000] [--only latency,throughput,node,cpu] [--pacing timer|spin]
-`;
-
-function parseArgs(argv: string[]): Options | undefined {
-  const opts = { rates: [1000, 10_000], seconds: 3, writes: 200_000, parts: new Set<Part>(PARTS), pacing: 'timer' as Pacing };
-  const args = argv.filter((a) => a !== '--');
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i];
-    const value = args[i + 1] ?? '';
-    if (flag === '--help' || flag === '-h') return undefined;
-    if (flag === '--rates') opts.rates = value.split(',').map(Number);
-    else if (flag === '--seconds') opts.seconds = Number(value);
-    else if (flag === '--writes') opts.writes = Number(value);
-    else if (flag === '--pacing') {
-      if (value !== 'timer' && value !== 'spin') throw new Error(`--pacing is timer or spin\n${USAGE}`);
-      opts.pacing = value;
-    } else if (flag === '--only') {
-      const parts = value.split(',');
-      const unknown = parts.find((p) => !(PARTS as readonly string[]).includes(p));
-      if (unknown !== undefined) throw new Error(`unknown part '${unknown}' (one of ${PARTS.join(', ')})\n${USAGE}`);
-      opts.parts = new Set(parts as Part[]);
-    }
-    else throw new Error(`unknown option '${String(flag)}'\n${USAGE}`);
-    i++;
-  }
-  if (opts.rates.some((r) => !(r > 0)) || !(opts.seconds > 0) || !(opts.writes > 0)) throw new Error(`invalid option value\n${USAGE}`);
-  return opts;
 }
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -229,13 +192,20 @@ async function nodeRuns(url: string, prefix: string, opts: Options, lines: strin
 
 /** Runs the replication benchmarks; returns a markdown report. */
 export async function benchReplication(argv: string[]): Promise<string> {
-  const opts = parseArgs(argv);
-  if (opts === undefined) return USAGE;
+  const opts = parseReplicationOptions(argv);
+  if (opts === undefined) return REPLICATION_USAGE;
   const broker = await startBenchBroker();
   const prefix = `bench-${process.pid}`;
-  const lines = ['# Replication benchmark', '', `3 in-process nodes on mosquitto (${broker.url}), 32-byte values.`, ''];
+  const lines = ['# Replication benchmark', '', `mosquitto on ${broker.url}; in-process parts: 3 nodes (Store + Replicator) in the bench's process; 32-byte values.`, ''];
   try {
     if (opts.parts.has('latency') || opts.parts.has('throughput')) await nodeRuns(broker.url, prefix, opts, lines);
+    if (opts.parts.has('visible')) {
+      process.stderr.write(`write → visible across ${opts.nodes} node processes, ${opts.runs} run(s)...\n`);
+      const results = await measureVisible(broker.url, opts, (r) =>
+        process.stderr.write(`  run ${r.run}, ${r.rate} writes/s: p50 ${r.latency.p50.toFixed(3)} ms, p99 ${r.latency.p99.toFixed(3)} ms, max ${r.latency.max.toFixed(1)} ms (load ${r.load.toFixed(2)})\n`),
+      );
+      lines.push(...visibleReport(results, opts));
+    }
     if (opts.parts.has('node')) {
       process.stderr.write('node write throughput, replication off / on...\n');
       const nodeOff = await nodeWriteRun('none', opts.writes);
