@@ -24,6 +24,7 @@ import { freePort, type NodeProcess } from '@merklekv/test-support';
 import { BenchError, BenchErrorCode } from './errors.js';
 import { LatencyRecorder } from './latency.js';
 import { LineReplyCounter } from './line-counter.js';
+import { startLoopMonitor } from './replication-stages.js';
 import { startBenchNode, stopBenchNode } from './servers.js';
 import { MgetReplyReader, spreadOf, VisibilityLog, type Spread } from './visibility.js';
 
@@ -47,6 +48,8 @@ export interface VisibleResult {
   readonly latency: Spread;
   /** MGET round trips of the reader (ms): the resolution. */
   readonly poll: Spread;
+  /** The bench process's own event-loop delay, p99 and max (ms): a stalled observer inflates what it measures. */
+  readonly benchLoop: { readonly p99: number; readonly max: number };
   /** The 1-minute load average at the end of the rate's measurement. */
   readonly load: number;
 }
@@ -78,28 +81,36 @@ function nodeToml(port: number, id: string, broker: string, prefix: string): str
   ].join('\n');
 }
 
-/** A client connection: every chunk goes to `onData`. */
-async function openClient(port: number, onData: (chunk: Buffer) => void): Promise<Socket> {
+/** A client connection to a node (nothing is sent on it yet, so no reply can be missed before the caller listens). */
+async function openClient(port: number): Promise<Socket> {
   const sock = connect({ host: '127.0.0.1', port, noDelay: true });
   await new Promise<void>((resolve, reject) => {
     sock.once('connect', resolve);
     sock.once('error', (err) => reject(new BenchError(BenchErrorCode.CONNECTION_FAILED, `cannot connect to the node on 127.0.0.1:${port}: ${err.message}`, { cause: err })));
   });
-  sock.on('data', onData);
   return sock;
 }
 
 /** The writer: SETs on A, paced; counts the replies, which must all be `OK`. */
 class Writer {
-  private readonly counter = new LineReplyCounter();
-  private constructor(private readonly sock: Socket) {}
+  private constructor(
+    private readonly sock: Socket,
+    private readonly counter: LineReplyCounter,
+  ) {}
 
   static async open(port: number): Promise<Writer> {
-    let writer: Writer | undefined;
-    const sock = await openClient(port, (chunk) => writer?.counter.write(chunk));
-    writer = new Writer(sock);
+    const counter = new LineReplyCounter();
+    const sock = await openClient(port);
+    const writer = new Writer(sock, counter);
+    sock.on('data', (chunk: Buffer) => counter.write(chunk));
+    sock.on('error', (err) => {
+      writer.failure = err;
+    });
     return writer;
   }
+
+  /** Set when the connection failed; the next send throws it. */
+  private failure: Error | undefined;
 
   get replies(): number {
     return this.counter.replies;
@@ -109,7 +120,9 @@ class Writer {
     return this.counter.errors;
   }
 
+  /** @throws BenchError `CONNECTION_FAILED` once the connection to A failed */
   send(text: string): void {
+    if (this.failure !== undefined) throw new BenchError(BenchErrorCode.CONNECTION_FAILED, `the writer's connection to node A failed: ${this.failure.message}`, { cause: this.failure });
     this.sock.write(text);
   }
 
@@ -125,11 +138,11 @@ class Reader {
   private constructor(private readonly sock: Socket) {}
 
   static async open(port: number): Promise<Reader> {
-    let reader: Reader | undefined;
-    const sock = await openClient(port, (chunk) => reader?.onData(chunk));
-    reader = new Reader(sock);
-    sock.on('error', (err) => reader?.fail(err));
-    sock.on('close', () => reader?.fail(new BenchError(BenchErrorCode.CONNECTION_FAILED, 'node B closed the reader\'s connection')));
+    const sock = await openClient(port);
+    const reader = new Reader(sock);
+    sock.on('data', (chunk: Buffer) => reader.onData(chunk));
+    sock.on('error', (err) => reader.fail(err));
+    sock.on('close', () => reader.fail(new BenchError(BenchErrorCode.CONNECTION_FAILED, "node B closed the reader's connection")));
     return reader;
   }
 
@@ -297,8 +310,11 @@ export async function measureVisible(broker: string, opts: VisibleOptions, onRes
         const warm = Array.from({ length: Math.max(100, Math.round(rate / 2)) }, (_, i) => `w${rate}:${i}`);
         await measure(writer, reader, warm, rate);
         const keys = Array.from({ length: Math.round(rate * opts.seconds) }, (_, i) => `v${rate}:${i}`);
+        const loop = startLoopMonitor();
         const m = await measure(writer, reader, keys, rate);
-        const r: VisibleResult = { run, rate, achieved: keys.length / m.seconds, latency: spreadOf(m.log.latencies()), poll: m.polls.summary(), load: loadavg()[0] as number };
+        loop.disable();
+        const benchLoop = { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
+        const r: VisibleResult = { run, rate, achieved: keys.length / m.seconds, latency: spreadOf(m.log.latencies()), poll: m.polls.summary(), benchLoop, load: loadavg()[0] as number };
         results.push(r);
         onResult(r);
       }
@@ -318,9 +334,12 @@ export function visibleReport(results: readonly VisibleResult[], opts: VisibleOp
     `Write → visible across processes: ${opts.nodes} built nodes (one process each, anti-entropy on at its defaults) on the mosquitto above; SET on A's client port at R writes/s (timer pacing, 32-byte values), B's client port polled with back-to-back MGETs of the keys not yet seen; ${opts.seconds} s measured per rate after 0.5 s of warm-up; a fresh cluster per run.` +
       (opts.nodeArgs.length > 0 ? ` Node flags: \`${opts.nodeArgs.join(' ')}\`.` : ''),
     '',
-    '| run | rate (writes/s) | achieved | keys | p50 (ms) | p99 (ms) | max (ms) | poll round trip p50 / p99 (ms) | polls | load avg (1 min) |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...results.map((r) => `| ${r.run} | ${r.rate} | ${Math.round(r.achieved)} | ${r.latency.count} | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${ms(r.latency.max)} | ${ms(r.poll.p50)} / ${ms(r.poll.p99)} | ${r.poll.count} | ${r.load.toFixed(2)} |`),
+    '| run | rate (writes/s) | achieved | keys | p50 (ms) | p99 (ms) | max (ms) | poll round trip p50 / p99 (ms) | polls | bench loop delay p99 / max (ms) | load avg (1 min) |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...results.map(
+      (r) =>
+        `| ${r.run} | ${r.rate} | ${Math.round(r.achieved)} | ${r.latency.count} | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${ms(r.latency.max)} | ${ms(r.poll.p50)} / ${ms(r.poll.p99)} | ${r.poll.count} | ${r.benchLoop.p99.toFixed(1)} / ${r.benchLoop.max.toFixed(1)} | ${r.load.toFixed(2)} |`,
+    ),
     '',
   ];
   for (const rate of opts.rates) {
