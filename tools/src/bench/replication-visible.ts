@@ -24,7 +24,9 @@ import { freePort, type NodeProcess } from '@merklekv/test-support';
 import { BenchError, BenchErrorCode } from './errors.js';
 import { LatencyRecorder } from './latency.js';
 import { LineReplyCounter } from './line-counter.js';
+import type { BenchBroker } from './mosquitto.js';
 import { startLoopMonitor } from './replication-stages.js';
+import { mainThreadSchedstat, waitMsBetween } from './schedstat.js';
 import { startBenchNode, stopBenchNode } from './servers.js';
 import { MgetReplyReader, spreadOf, VisibilityLog, type Spread } from './visibility.js';
 
@@ -50,6 +52,11 @@ export interface VisibleResult {
   readonly poll: Spread;
   /** The bench process's own event-loop delay, p99 and max (ms): a stalled observer inflates what it measures. */
   readonly benchLoop: { readonly p99: number; readonly max: number };
+  /**
+   * How long the main threads of A, B, the broker and the bench, ready to run, waited for a
+   * CPU during the measurement (ms, from /proc/<pid>/task/<pid>/schedstat; NaN where unreadable).
+   */
+  readonly runQueueWaitMs: { readonly a: number; readonly b: number; readonly broker: number; readonly bench: number };
   /** The 1-minute load average at the end of the rate's measurement. */
   readonly load: number;
 }
@@ -295,10 +302,10 @@ async function startCluster(broker: string, prefix: string, opts: VisibleOptions
  * Runs the visible part: `runs` fresh clusters, each measuring every rate in turn.
  * @param onResult called after each rate of each run (progress)
  */
-export async function measureVisible(broker: string, opts: VisibleOptions, onResult: (r: VisibleResult) => void = () => undefined): Promise<VisibleResult[]> {
+export async function measureVisible(broker: Pick<BenchBroker, 'url' | 'pid'>, opts: VisibleOptions, onResult: (r: VisibleResult) => void = () => undefined): Promise<VisibleResult[]> {
   const results: VisibleResult[] = [];
   for (let run = 1; run <= opts.runs; run++) {
-    const nodes = await startCluster(broker, `bench-vis-${process.pid}-${run}`, opts, run);
+    const nodes = await startCluster(broker.url, `bench-vis-${process.pid}-${run}`, opts, run);
     const [a, b] = nodes as [NodeProcess, NodeProcess];
     let writer: Writer | undefined;
     let reader: Reader | undefined;
@@ -310,11 +317,26 @@ export async function measureVisible(broker: string, opts: VisibleOptions, onRes
         const warm = Array.from({ length: Math.max(100, Math.round(rate / 2)) }, (_, i) => `w${rate}:${i}`);
         await measure(writer, reader, warm, rate);
         const keys = Array.from({ length: Math.round(rate * opts.seconds) }, (_, i) => `v${rate}:${i}`);
+        const pids = { a: a.pid, b: b.pid, broker: broker.pid, bench: process.pid };
+        const snapshot = (): Record<keyof typeof pids, ReturnType<typeof mainThreadSchedstat>> => ({
+          a: pids.a === undefined ? undefined : mainThreadSchedstat(pids.a),
+          b: pids.b === undefined ? undefined : mainThreadSchedstat(pids.b),
+          broker: pids.broker === undefined ? undefined : mainThreadSchedstat(pids.broker),
+          bench: mainThreadSchedstat(pids.bench),
+        });
         const loop = startLoopMonitor();
+        const before = snapshot();
         const m = await measure(writer, reader, keys, rate);
+        const after = snapshot();
         loop.disable();
+        const runQueueWaitMs = {
+          a: waitMsBetween(before.a, after.a),
+          b: waitMsBetween(before.b, after.b),
+          broker: waitMsBetween(before.broker, after.broker),
+          bench: waitMsBetween(before.bench, after.bench),
+        };
         const benchLoop = { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
-        const r: VisibleResult = { run, rate, achieved: keys.length / m.seconds, latency: spreadOf(m.log.latencies()), poll: m.polls.summary(), benchLoop, load: loadavg()[0] as number };
+        const r: VisibleResult = { run, rate, achieved: keys.length / m.seconds, latency: spreadOf(m.log.latencies()), poll: m.polls.summary(), benchLoop, runQueueWaitMs, load: loadavg()[0] as number };
         results.push(r);
         onResult(r);
       }
@@ -330,15 +352,16 @@ export async function measureVisible(broker: string, opts: VisibleOptions, onRes
 /** The markdown table of {@link measureVisible}'s results, and how many runs met the target per rate. */
 export function visibleReport(results: readonly VisibleResult[], opts: VisibleOptions): string[] {
   const ms = (x: number): string => x.toFixed(3);
+  const wait = (r: VisibleResult): string => [r.runQueueWaitMs.a, r.runQueueWaitMs.b, r.runQueueWaitMs.broker, r.runQueueWaitMs.bench].map((w) => (Number.isNaN(w) ? '?' : w.toFixed(0))).join(' / ');
   const lines = [
     `Write → visible across processes: ${opts.nodes} built nodes (one process each, anti-entropy on at its defaults) on the mosquitto above; SET on A's client port at R writes/s (timer pacing, 32-byte values), B's client port polled with back-to-back MGETs of the keys not yet seen; ${opts.seconds} s measured per rate after 0.5 s of warm-up; a fresh cluster per run.` +
       (opts.nodeArgs.length > 0 ? ` Node flags: \`${opts.nodeArgs.join(' ')}\`.` : ''),
     '',
-    '| run | rate (writes/s) | achieved | keys | p50 (ms) | p99 (ms) | max (ms) | poll round trip p50 / p99 (ms) | polls | bench loop delay p99 / max (ms) | load avg (1 min) |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| run | rate (writes/s) | achieved | keys | p50 (ms) | p99 (ms) | max (ms) | poll round trip p50 / p99 (ms) | polls | bench loop delay p99 / max (ms, 1 = none) | run-queue wait A / B / broker / bench (ms) | load avg (1 min) |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map(
       (r) =>
-        `| ${r.run} | ${r.rate} | ${Math.round(r.achieved)} | ${r.latency.count} | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${ms(r.latency.max)} | ${ms(r.poll.p50)} / ${ms(r.poll.p99)} | ${r.poll.count} | ${r.benchLoop.p99.toFixed(1)} / ${r.benchLoop.max.toFixed(1)} | ${r.load.toFixed(2)} |`,
+        `| ${r.run} | ${r.rate} | ${Math.round(r.achieved)} | ${r.latency.count} | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${ms(r.latency.max)} | ${ms(r.poll.p50)} / ${ms(r.poll.p99)} | ${r.poll.count} | ${r.benchLoop.p99.toFixed(1)} / ${r.benchLoop.max.toFixed(1)} | ${wait(r)} | ${r.load.toFixed(2)} |`,
     ),
     '',
   ];

@@ -201,7 +201,7 @@ export async function benchReplication(argv: string[]): Promise<string> {
     if (opts.parts.has('latency') || opts.parts.has('throughput')) await nodeRuns(broker.url, prefix, opts, lines);
     if (opts.parts.has('visible')) {
       process.stderr.write(`write → visible across ${opts.nodes} node processes, ${opts.runs} run(s)...\n`);
-      const results = await measureVisible(broker.url, opts, (r) =>
+      const results = await measureVisible(broker, opts, (r) =>
         process.stderr.write(`  run ${r.run}, ${r.rate} writes/s: p50 ${r.latency.p50.toFixed(3)} ms, p99 ${r.latency.p99.toFixed(3)} ms, max ${r.latency.max.toFixed(1)} ms (load ${r.load.toFixed(2)})\n`),
       );
       lines.push(...visibleReport(results, opts));
