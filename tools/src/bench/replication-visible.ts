@@ -13,14 +13,19 @@
  *   (the key appeared somewhere between the previous poll and this one), so the
  *   poll round trip is reported beside the latency as the measurement's resolution.
  * Half a second of writes at the same rate goes first, unmeasured. Latency per key:
- * visible on B − written on A, one clock (performance.now()).
+ * visible on B − written on A, one clock (performance.now()). Beside it, to say where a
+ * tail comes from: the same keys split where a subscriber in the bench process got their
+ * batch from the broker; the run-queue wait of A's, B's, the broker's and the bench's main
+ * threads (/proc schedstat: ready to run, kept off the CPUs by other processes); the
+ * bench's own event-loop delay; the load average.
  */
 import { mkdirSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { freePort, type NodeProcess } from '@merklekv/test-support';
+import { createMqttPubSub, decodeBatch, type PubSub } from '@merklekv/replication';
+import { freePort, waitFor, type NodeProcess } from '@merklekv/test-support';
 import { BenchError, BenchErrorCode } from './errors.js';
 import { LatencyRecorder } from './latency.js';
 import { LineReplyCounter } from './line-counter.js';
@@ -28,7 +33,7 @@ import type { BenchBroker } from './mosquitto.js';
 import { startLoopMonitor } from './replication-stages.js';
 import { mainThreadSchedstat, waitMsBetween } from './schedstat.js';
 import { startBenchNode, stopBenchNode } from './servers.js';
-import { MgetReplyReader, spreadOf, VisibilityLog, type Spread } from './visibility.js';
+import { MgetReplyReader, splitAt, spreadOf, VisibilityLog, type Spread } from './visibility.js';
 
 /** What the visible part needs from the bench's options. */
 export interface VisibleOptions {
@@ -50,6 +55,11 @@ export interface VisibleResult {
   readonly latency: Spread;
   /** MGET round trips of the reader (ms): the resolution. */
   readonly poll: Spread;
+  /**
+   * The same keys split where a subscriber in the bench process received their batch from the
+   * broker: SET on A → there, there → visible on B (ms), over the keys it saw.
+   */
+  readonly split: { readonly toBroker: Spread; readonly fromBroker: Spread; readonly observed: number };
   /** The bench process's own event-loop delay, p99 and max (ms): a stalled observer inflates what it measures. */
   readonly benchLoop: { readonly p99: number; readonly max: number };
   /**
@@ -188,6 +198,39 @@ class Reader {
   }
 }
 
+/** A subscriber to the cluster's updates in the bench process: when each batch came from the broker. */
+class BrokerObserver {
+  recording = false;
+  private seen: Array<{ at: number; payload: Buffer }> = [];
+  private constructor(private readonly pubsub: PubSub) {}
+
+  static async open(brokerUrl: string, prefix: string): Promise<BrokerObserver> {
+    const pubsub = createMqttPubSub({ brokerUrl, clientId: `${prefix}-observer` });
+    const observer = new BrokerObserver(pubsub);
+    await pubsub.subscribe(`${prefix}/updates`, (_topic, payload) => {
+      if (observer.recording) observer.seen.push({ at: performance.now(), payload });
+    });
+    await waitFor('the observer connected to the broker', () => pubsub.connected, { timeoutMs: 10_000, intervalMs: 10 });
+    return observer;
+  }
+
+  /** Key → when its first batch arrived, for what was recorded; clears the record. */
+  take(): Map<string, number> {
+    const at = new Map<string, number>();
+    for (const s of this.seen) {
+      const r = decodeBatch(s.payload);
+      if (!r.ok) continue;
+      for (const e of r.batch.events) if (!at.has(e.key)) at.set(e.key, s.at);
+    }
+    this.seen = [];
+    return at;
+  }
+
+  close(): Promise<void> {
+    return this.pubsub.close();
+  }
+}
+
 /**
  * Writes `keys` on A at `rate`/s while polling B until every one is visible.
  * @throws BenchError when a SET fails or keys are still missing {@link VISIBLE_DEADLINE_MS} after the last write
@@ -305,11 +348,14 @@ async function startCluster(broker: string, prefix: string, opts: VisibleOptions
 export async function measureVisible(broker: Pick<BenchBroker, 'url' | 'pid'>, opts: VisibleOptions, onResult: (r: VisibleResult) => void = () => undefined): Promise<VisibleResult[]> {
   const results: VisibleResult[] = [];
   for (let run = 1; run <= opts.runs; run++) {
-    const nodes = await startCluster(broker.url, `bench-vis-${process.pid}-${run}`, opts, run);
+    const prefix = `bench-vis-${process.pid}-${run}`;
+    const nodes = await startCluster(broker.url, prefix, opts, run);
     const [a, b] = nodes as [NodeProcess, NodeProcess];
     let writer: Writer | undefined;
     let reader: Reader | undefined;
+    let observer: BrokerObserver | undefined;
     try {
+      observer = await BrokerObserver.open(broker.url, prefix);
       writer = await Writer.open(a.port);
       reader = await Reader.open(b.port);
       await untilReplicating(writer, reader, 'probe');
@@ -326,9 +372,14 @@ export async function measureVisible(broker: Pick<BenchBroker, 'url' | 'pid'>, o
         });
         const loop = startLoopMonitor();
         const before = snapshot();
+        observer.recording = true;
         const m = await measure(writer, reader, keys, rate);
+        observer.recording = false;
         const after = snapshot();
         loop.disable();
+        const passed = observer.take();
+        const parts = splitAt(m.log, (i) => passed.get(keys[i] as string));
+        const split = { toBroker: parts.before, fromBroker: parts.after, observed: parts.observed };
         const runQueueWaitMs = {
           a: waitMsBetween(before.a, after.a),
           b: waitMsBetween(before.b, after.b),
@@ -336,13 +387,14 @@ export async function measureVisible(broker: Pick<BenchBroker, 'url' | 'pid'>, o
           bench: waitMsBetween(before.bench, after.bench),
         };
         const benchLoop = { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
-        const r: VisibleResult = { run, rate, achieved: keys.length / m.seconds, latency: spreadOf(m.log.latencies()), poll: m.polls.summary(), benchLoop, runQueueWaitMs, load: loadavg()[0] as number };
+        const r: VisibleResult = { run, rate, achieved: keys.length / m.seconds, latency: spreadOf(m.log.latencies()), poll: m.polls.summary(), split, benchLoop, runQueueWaitMs, load: loadavg()[0] as number };
         results.push(r);
         onResult(r);
       }
     } finally {
       writer?.close();
       reader?.close();
+      await observer?.close();
       await Promise.all(nodes.map((n) => stopBenchNode(n)));
     }
   }
@@ -352,6 +404,7 @@ export async function measureVisible(broker: Pick<BenchBroker, 'url' | 'pid'>, o
 /** The markdown table of {@link measureVisible}'s results, and how many runs met the target per rate. */
 export function visibleReport(results: readonly VisibleResult[], opts: VisibleOptions): string[] {
   const ms = (x: number): string => x.toFixed(3);
+  const spread = (x: Spread): string => `${ms(x.p50)} / ${ms(x.p99)} / ${x.max.toFixed(1)}`;
   const wait = (r: VisibleResult): string => [r.runQueueWaitMs.a, r.runQueueWaitMs.b, r.runQueueWaitMs.broker, r.runQueueWaitMs.bench].map((w) => (Number.isNaN(w) ? '?' : w.toFixed(0))).join(' / ');
   const lines = [
     `Write → visible across processes: ${opts.nodes} built nodes (one process each, anti-entropy on at its defaults) on the mosquitto above; SET on A's client port at R writes/s (timer pacing, 32-byte values), B's client port polled with back-to-back MGETs of the keys not yet seen; ${opts.seconds} s measured per rate after 0.5 s of warm-up; a fresh cluster per run.` +
@@ -363,6 +416,12 @@ export function visibleReport(results: readonly VisibleResult[], opts: VisibleOp
       (r) =>
         `| ${r.run} | ${r.rate} | ${Math.round(r.achieved)} | ${r.latency.count} | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${ms(r.latency.max)} | ${ms(r.poll.p50)} / ${ms(r.poll.p99)} | ${r.poll.count} | ${r.benchLoop.p99.toFixed(1)} / ${r.benchLoop.max.toFixed(1)} | ${wait(r)} | ${r.load.toFixed(2)} |`,
     ),
+    '',
+    'The same keys split where a subscriber in the bench process got their batch from the broker (p50 / p99 / max ms): SET on A → published by A and forwarded by mosquitto; → visible on B (delivery to B, apply, and the poll that saw it):',
+    '',
+    '| run | rate (writes/s) | keys observed | SET on A → broker | broker → visible on B |',
+    '|---:|---:|---:|---:|---:|',
+    ...results.map((r) => `| ${r.run} | ${r.rate} | ${r.split.observed} | ${spread(r.split.toBroker)} | ${spread(r.split.fromBroker)} |`),
     '',
   ];
   for (const rate of opts.rates) {

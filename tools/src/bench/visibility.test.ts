@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { MgetReplyReader, ReplyError, spreadOf, VisibilityLog } from './visibility.js';
+import { MgetReplyReader, ReplyError, splitAt, spreadOf, VisibilityLog } from './visibility.js';
 
 describe('spreadOf', () => {
   it('gives the nearest-rank p50, p99 and the max without reordering its input', () => {
@@ -94,5 +94,23 @@ describe('MgetReplyReader', () => {
     const t = new MgetReplyReader();
     t.expect(1);
     expect(() => t.expect(1)).toThrow(/still awaited/);
+  });
+});
+
+describe('splitAt', () => {
+  it('splits each observed key at its midpoint and skips the others', () => {
+    const log = new VisibilityLog(3);
+    log.markWritten(3, 10);
+    log.markSeen(0, 14);
+    log.markSeen(1, 20);
+    const mid = new Map([
+      [0, 11],
+      [1, 19],
+      [2, 12], // observed on the way, not yet seen
+    ]);
+    const r = splitAt(log, (i) => mid.get(i));
+    expect(r.observed).toBe(2);
+    expect(r.before).toEqual({ count: 2, p50: 1, p99: 9, max: 9 });
+    expect(r.after).toEqual({ count: 2, p50: 1, p99: 3, max: 3 });
   });
 });

@@ -87,6 +87,16 @@ export class VisibilityLog {
     while (this.firstUnseen < this.written && !Number.isNaN(this.visible[this.firstUnseen] as number)) this.firstUnseen++;
   }
 
+  /** When key `i` was written (NaN if not yet). */
+  writtenAt(i: number): number {
+    return this.sent[i] ?? Number.NaN;
+  }
+
+  /** When key `i` was first seen (NaN if not yet). */
+  seenAt(i: number): number {
+    return this.visible[i] ?? Number.NaN;
+  }
+
   /** Write → seen of every key seen (ms). */
   latencies(): Float64Array {
     const out = new Float64Array(this.seen);
@@ -97,6 +107,25 @@ export class VisibilityLog {
     }
     return out;
   }
+}
+
+/**
+ * Splits write → seen at a midpoint each key passed (e.g. when an observer got it from the
+ * broker): the spreads of written → midpoint and midpoint → seen, over the keys that have all
+ * three times. `midpoint` maps a key index to its time (NaN or undefined: not observed).
+ */
+export function splitAt(log: VisibilityLog, midpoint: (i: number) => number | undefined): { before: Spread; after: Spread; observed: number } {
+  const before: number[] = [];
+  const after: number[] = [];
+  for (let i = 0; i < log.writtenCount; i++) {
+    const m = midpoint(i);
+    const w = log.writtenAt(i);
+    const v = log.seenAt(i);
+    if (m === undefined || Number.isNaN(m) || Number.isNaN(v)) continue;
+    before.push(m - w);
+    after.push(v - m);
+  }
+  return { before: spreadOf(before), after: spreadOf(after), observed: before.length };
 }
 
 /** A line of a MerkleKV reply that is an error. */
