@@ -31,7 +31,7 @@ import { LatencyRecorder } from './latency.js';
 import { LineReplyCounter } from './line-counter.js';
 import type { BenchBroker } from './mosquitto.js';
 import { startLoopMonitor } from './replication-stages.js';
-import { mainThreadSchedstat, waitMsBetween } from './schedstat.js';
+import { mainThreadSchedstat, runMsBetween, waitMsBetween } from './schedstat.js';
 import { startBenchNode, stopBenchNode } from './servers.js';
 import { MgetReplyReader, splitAt, spreadOf, VisibilityLog, type Spread } from './visibility.js';
 
@@ -43,6 +43,14 @@ export interface VisibleOptions {
   readonly nodes: number;
   readonly nodeArgs: readonly string[];
   readonly nodeLogs: string | undefined;
+}
+
+/** A figure for the main thread of A, B, the broker and the bench. */
+export interface PerProcess {
+  readonly a: number;
+  readonly b: number;
+  readonly broker: number;
+  readonly bench: number;
 }
 
 /** One rate of one run. */
@@ -66,7 +74,9 @@ export interface VisibleResult {
    * How long the main threads of A, B, the broker and the bench, ready to run, waited for a
    * CPU during the measurement (ms, from /proc/<pid>/task/<pid>/schedstat; NaN where unreadable).
    */
-  readonly runQueueWaitMs: { readonly a: number; readonly b: number; readonly broker: number; readonly bench: number };
+  readonly runQueueWaitMs: PerProcess;
+  /** The CPU time of the same main threads during the measurement (ms). */
+  readonly cpuMs: PerProcess;
   /** The 1-minute load average at the end of the rate's measurement. */
   readonly load: number;
 }
@@ -380,14 +390,11 @@ export async function measureVisible(broker: Pick<BenchBroker, 'url' | 'pid'>, o
         const passed = observer.take();
         const parts = splitAt(m.log, (i) => passed.get(keys[i] as string));
         const split = { toBroker: parts.before, fromBroker: parts.after, observed: parts.observed };
-        const runQueueWaitMs = {
-          a: waitMsBetween(before.a, after.a),
-          b: waitMsBetween(before.b, after.b),
-          broker: waitMsBetween(before.broker, after.broker),
-          bench: waitMsBetween(before.bench, after.bench),
-        };
+        const between = (f: typeof waitMsBetween): PerProcess => ({ a: f(before.a, after.a), b: f(before.b, after.b), broker: f(before.broker, after.broker), bench: f(before.bench, after.bench) });
+        const runQueueWaitMs = between(waitMsBetween);
+        const cpuMs = between(runMsBetween);
         const benchLoop = { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
-        const r: VisibleResult = { run, rate, achieved: keys.length / m.seconds, latency: spreadOf(m.log.latencies()), poll: m.polls.summary(), split, benchLoop, runQueueWaitMs, load: loadavg()[0] as number };
+        const r: VisibleResult = { run, rate, achieved: keys.length / m.seconds, latency: spreadOf(m.log.latencies()), poll: m.polls.summary(), split, benchLoop, runQueueWaitMs, cpuMs, load: loadavg()[0] as number };
         results.push(r);
         onResult(r);
       }
@@ -405,16 +412,16 @@ export async function measureVisible(broker: Pick<BenchBroker, 'url' | 'pid'>, o
 export function visibleReport(results: readonly VisibleResult[], opts: VisibleOptions): string[] {
   const ms = (x: number): string => x.toFixed(3);
   const spread = (x: Spread): string => `${ms(x.p50)} / ${ms(x.p99)} / ${x.max.toFixed(1)}`;
-  const wait = (r: VisibleResult): string => [r.runQueueWaitMs.a, r.runQueueWaitMs.b, r.runQueueWaitMs.broker, r.runQueueWaitMs.bench].map((w) => (Number.isNaN(w) ? '?' : w.toFixed(0))).join(' / ');
+  const each = (p: PerProcess): string => [p.a, p.b, p.broker, p.bench].map((w) => (Number.isNaN(w) ? '?' : w.toFixed(0))).join(' / ');
   const lines = [
     `Write → visible across processes: ${opts.nodes} built nodes (one process each, anti-entropy on at its defaults) on the mosquitto above; SET on A's client port at R writes/s (timer pacing, 32-byte values), B's client port polled with back-to-back MGETs of the keys not yet seen; ${opts.seconds} s measured per rate after 0.5 s of warm-up; a fresh cluster per run.` +
       (opts.nodeArgs.length > 0 ? ` Node flags: \`${opts.nodeArgs.join(' ')}\`.` : ''),
     '',
-    '| run | rate (writes/s) | achieved | keys | p50 (ms) | p99 (ms) | max (ms) | poll round trip p50 / p99 (ms) | polls | bench loop delay p99 / max (ms, 1 = none) | run-queue wait A / B / broker / bench (ms) | load avg (1 min) |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| run | rate (writes/s) | achieved | keys | p50 (ms) | p99 (ms) | max (ms) | poll round trip p50 / p99 (ms) | polls | bench loop delay p99 / max (ms, 1 = none) | run-queue wait A / B / broker / bench (ms) | CPU A / B / broker / bench (ms) | load avg (1 min) |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map(
       (r) =>
-        `| ${r.run} | ${r.rate} | ${Math.round(r.achieved)} | ${r.latency.count} | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${ms(r.latency.max)} | ${ms(r.poll.p50)} / ${ms(r.poll.p99)} | ${r.poll.count} | ${r.benchLoop.p99.toFixed(1)} / ${r.benchLoop.max.toFixed(1)} | ${wait(r)} | ${r.load.toFixed(2)} |`,
+        `| ${r.run} | ${r.rate} | ${Math.round(r.achieved)} | ${r.latency.count} | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${ms(r.latency.max)} | ${ms(r.poll.p50)} / ${ms(r.poll.p99)} | ${r.poll.count} | ${r.benchLoop.p99.toFixed(1)} / ${r.benchLoop.max.toFixed(1)} | ${each(r.runQueueWaitMs)} | ${each(r.cpuMs)} | ${r.load.toFixed(2)} |`,
     ),
     '',
     'The same keys split where a subscriber in the bench process got their batch from the broker (p50 / p99 / max ms): SET on A → published by A and forwarded by mosquitto; → visible on B (delivery to B, apply, and the poll that saw it):',

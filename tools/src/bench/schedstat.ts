@@ -41,3 +41,8 @@ export function mainThreadSchedstat(pid: number): Schedstat | undefined {
 export function waitMsBetween(before: Schedstat | undefined, after: Schedstat | undefined): number {
   return before === undefined || after === undefined ? Number.NaN : (after.waitNs - before.waitNs) / 1e6;
 }
+
+/** CPU time between two readings, in ms (NaN when either is missing). */
+export function runMsBetween(before: Schedstat | undefined, after: Schedstat | undefined): number {
+  return before === undefined || after === undefined ? Number.NaN : (after.runNs - before.runNs) / 1e6;
+}
