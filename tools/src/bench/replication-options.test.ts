@@ -4,16 +4,16 @@ import { parseReplicationOptions, REPLICATION_PARTS } from './replication-option
 describe('parseReplicationOptions', () => {
   it('has the documented defaults', () => {
     const o = parseReplicationOptions([]);
-    expect(o).toMatchObject({ rates: [1000, 10_000], seconds: 3, writes: 200_000, pacing: 'timer', runs: 1, nodes: 3, nodeArgs: [], nodeLogs: undefined });
+    expect(o).toMatchObject({ rates: [1000, 10_000], seconds: 3, writes: 200_000, pacing: 'timer', runs: 1, nodes: 3, nodeArgs: [], nodeLogs: undefined, split: false });
     expect([...(o?.parts ?? [])]).toEqual([...REPLICATION_PARTS]);
   });
 
   it('reads every option, with or without =, and skips a forwarded --', () => {
     const o = parseReplicationOptions([
       '--', '--only', 'visible,latency', '--rates=500,2000', '--seconds', '1.5', '--writes', '1000', '--pacing', 'spin',
-      '--runs', '5', '--nodes=2', '--node-arg=--trace-gc', '--node-arg=--max-semi-space-size=4', '--node-logs', '/tmp/logs',
+      '--runs', '5', '--nodes=2', '--node-arg=--trace-gc', '--node-arg=--max-semi-space-size=4', '--node-logs', '/tmp/logs', '--split',
     ]);
-    expect(o).toMatchObject({ rates: [500, 2000], seconds: 1.5, writes: 1000, pacing: 'spin', runs: 5, nodes: 2, nodeArgs: ['--trace-gc', '--max-semi-space-size=4'], nodeLogs: '/tmp/logs' });
+    expect(o).toMatchObject({ rates: [500, 2000], seconds: 1.5, writes: 1000, pacing: 'spin', runs: 5, nodes: 2, nodeArgs: ['--trace-gc', '--max-semi-space-size=4'], nodeLogs: '/tmp/logs', split: true });
     expect([...(o?.parts ?? [])]).toEqual(['visible', 'latency']);
   });
 

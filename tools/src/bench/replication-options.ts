@@ -27,6 +27,8 @@ export interface ReplicationOptions {
   readonly nodeArgs: readonly string[];
   /** `visible`: a folder where each node's stdout/stderr is kept (`<run>-<node>.log`). */
   readonly nodeLogs: string | undefined;
+  /** `visible`: also subscribe to the broker in the bench, to split each key's latency there. */
+  readonly split: boolean;
 }
 
 export const REPLICATION_USAGE = `Usage: bench replication [options]
@@ -46,6 +48,8 @@ export const REPLICATION_USAGE = `Usage: bench replication [options]
   --nodes N          visible: node processes, 2 or more (default 3)
   --node-arg=FLAG    visible: a flag for every node process, e.g. --node-arg=--trace-gc (repeatable)
   --node-logs DIR    visible: keep each node's output in DIR/<run>-<node>.log
+  --split            visible: a subscriber in the bench splits each key's latency where its batch
+                     left the broker (one more subscriber for mosquitto, more work for the bench)
 `;
 
 const bad = (message: string): BenchError => new BenchError(BenchErrorCode.INVALID_OPTION, `${message}\n\n${REPLICATION_USAGE}`);
@@ -80,6 +84,7 @@ export function parseReplicationOptions(argv: readonly string[]): ReplicationOpt
         nodes: { type: 'string' },
         'node-arg': { type: 'string', multiple: true },
         'node-logs': { type: 'string' },
+        split: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -108,5 +113,6 @@ export function parseReplicationOptions(argv: readonly string[]): ReplicationOpt
     nodes,
     nodeArgs: v['node-arg'] ?? [],
     nodeLogs: v['node-logs'],
+    split: v.split ?? false,
   };
 }

@@ -14,8 +14,8 @@
  *   poll round trip is reported beside the latency as the measurement's resolution.
  * Half a second of writes at the same rate goes first, unmeasured. Latency per key:
  * visible on B − written on A, one clock (performance.now()). Beside it, to say where a
- * tail comes from: the same keys split where a subscriber in the bench process got their
- * batch from the broker; the run-queue wait of A's, B's, the broker's and the bench's main
+ * tail comes from: with `--split`, the same keys split where a subscriber in the bench
+ * process got their batch from the broker; the run-queue wait of A's, B's, the broker's and the bench's main
  * threads (/proc schedstat: ready to run, kept off the CPUs by other processes); the
  * bench's own event-loop delay; the load average.
  */
@@ -43,6 +43,7 @@ export interface VisibleOptions {
   readonly nodes: number;
   readonly nodeArgs: readonly string[];
   readonly nodeLogs: string | undefined;
+  readonly split: boolean;
 }
 
 /** A figure for the main thread of A, B, the broker and the bench. */
@@ -67,7 +68,7 @@ export interface VisibleResult {
    * The same keys split where a subscriber in the bench process received their batch from the
    * broker: SET on A → there, there → visible on B (ms), over the keys it saw.
    */
-  readonly split: { readonly toBroker: Spread; readonly fromBroker: Spread; readonly observed: number };
+  readonly split: { readonly toBroker: Spread; readonly fromBroker: Spread; readonly observed: number } | undefined;
   /** The bench process's own event-loop delay, p99 and max (ms): a stalled observer inflates what it measures. */
   readonly benchLoop: { readonly p99: number; readonly max: number };
   /**
@@ -365,7 +366,7 @@ export async function measureVisible(broker: Pick<BenchBroker, 'url' | 'pid'>, o
     let reader: Reader | undefined;
     let observer: BrokerObserver | undefined;
     try {
-      observer = await BrokerObserver.open(broker.url, prefix);
+      if (opts.split) observer = await BrokerObserver.open(broker.url, prefix);
       writer = await Writer.open(a.port);
       reader = await Reader.open(b.port);
       await untilReplicating(writer, reader, 'probe');
@@ -382,14 +383,14 @@ export async function measureVisible(broker: Pick<BenchBroker, 'url' | 'pid'>, o
         });
         const loop = startLoopMonitor();
         const before = snapshot();
-        observer.recording = true;
+        if (observer !== undefined) observer.recording = true;
         const m = await measure(writer, reader, keys, rate);
-        observer.recording = false;
+        if (observer !== undefined) observer.recording = false;
         const after = snapshot();
         loop.disable();
-        const passed = observer.take();
-        const parts = splitAt(m.log, (i) => passed.get(keys[i] as string));
-        const split = { toBroker: parts.before, fromBroker: parts.after, observed: parts.observed };
+        const passed = observer?.take();
+        const parts = passed === undefined ? undefined : splitAt(m.log, (i) => passed.get(keys[i] as string));
+        const split = parts === undefined ? undefined : { toBroker: parts.before, fromBroker: parts.after, observed: parts.observed };
         const between = (f: typeof waitMsBetween): PerProcess => ({ a: f(before.a, after.a), b: f(before.b, after.b), broker: f(before.broker, after.broker), bench: f(before.bench, after.bench) });
         const runQueueWaitMs = between(waitMsBetween);
         const cpuMs = between(runMsBetween);
@@ -424,13 +425,18 @@ export function visibleReport(results: readonly VisibleResult[], opts: VisibleOp
         `| ${r.run} | ${r.rate} | ${Math.round(r.achieved)} | ${r.latency.count} | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${ms(r.latency.max)} | ${ms(r.poll.p50)} / ${ms(r.poll.p99)} | ${r.poll.count} | ${r.benchLoop.p99.toFixed(1)} / ${r.benchLoop.max.toFixed(1)} | ${each(r.runQueueWaitMs)} | ${each(r.cpuMs)} | ${r.load.toFixed(2)} |`,
     ),
     '',
-    'The same keys split where a subscriber in the bench process got their batch from the broker (p50 / p99 / max ms): SET on A → published by A and forwarded by mosquitto; → visible on B (delivery to B, apply, and the poll that saw it):',
-    '',
-    '| run | rate (writes/s) | keys observed | SET on A → broker | broker → visible on B |',
-    '|---:|---:|---:|---:|---:|',
-    ...results.map((r) => `| ${r.run} | ${r.rate} | ${r.split.observed} | ${spread(r.split.toBroker)} | ${spread(r.split.fromBroker)} |`),
-    '',
   ];
+  const splits = results.flatMap((r) => (r.split === undefined ? [] : [{ ...r, split: r.split }]));
+  if (splits.length > 0) {
+    lines.push(
+      'The same keys split where a subscriber in the bench process got their batch from the broker (`--split`; p50 / p99 / max ms): SET on A → published by A and forwarded by mosquitto; → visible on B (delivery to B, apply, and the poll that saw it):',
+      '',
+      '| run | rate (writes/s) | keys observed | SET on A → broker | broker → visible on B |',
+      '|---:|---:|---:|---:|---:|',
+      ...splits.map((r) => `| ${r.run} | ${r.rate} | ${r.split.observed} | ${spread(r.split.toBroker)} | ${spread(r.split.fromBroker)} |`),
+      '',
+    );
+  }
   for (const rate of opts.rates) {
     const runs = results.filter((r) => r.rate === rate);
     const met = runs.filter((r) => r.latency.p50 <= 0.5 && r.latency.p99 <= 3).length;
