@@ -149,7 +149,10 @@ export class ReplyPipeline<Item> {
   /** Writes the bytes gathered in `out`, if any. */
   private flush(): void {
     const bytes = this.out.take();
-    if (bytes !== undefined) this.write(bytes);
+    if (bytes === undefined) return;
+    this.write(bytes);
+    // Nothing left buffered: the socket is done with the bytes (written, or the socket is gone).
+    if (this.socket.writableLength === 0) this.out.release();
   }
 
   private queue(reply: PipelineReply | undefined): void {
