@@ -47,7 +47,9 @@ export class ReplyBytes {
   reserve(n: number): Buffer {
     if (this.end + n <= this.buf.length) return this.buf;
     const held = this.end - this.start;
-    const next = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, held + n));
+    // Twice what is needed when that is more than a slab, so gathering a large reply moves its
+    // bytes O(log n) times, not once per append.
+    const next = Buffer.allocUnsafeSlow(held + n <= SLAB_BYTES / 2 ? SLAB_BYTES : 2 * (held + n));
     this.buf.copy(next, 0, this.start, this.end);
     this.buf = next;
     this.start = 0;
