@@ -38,7 +38,7 @@ export type { PeerProofSide } from './peer-auth.js';
 export { isErrorLine, isMultiLineReply, parseEndLine } from './reply.js';
 export { formatTreePath, MAX_TREE_DEPTH, MAX_TREE_INDEX, parseTreePath } from './tree-path.js';
 export { COMMAND_USAGE } from './usage.js';
-export { decodeValue, encodeValue, encodeValueToken } from './value-quoting.js';
+export { decodeValue, encodeValue, encodeValueToken, isRawValueBytes } from './value-quoting.js';
 export { decodeGetvLine, decodeVersionLine, encodeVersion } from './version-line.js';
 export { byteLengthOf, bytesToString, holdsEscapedBytes, stringToBytes } from '@merklekv/merkle';
 export { RespRequestDecoder } from './resp/request-decoder.js';

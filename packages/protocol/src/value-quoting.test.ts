@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { anyString } from './__tests__/arbitraries.js';
 import { ProtocolError } from './errors.js';
 import { parseCommandLine } from './parse-command.js';
-import { decodeValue, encodeValue, encodeValueToken } from './value-quoting.js';
+import { decodeValue, encodeValue, encodeValueToken, isRawValueBytes } from './value-quoting.js';
 
 describe('encodeValue', () => {
   it.each([
@@ -111,6 +111,53 @@ describe('quoting properties', () => {
         expect(encoded).toBe(v);
         expect(encoded === '(null)' || encoded.startsWith('END') || encoded.startsWith('ERROR')).toBe(false);
       }),
+    );
+  });
+});
+
+describe('isRawValueBytes', () => {
+  const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1');
+
+  it.each([
+    ['hello', true],
+    ['say "hi"', true],
+    ['a b', true],
+    ['', false],
+    [' lead', false],
+    ['trail ', false],
+    ['"q', false],
+    ['tab\tin', false],
+    ['(null)', false],
+    ['(null)x', true],
+    ['(nul', true],
+    ['END', false],
+    ['ENDING', false],
+    ['ERROR: x', false],
+    ['ERRO', true],
+    ['EN', true],
+    ['caf\xe9', false],
+    ['del\x7f', false],
+  ])('%j → %s', (value, raw) => {
+    expect(isRawValueBytes(Buffer.from(value, 'latin1'), 0, value.length)).toBe(raw);
+  });
+
+  it('property: true exactly when the bytes are ASCII and encodeValue leaves their string raw (so the reply bytes are these bytes)', () => {
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 24 }),
+      fc.uint8Array({ min: 0x20, max: 0x7e, maxLength: 24 }),
+      fc.constantFrom('(null)', 'END', 'ENDx', 'ERROR', 'ERRORS', 'E', '(', '(null', ' x', 'x ', '"x').map((s) => Buffer.from(s, 'latin1')),
+    );
+    fc.assert(
+      fc.property(bytes, fc.nat(3), fc.nat(3), (body, before, after) => {
+        // The bytes sit inside a larger buffer, as they do in a reply buffer.
+        const buf = Buffer.concat([Buffer.alloc(before, 0x41), Buffer.from(body), Buffer.alloc(after, 0x20)]);
+        const value = latin1(body);
+        const ascii = body.every((c) => c < 0x80);
+        const raw = isRawValueBytes(buf, before, before + body.length);
+        expect(raw).toBe(ascii && encodeValue(value) === value);
+        if (raw) expect(Buffer.from(encodeValue(value), 'utf8').equals(Buffer.from(body))).toBe(true);
+      }),
+      { numRuns: 3000 },
     );
   });
 });

@@ -75,6 +75,33 @@ export function encodeValue(value: string): string {
 }
 
 /**
+ * True when the value whose Latin-1 bytes are `bytes[start..end)` goes on the wire as exactly
+ * those bytes: every byte printable ASCII (so its UTF-8 is itself) and {@link encodeValue} leaves
+ * it raw. A GET reply can then copy the stored bytes instead of making a string of them; when
+ * false, the caller writes `encodeValue` of the string instead.
+ */
+export function isRawValueBytes(bytes: Uint8Array, start: number, end: number): boolean {
+  if (end <= start) return false;
+  const first = bytes[start] as number;
+  const last = bytes[end - 1] as number;
+  if (first === QUOTE || first === SPACE || last === SPACE) return false;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i] as number;
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  // Only values starting with '(' or 'E' can be reply markers: `(null)`, `END...`, `ERROR...`.
+  if (first === 0x28) return !(end - start === 6 && startsWithAscii(bytes, start, end, '(null)'));
+  if (first === 0x45) return !startsWithAscii(bytes, start, end, 'END') && !startsWithAscii(bytes, start, end, 'ERROR');
+  return true;
+}
+
+function startsWithAscii(bytes: Uint8Array, start: number, end: number, prefix: string): boolean {
+  if (end - start < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[start + i] !== prefix.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
  * Writes a value that must be one space-free token (MSET values): like
  * {@link encodeValue}, but a value holding a space is quoted too.
  */

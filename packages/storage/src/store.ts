@@ -128,6 +128,27 @@ export class Store {
     return slot < 0 ? undefined : this.slab.values.get(slot);
   }
 
+  /**
+   * Copies the live value of `key` into `target` at `offset` as its Latin-1 bytes (one per
+   * character), without making a string of it: for a reply written as bytes. Lazy expiry applies
+   * as in {@link get}.
+   * @returns the number of bytes copied (0: an empty value); {@link Store.MISSING} (-1) when `key`
+   *   holds no live value (as get's undefined); {@link Store.NOT_COPIED} (-2), copying nothing, when
+   *   the value is not held as bytes (a character above 0xFF, or longer than 4096) or does not fit
+   *   in `target` from `offset`: read it with {@link get}.
+   */
+  copyValue(key: string, target: Uint8Array, offset: number): number {
+    const slot = this.liveSlot(key);
+    if (slot < 0) return Store.MISSING;
+    const n = this.slab.values.copyTo(slot, target, offset);
+    return n < 0 ? Store.NOT_COPIED : n;
+  }
+
+  /** {@link copyValue}: `key` holds no live value. */
+  static readonly MISSING = -1;
+  /** {@link copyValue}: the value was not copied; read it with {@link get}. */
+  static readonly NOT_COPIED = -2;
+
   /** The version held for `key`, tombstones included (a fresh object; an expired record as its expiry tombstone). */
   getVersion(key: string): VersionedRecord | undefined {
     const slot = this.slots.get(key);

@@ -90,3 +90,43 @@ describe('ValueArena', () => {
     expect([arena.get(0), arena.length(0)]).toEqual(['short', 5]);
   });
 });
+
+describe('ValueArena.copyTo', () => {
+  it('property: copies the Latin-1 bytes of what get returns (short and long values, after overwrites and clears), or -1 for a string', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 80 }), fc.nat(64), (ops, offset) => {
+        const arena = new ValueArena(SLOTS);
+        for (const o of ops) {
+          if (o.kind === 'set') arena.set(o.slot, o.value);
+          else arena.clear(o.slot);
+        }
+        const target = Buffer.alloc(4096 + 64 + 8, 0xee);
+        for (let s = 0; s < SLOTS; s++) {
+          const want = arena.get(s);
+          target.fill(0xee);
+          const n = arena.copyTo(s, target, offset);
+          if (want.length <= 4096 && /^[\0-\xff]*$/.test(want)) {
+            expect(n).toBe(want.length);
+            expect(target.toString('latin1', offset, offset + n)).toBe(want);
+            expect(target.subarray(0, offset).every((b) => b === 0xee)).toBe(true);
+            expect(target.subarray(offset + n).every((b) => b === 0xee)).toBe(true);
+          } else {
+            expect(n).toBe(-1);
+            expect(target.every((b) => b === 0xee)).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('copies nothing (-1) when the value does not fit from the offset', () => {
+    const arena = new ValueArena(2);
+    arena.set(0, 'x'.repeat(100));
+    const target = Buffer.alloc(100, 0xee);
+    expect(arena.copyTo(0, target, 1)).toBe(-1);
+    expect(target.every((b) => b === 0xee)).toBe(true);
+    expect(arena.copyTo(0, target, 0)).toBe(100);
+    expect(target.toString('latin1')).toBe('x'.repeat(100));
+  });
+});

@@ -26,6 +26,8 @@ const PAGE_BYTES = 1 << PAGE_BITS;
 /** `len` column marker: the value is a string in `strings`. */
 const AS_STRING = -1;
 const LATIN1 = /^[\0-\xff]*$/;
+/** Values up to this many bytes are copied by a loop in {@link ValueArena.copyTo}. */
+const SHORT_COPY = 64;
 
 /**
  * Buffer's own Latin-1 codec methods, which `toString('latin1', …)` and `write(…, 'latin1')` call
@@ -108,6 +110,28 @@ export class ValueArena {
     const b = this.meta[2 * slot + 1] as number;
     const off = (b & ((1 << cls.perPageBits) - 1)) << cls.blockBits;
     return readLatin1(cls.pages[b >>> cls.perPageBits] as Buffer, off, off + n);
+  }
+
+  /**
+   * Copies the bytes of the value of `slot` into `target` at `offset`, when the value is in a block
+   * (its Latin-1 bytes: one per character, so `latin1` decoding them gives {@link get}'s string).
+   * @returns how many bytes were copied (0 for an empty value), or -1, copying nothing, when the
+   *   value is held as a string (a character above 0xFF, or longer than 4096) or does not fit in
+   *   `target` from `offset`.
+   */
+  copyTo(slot: number, target: Uint8Array, offset: number): number {
+    const n = this.meta[2 * slot] as number;
+    if (n <= 0) return n === 0 ? 0 : -1;
+    if (offset + n > target.length) return -1;
+    const cls = this.classes[classOf(n)] as SizeClass;
+    const b = this.meta[2 * slot + 1] as number;
+    const off = (b & ((1 << cls.perPageBits) - 1)) << cls.blockBits;
+    const page = cls.pages[b >>> cls.perPageBits] as Buffer;
+    // A short value is copied byte by byte: Buffer#copy and TypedArray#set cost more in their
+    // argument handling (and a view object) than the copy itself below ~64 bytes.
+    if (n <= SHORT_COPY) for (let i = 0; i < n; i++) target[offset + i] = page[off + i] as number;
+    else target.set(page.subarray(off, off + n), offset);
+    return n;
   }
 
   /** The length of the value of `slot`, in UTF-16 code units (= its `.length`). */

@@ -1,6 +1,7 @@
 import type { AddressInfo, Server } from 'node:net';
 import { connect } from 'node:net';
 import { startBaselineServer } from './baseline-server.js';
+import { floorBackend, type FloorBackend } from './floor-backend.js';
 
 /** Sends `chunks` one write apart and resolves with the reply text once `lines` lines arrived. */
 function exchange(port: number, chunks: readonly string[], lines: number): Promise<string> {
@@ -50,5 +51,27 @@ describe('baseline server', () => {
 
   it('answers an unknown command with an error line', async () => {
     await expect(exchange(port, ['FROB x\r\n'], 1)).resolves.toMatch(/^ERROR: /);
+  });
+});
+
+describe('baseline server with the floor backend', () => {
+  let server: Server;
+  let port: number;
+  let floor: FloorBackend;
+  beforeAll(async () => {
+    floor = await floorBackend();
+    server = await startBaselineServer(0, floor);
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise<void>((r) => server.close(() => r()));
+    await floor.close();
+  });
+
+  it('answers like the baseline and keeps the tree of what it was sent', async () => {
+    const reply = await exchange(port, ['SET a 1\r\nSET b 2\r\nSET a 3\r\nGET a\r\nGET c\r\n'], 5);
+    expect(reply).toBe('OK\r\nOK\r\nOK\r\n3\r\n(null)\r\n');
+    expect(floor.tree.size).toBe(2);
+    expect(floor.versions().get('a')?.value).toBe('3');
   });
 });

@@ -7,17 +7,37 @@
  * quoting, no counters: its CPU per operation is Node's floor on this machine,
  * measured side by side with MerkleKV and Redis.
  *
- * Run as its own process: `node --import tsx baseline-server.ts PORT`.
+ * Run as its own process: `node --import tsx baseline-server.ts PORT`. With `--floor [BROKER_URL]`
+ * it keeps the floor's backend instead of a `Map` (floor-backend.ts): the least a server doing
+ * MerkleKV's per-write work can cost.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { floorBackend } from './floor-backend.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
 const SPACE = 0x20;
 
+/**
+ * What the reference server keeps: a `Map` (the baseline), or the floor's store and tree
+ * (floor-backend.ts). `endOfChunk` runs after each chunk's lines were answered.
+ */
+export interface KvBackend {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+  endOfChunk?(): void;
+  close?(): Promise<void>;
+}
+
+/** The baseline's backend: one `Map` operation per request. */
+export function mapBackend(): KvBackend {
+  const map = new Map<string, string>();
+  return { get: (key) => map.get(key), set: (key, value) => void map.set(key, value) };
+}
+
 /** One line's reply (without the CRLF), or undefined to ignore the line. */
-function answer(store: Map<string, string>, chunk: Buffer, start: number, end: number): string {
+function answer(store: KvBackend, chunk: Buffer, start: number, end: number): string {
   const cmdEnd = chunk.indexOf(SPACE, start);
   const wordEnd = cmdEnd === -1 || cmdEnd > end ? end : cmdEnd;
   const word = chunk.toString('latin1', start, wordEnd).toUpperCase();
@@ -35,7 +55,7 @@ function answer(store: Map<string, string>, chunk: Buffer, start: number, end: n
 }
 
 /** Serves one connection: complete lines of each chunk are answered in one write. */
-function serve(socket: Socket, store: Map<string, string>): void {
+function serve(socket: Socket, store: KvBackend): void {
   let tail: Buffer | undefined;
   socket.setNoDelay(true);
   socket.on('error', () => socket.destroy());
@@ -50,6 +70,7 @@ function serve(socket: Socket, store: Map<string, string>): void {
       start = lf + 1;
     }
     if (start < chunk.length) tail = Buffer.from(chunk.subarray(start));
+    store.endOfChunk?.();
     if (out.length > 0) socket.write(out);
   });
 }
@@ -58,8 +79,7 @@ function serve(socket: Socket, store: Map<string, string>): void {
  * Starts the baseline server on `port` (0 for any free port) on 127.0.0.1.
  * @returns the listening server; `server.address()` gives the port.
  */
-export function startBaselineServer(port: number): Promise<Server> {
-  const store = new Map<string, string>();
+export function startBaselineServer(port: number, store: KvBackend = mapBackend()): Promise<Server> {
   const server = createServer((socket) => serve(socket, store));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -69,11 +89,13 @@ export function startBaselineServer(port: number): Promise<Server> {
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (isMain) {
-  const port = Number(process.argv[2]);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    process.stderr.write(`usage: baseline-server PORT (got '${process.argv[2] ?? ''}')\n`);
+  const [portArg, mode, brokerUrl] = process.argv.slice(2);
+  const port = Number(portArg);
+  if (!Number.isInteger(port) || port < 1 || port > 65535 || (mode !== undefined && mode !== '--floor')) {
+    process.stderr.write(`usage: baseline-server PORT [--floor [BROKER_URL]] (got '${process.argv.slice(2).join(' ')}')\n`);
     process.exit(2);
   }
-  await startBaselineServer(port);
+  const backend = mode === '--floor' ? await floorBackend({ brokerUrl }) : mapBackend();
+  await startBaselineServer(port, backend);
   process.once('SIGTERM', () => process.exit(0));
 }

@@ -4,9 +4,9 @@ import { BenchError, BenchErrorCode } from './errors.js';
 import type { NodeLaunchMode } from './servers.js';
 
 /** Which servers a run measures. */
-export type ServerName = 'merklekv' | 'redis' | 'baseline' | 'resp';
+export type ServerName = 'merklekv' | 'redis' | 'baseline' | 'floor' | 'resp';
 
-const SERVER_NAMES: readonly ServerName[] = ['merklekv', 'redis', 'baseline', 'resp'];
+const SERVER_NAMES: readonly ServerName[] = ['merklekv', 'redis', 'baseline', 'floor', 'resp'];
 
 /** One GET/SET mix: a label and the fraction of GETs. */
 export interface Mix {
@@ -78,9 +78,11 @@ server CPU time per operation.
                       deepest pipeline; 0 for none            (10000)
   --requests N        request cap per scenario per server    (200000)
   --duration S        time cap per scenario per server, s    (10)
-  --servers LIST      merklekv,redis,baseline,resp           (merklekv,redis)
+  --servers LIST      merklekv,redis,baseline,floor,resp     (merklekv,redis)
                       resp: the same node's RESP port ([resp], docs/RESP.md)
                       baseline: a bare Node.js Map server (Node's floor)
+                      floor: the baseline plus the design's per-write work
+                      (HLC, digest, Merkle tree; publishing to --broker)
   --host H --port P   use a running MerkleKV node; --pid PID for its CPU
   --redis-host H --redis-port P [--redis-pid PID]   use a running Redis
   --node MODE         auto | built (apps/node/dist) | tsx    (auto)
@@ -164,7 +166,7 @@ export function parseKvOptions(argv: readonly string[]): KvOptions {
   const pipelines = list(v.pipeline, '1,16').map((p) => int('pipeline', p, 1, 1));
   const servers = list(v.servers, 'merklekv,redis').map((s): ServerName => {
     const name = SERVER_NAMES.find((n) => n === s);
-    if (name === undefined) throw bad(`--servers items are merklekv, redis, baseline or resp, got '${s}'`);
+    if (name === undefined) throw bad(`--servers items are merklekv, redis, baseline, floor or resp, got '${s}'`);
     return name;
   });
   const nodeMode = v.node ?? 'auto';

@@ -23,7 +23,7 @@ const workspaceRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..
 /** Distinct pre-encoded batches per scenario; connections cycle through them. */
 const BATCH_POOL = 4096;
 
-const protocolOf: Record<ServerName, WireProtocol> = { merklekv: 'merklekv', redis: 'resp', baseline: 'merklekv', resp: 'resp' };
+const protocolOf: Record<ServerName, WireProtocol> = { merklekv: 'merklekv', redis: 'resp', baseline: 'merklekv', floor: 'merklekv', resp: 'resp' };
 
 function log(message: string): void {
   process.stderr.write(`[bench kv] ${message}\n`);
@@ -34,6 +34,7 @@ let respOfNode: { readonly handle: ServerHandle; readonly respPort: number } | u
 
 async function startServer(name: ServerName, o: KvOptions, brokerUrl: string): Promise<ServerHandle> {
   if (name === 'baseline') return startBaseline();
+  if (name === 'floor') return startBaseline({ brokerUrl });
   if (name === 'resp') {
     if (o.port !== undefined) throw new BenchError(BenchErrorCode.INVALID_OPTION, '--servers resp needs a node the bench starts (not --host/--port)');
     const shared = respOfNode;
@@ -119,7 +120,7 @@ export async function benchKv(argv: string[]): Promise<string> {
   process.once('SIGTERM', onSignal);
   try {
     const startsNode = (o.servers.includes('merklekv') || o.servers.includes('resp')) && o.port === undefined;
-    if (startsNode && o.broker === 'mosquitto') {
+    if ((startsNode || o.servers.includes('floor')) && o.broker === 'mosquitto') {
       broker = await startBenchBroker();
       log(`mosquitto on ${broker.url} (pid ${broker.pid ?? 'unknown'})`);
     }
@@ -155,7 +156,7 @@ export async function benchKv(argv: string[]): Promise<string> {
           results[server] = m;
           log(`${name} — ${s.label}: ${summaryLine(m)} (load average ${loadavg()[0]?.toFixed(2)})`);
         }
-        scenarios.push({ name, pipeline, getRatio: mix.getRatio, merklekv: results.merklekv, redis: results.redis, baseline: results.baseline, resp: results.resp });
+        scenarios.push({ name, pipeline, getRatio: mix.getRatio, merklekv: results.merklekv, redis: results.redis, baseline: results.baseline, floor: results.floor, resp: results.resp });
       }
     }
     // The hot set: an extra row, never the only one (a small keyspace flatters every cache).
@@ -171,7 +172,7 @@ export async function benchKv(argv: string[]): Promise<string> {
           results[server] = m;
           log(`${name} — ${s.label}: ${summaryLine(m)} (load average ${loadavg()[0]?.toFixed(2)})`);
         }
-        scenarios.push({ name, pipeline, getRatio: mix.getRatio, merklekv: results.merklekv, redis: results.redis, baseline: results.baseline, resp: results.resp });
+        scenarios.push({ name, pipeline, getRatio: mix.getRatio, merklekv: results.merklekv, redis: results.redis, baseline: results.baseline, floor: results.floor, resp: results.resp });
       }
     }
 
@@ -193,6 +194,7 @@ export async function benchKv(argv: string[]): Promise<string> {
         merklekv: servers.get('merklekv')?.launch.replace(process.execPath, 'node').replace(/--config \S+/, '--config bench.toml').replace(workspaceRoot + '/', ''),
         redis: servers.get('redis')?.launch,
         baseline: servers.get('baseline')?.launch.replace(process.execPath, 'node').replace(workspaceRoot + '/', ''),
+        floor: servers.get('floor')?.launch.replace(process.execPath, 'node').replace(workspaceRoot + '/', ''),
       },
       scenarios,
     };

@@ -67,6 +67,26 @@ describe('report', () => {
     expect(md).toMatch(/`node baseline-server.ts`/);
   });
 
+  it('adds the floor server CPU and its ratio to Redis after the baseline columns', () => {
+    const report: KvReport = {
+      settings: { connections: 50, keySpace: 10_000, valueSize: 100, requests: 200_000, durationMs: 10_000 },
+      environment: { node: 'v20.0.0', cpus: 2, merklekv: 'node main.js', redis: 'redis-server', baseline: 'node baseline-server.ts', floor: 'node baseline-server.ts 1 --floor none' },
+      scenarios: [
+        {
+          name: 'SET, 50 conns, pipeline 16', pipeline: 16, getRatio: 0,
+          merklekv: measurement(200_000, 1, 0.6, 1, 2), redis: measurement(200_000, 1, 0.2, 1, 2), baseline: measurement(200_000, 1, 0.4, 1, 2),
+          floor: measurement(200_000, 1, 0.5, 1, 2, 1),
+        },
+      ],
+    };
+    const md = formatKvMarkdown(report);
+    expect(md).toMatch(/\| Baseline\/Redis CPU \| Floor CPU µs\/op \| Floor\/Redis CPU \|/);
+    const row = md.split('\n').find((l) => l.startsWith('| SET'));
+    expect(row).toBe('| SET, 50 conns, pipeline 16 | 200,000 | 200,000 | 1.00 | 1.00 / 2.00 | 1.00 / 2.00 | 3.00 | 1.00 | 3.00× | 2.00 | 2.00× | 2.50 | 2.50× |');
+    expect(md).toMatch(/Floor answered 1 requests with an error/);
+    expect(md).toMatch(/`node baseline-server.ts 1 --floor none`/);
+  });
+
   it('leaves the baseline columns out when no scenario measured it', () => {
     const report: KvReport = {
       settings: { connections: 1, keySpace: 1, valueSize: 1, requests: 1, durationMs: 1000 },

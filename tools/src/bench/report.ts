@@ -18,6 +18,8 @@ export interface ScenarioResult {
   readonly redis: ServerMeasurement | undefined;
   /** The bare Node.js reference server (`--servers ...,baseline`), when measured. */
   readonly baseline?: ServerMeasurement | undefined;
+  /** The floor server (`--servers ...,floor`: the baseline plus the design's per-write work), when measured. */
+  readonly floor?: ServerMeasurement | undefined;
   /** The node's RESP port (`--servers ...,resp`), when measured. */
   readonly resp?: ServerMeasurement | undefined;
 }
@@ -44,6 +46,7 @@ export interface KvReport {
     readonly merklekv: string | undefined;
     readonly redis: string | undefined;
     readonly baseline?: string | undefined;
+    readonly floor?: string | undefined;
   };
   readonly scenarios: readonly ScenarioResult[];
 }
@@ -95,6 +98,7 @@ export function scenarioName(mixLabel: string, connections: number, pipeline: nu
 export function formatKvMarkdown(report: KvReport): string {
   const s = report.settings;
   const withBaseline = report.scenarios.some((sc) => sc.baseline !== undefined);
+  const withFloor = report.scenarios.some((sc) => sc.floor !== undefined);
   const withResp = report.scenarios.some((sc) => sc.resp !== undefined);
   const lines = [
     `Workload: ${s.keySpace.toLocaleString('en-US')} keys, ${s.valueSize}-byte values, ${s.connections} connections; ` +
@@ -105,8 +109,9 @@ export function formatKvMarkdown(report: KvReport): string {
     '',
     '| Scenario | MerkleKV ops/s | Redis ops/s | ops/s ratio | MerkleKV p50 / p99 ms | Redis p50 / p99 ms | MerkleKV CPU µs/op | Redis CPU µs/op | CPU/op ratio |' +
       (withBaseline ? ' Baseline CPU µs/op | Baseline/Redis CPU |' : '') +
+      (withFloor ? ' Floor CPU µs/op | Floor/Redis CPU |' : '') +
       (withResp ? ' RESP ops/s | RESP CPU µs/op | RESP/Redis CPU |' : ''),
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |' + (withBaseline ? ' ---: | ---: |' : '') + (withResp ? ' ---: | ---: | ---: |' : ''),
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |' + (withBaseline ? ' ---: | ---: |' : '') + (withFloor ? ' ---: | ---: |' : '') + (withResp ? ' ---: | ---: | ---: |' : ''),
   ];
   const notes: string[] = [];
   for (const sc of report.scenarios) {
@@ -119,12 +124,14 @@ export function formatKvMarkdown(report: KvReport): string {
       `| ${sc.name} | ${fmtInt(mk?.load.opsPerSec)} | ${fmtInt(rd?.load.opsPerSec)} | ${fmtNum(ratio(mk?.load.opsPerSec, rd?.load.opsPerSec), 2)} | ` +
         `${latency(mk)} | ${latency(rd)} | ${fmtNum(mkCpu, 2)} | ${fmtNum(rdCpu, 2)} | ${fmtRatio(ratio(mkCpu, rdCpu))} |` +
         (withBaseline ? ` ${fmtNum(blCpu, 2)} | ${fmtRatio(ratio(blCpu, rdCpu))} |` : '') +
+        (withFloor ? ` ${fmtNum(cpuMicrosPerOp(sc.floor), 2)} | ${fmtRatio(ratio(cpuMicrosPerOp(sc.floor), rdCpu))} |` : '') +
         (withResp ? ` ${fmtInt(sc.resp?.load.opsPerSec)} | ${fmtNum(cpuMicrosPerOp(sc.resp), 2)} | ${fmtRatio(ratio(cpuMicrosPerOp(sc.resp), rdCpu))} |` : ''),
     );
     for (const [label, m] of [
       ['MerkleKV', mk],
       ['Redis', rd],
       ['Baseline', sc.baseline],
+      ['Floor', sc.floor],
       ['MerkleKV RESP', sc.resp],
     ] as const) {
       if (m !== undefined && m.load.errors > 0) notes.push(`${sc.name}: ${label} answered ${m.load.errors} requests with an error.`);
@@ -142,6 +149,13 @@ export function formatKvMarkdown(report: KvReport): string {
     lines.push(
       'Baseline: a bare Node.js server (tools/src/bench/baseline-server.ts: lines split with Buffer.indexOf, a Map, one write per chunk), ' +
         'the floor a Node.js server reaches here' + (report.environment.baseline ? `: \`${report.environment.baseline}\`.` : '.'),
+    );
+  }
+  if (withFloor) {
+    lines.push(
+      'Floor: the baseline server plus the least of the per-write work the design requires (tools/src/bench/floor-backend.ts: an HLC stamp, ' +
+        'the version digest and the Merkle tree update per SET, and, with replication on, each turn’s writes published as one QoS 1 batch ' +
+        'to the same broker as the node)' + (report.environment.floor ? `: \`${report.environment.floor}\`.` : '.'),
     );
   }
   const rss = report.rssBytesPerKey;

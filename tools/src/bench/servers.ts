@@ -184,14 +184,15 @@ export async function startMerkleKv(
 /**
  * Starts the reference Node.js server (baseline-server.ts) on a free loopback
  * port, as its own process through `node --import tsx`, so its CPU is measured
- * like the node's.
+ * like the node's; with `floor`, its floor backend (floor-backend.ts), publishing
+ * through `floor.brokerUrl` (`none`: no replication).
  * @throws BenchError `SERVER_START_FAILED`
  */
-export async function startBaseline(): Promise<ServerHandle> {
+export async function startBaseline(floor?: { readonly brokerUrl: string }): Promise<ServerHandle> {
   const port = await freePort();
   const child = new ManagedProcess({
     command: process.execPath,
-    args: ['--import', 'tsx', join(REPO_ROOT, 'tools/src/bench/baseline-server.ts'), String(port)],
+    args: ['--import', 'tsx', join(REPO_ROOT, 'tools/src/bench/baseline-server.ts'), String(port), ...(floor === undefined ? [] : ['--floor', floor.brokerUrl])],
     cwd: REPO_ROOT,
     env: { TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.base.json') },
   });
@@ -207,7 +208,7 @@ export async function startBaseline(): Promise<ServerHandle> {
     await child.kill9();
     throw err instanceof BenchError ? err : startFailed('the baseline server', err);
   }
-  return { label: 'Baseline', host: '127.0.0.1', port, pid: child.pid, launch: child.commandLine, stop: () => child.stop(3000) };
+  return { label: floor === undefined ? 'Baseline' : 'Floor', host: '127.0.0.1', port, pid: child.pid, launch: child.commandLine, stop: () => child.stop(3000) };
 }
 
 /** A server the bench did not start (`--host/--port`). */

@@ -15,6 +15,7 @@ import {
 import type { NodeConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import type { Execute, Reply } from '../server/connection.js';
+import type { ReplyBytes } from '../server/reply-bytes.js';
 import { CRLF, OK, type StatsSection } from './context.js';
 
 /** A client's role: each includes the ones before it. */
@@ -98,7 +99,7 @@ export function secretEquals(given: string, expected: string): boolean {
  * connection. Passwords are compared in constant time and never logged.
  */
 export function withAccess(
-  dispatch: (item: DecodedItem) => Reply,
+  dispatch: (item: DecodedItem, out?: ReplyBytes) => Reply,
   security: NodeConfig['security'],
   logger: Logger,
 ): AccessGate {
@@ -110,18 +111,18 @@ export function withAccess(
   const execute: Execute =
     !clientAuth && secret === undefined
       ? // No passwords, users or cluster secret: every role check passes, so none is made.
-        (item, connection) => {
+        (item, connection, out) => {
           const type = item.type;
           if (type === 'AUTH') return authenticate(item.user, item.password, connection);
           if (!security.admin_commands && DESTRUCTIVE.has(type)) return disabled();
-          return dispatch(item);
+          return dispatch(item, out);
         }
-      : (item, connection) => {
+      : (item, connection, out) => {
           if (item.type === 'error') return dispatch(item);
           if (item.type === 'AUTH') return authenticate(item.user, item.password, connection);
           if (!security.admin_commands && DESTRUCTIVE.has(item.type)) return disabled();
           const refusal = refuse(item.type, stateOf(connection));
-          if (refusal === undefined) return dispatch(item);
+          if (refusal === undefined) return dispatch(item, out);
           counters.denied++;
           return reply(refusal);
         };

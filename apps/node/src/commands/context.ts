@@ -3,6 +3,7 @@ import type { Store } from '@merklekv/storage';
 import type { NodeConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import type { Reply } from '../server/connection.js';
+import type { ReplyBytes } from '../server/reply-bytes.js';
 
 /** Figures a subsystem adds to INFO and STATS: a section title and its `name: value` pairs. */
 export type StatsSection = readonly [title: string, values: Readonly<Record<string, string | number | boolean>>];
@@ -45,8 +46,11 @@ export interface CommandCounters {
   protocolErrors: number;
 }
 
-/** A handler for one command type. It returns the whole reply text, CRLF included. */
-export type Handler<T extends CommandType> = (command: Extract<Command, { type: T }>, ctx: NodeContext) => Reply;
+/**
+ * A handler for one command type. It returns the whole reply text, CRLF included; or, given `out`
+ * (a connection's reply bytes, reply-bytes.ts), it may append the reply's bytes there and return ''.
+ */
+export type Handler<T extends CommandType> = (command: Extract<Command, { type: T }>, ctx: NodeContext, out?: ReplyBytes) => Reply;
 
 /** One handler for every command type: a missing one is a compile error. */
 export type HandlerTable = { readonly [T in CommandType]: Handler<T> };

@@ -1,5 +1,6 @@
 import { isWrite, type Command, type DecodedItem } from '@merklekv/protocol';
 import type { Reply } from '../server/connection.js';
+import type { ReplyBytes } from '../server/reply-bytes.js';
 import { backup } from './backup-command.js';
 import { CommandError, errorReply } from './errors.js';
 import type { HandlerTable, NodeContext } from './context.js';
@@ -40,7 +41,7 @@ const sampleGap = (): number => 1 + Math.floor(Math.random() * (2 * LATENCY_SAMP
  * (ours, with a message for the client) is answered with its message; anything else is a bug,
  * answered `ERROR: Internal error (see the node log)` and logged with its stack (errors.ts).
  */
-export function createDispatcher(ctx: NodeContext, latency?: LatencySink): (item: DecodedItem) => Reply {
+export function createDispatcher(ctx: NodeContext, latency?: LatencySink): (item: DecodedItem, out?: ReplyBytes) => Reply {
   if (ctx.durableWrites) return awaitDurability(ctx, createDispatcher({ ...ctx, durableWrites: false }, latency));
   const counters = ctx.counters;
   const { calls, errors } = counters;
@@ -48,32 +49,32 @@ export function createDispatcher(ctx: NodeContext, latency?: LatencySink): (item
   // would alias with a client's repeating pattern): the histogram stays representative
   // while most commands cost no clock reads and no random draw. Negative: never.
   let untilSample = latency === undefined ? -1 : sampleGap();
-  return (item) => {
+  return (item, out) => {
     if (item.type === 'error') {
       counters.protocolErrors++;
       return `ERROR: ${item.message}\r\n`;
     }
     if (untilSample > 0 && --untilSample === 0) {
       untilSample = sampleGap();
-      return timed(item, latency as LatencySink);
+      return timed(item, latency as LatencySink, out);
     }
-    return run(item);
+    return run(item, out);
   };
 
-  function timed(item: Command, sink: LatencySink): Reply {
+  function timed(item: Command, sink: LatencySink, out: ReplyBytes | undefined): Reply {
     const started = performance.now();
-    const reply = run(item);
+    const reply = run(item, out);
     const observe = () => sink.observe({ command: item.type }, (performance.now() - started) / 1000);
     if (typeof reply === 'string') observe();
     else void reply.finally(observe);
     return reply;
   }
 
-  function run(item: Command): Reply {
+  function run(item: Command, out: ReplyBytes | undefined): Reply {
     const type = item.type;
     calls[type] = (calls[type] ?? 0) + 1;
     try {
-      const reply = (handlers[type] as (command: Command, ctx: NodeContext) => Reply)(item, ctx);
+      const reply = (handlers[type] as (command: Command, ctx: NodeContext, out: ReplyBytes | undefined) => Reply)(item, ctx, out);
       if (typeof reply === 'string') return reply;
       return reply.catch((err: unknown) => {
         errors[type] = (errors[type] ?? 0) + 1;
@@ -92,15 +93,15 @@ export function createDispatcher(ctx: NodeContext, latency?: LatencySink): (item
  * `ERROR: Storage unavailable (...)`, never OK. While the engine is failing, a write is refused
  * before it is applied. Other replies pass through.
  */
-export function awaitDurability(ctx: NodeContext, dispatch: (item: DecodedItem) => Reply): (item: DecodedItem) => Reply {
+export function awaitDurability(ctx: NodeContext, dispatch: (item: DecodedItem, out?: ReplyBytes) => Reply): (item: DecodedItem, out?: ReplyBytes) => Reply {
   const refuse = (type: string, why: string): string => {
     ctx.counters.calls[type] = (ctx.counters.calls[type] ?? 0) + 1;
     ctx.counters.errors[type] = (ctx.counters.errors[type] ?? 0) + 1;
     return `ERROR: ${why.replace(/[\x00-\x1f\x7f]+/g, ' ')}\r\n`;
   };
-  return (item) => {
+  return (item, out) => {
     // The command table's write flag: commands that change the store are answered once durable.
-    if (!isWrite(item.type)) return dispatch(item);
+    if (!isWrite(item.type)) return dispatch(item, out);
     const status = ctx.store.engine.writeStatus?.();
     if (status?.failing) return refuse(item.type, status.lastError ?? 'Storage unavailable');
     const reply = dispatch(item);

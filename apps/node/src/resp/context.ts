@@ -1,3 +1,4 @@
+import type { ReplyBytes } from '../server/reply-bytes.js';
 import { checkKey, holdsEscapedBytes, isValidKey } from '@merklekv/protocol';
 import type { AccessGate } from '../commands/access.js';
 import type { NodeContext } from '../commands/context.js';
@@ -20,7 +21,11 @@ export interface RespContext {
 }
 
 /** A handler: the request's arguments (the name first, as sent), the connection, the context. */
-export type RespHandler = (args: readonly string[], connection: RespConnection, ctx: RespContext) => RespReply;
+/**
+ * A RESP command's handler. Given `out` (the connection's reply bytes, server/reply-bytes.ts), it
+ * may append its reply's bytes there instead and return ''.
+ */
+export type RespHandler = (args: readonly string[], connection: RespConnection, ctx: RespContext, out?: ReplyBytes) => RespReply;
 
 /**
  * An error a handler throws to answer with a RESP error: `message` starts

@@ -14,6 +14,7 @@ import { auth, client, echo, hello, ping, quit, reset, select } from './connecti
 import { RespCommandError, type RespContext, type RespHandler } from './context.js';
 import * as expiry from './expiry-commands.js';
 import { dbsize, del, exists, keys, randomkey, scan, type } from './key-commands.js';
+import type { ReplyBytes } from '../server/reply-bytes.js';
 import type { RespConnection, RespExecute, RespReply } from './resp-connection.js';
 import { UnknownCursorError } from './scan-cursors.js';
 import { config, flushdb, hash, info, shutdown, sync, time, version } from './server-commands.js';
@@ -97,7 +98,7 @@ export function createRespDispatcher(ctx: RespContext, logger: Logger, latency?:
 
   let untilSample = latency === undefined ? -1 : sampleGap();
 
-  return (args: string[], connection: RespConnection): RespReply => {
+  return (args: string[], connection: RespConnection, out?: ReplyBytes): RespReply => {
     const given = args[0] as string;
     let name = given;
     let row = RESP_COMMANDS.get(name);
@@ -141,7 +142,7 @@ export function createRespDispatcher(ctx: RespContext, logger: Logger, latency?:
     const started = timed ? performance.now() : 0;
     let reply: RespReply;
     try {
-      reply = settle(name, handler(args, connection, ctx));
+      reply = settle(name, handler(args, connection, ctx, out));
     } catch (err) {
       reply = failure(name, err);
     }

@@ -1,13 +1,14 @@
 import type { Socket } from 'node:net';
 import { respError, RespRequestDecoder, type RespBytes, type RespRequest, type RespVersion } from '@merklekv/protocol';
 import type { ClientSession } from '../commands/access.js';
+import type { ReplyBytes } from '../server/reply-bytes.js';
 import { ReplyPipeline, type PipelineReply } from '../server/reply-pipeline.js';
 
 /** A RESP reply: encoded bytes now, or later (SYNC, a failed AUTH's delay, a durable write). */
 export type RespReply = RespBytes | Promise<RespBytes>;
 
-/** Runs one request's arguments on a connection. */
-export type RespExecute = (args: string[], connection: RespConnection) => RespReply;
+/** Runs one request's arguments on a connection (with `out`, a handler may append its reply's bytes there and return ''). */
+export type RespExecute = (args: string[], connection: RespConnection, out?: ReplyBytes) => RespReply;
 
 let nextId = 0;
 
@@ -45,7 +46,7 @@ export class RespConnection implements ClientSession {
     this.replies = new ReplyPipeline<RespRequest>(socket, {
       decode: (chunk) => decoder.write(chunk),
       onIdle: () => onIdle(this),
-      run: (item) => this.run(item),
+      run: (item, out) => this.run(item, out),
       failed: (err) => respError(`ERR ${err.message}`),
     });
   }
@@ -69,8 +70,8 @@ export class RespConnection implements ClientSession {
   }
 
   /** One decoded request, or the decoder's error (a fatal one closes the connection after its reply). */
-  private run(item: RespRequest): PipelineReply {
-    if (Array.isArray(item)) return this.execute(item, this);
+  private run(item: RespRequest, out: ReplyBytes): PipelineReply {
+    if (Array.isArray(item)) return this.execute(item, this, out);
     if (item.fatal) this.replies.stop();
     return respError(`ERR ${item.message}`);
   }

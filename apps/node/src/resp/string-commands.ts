@@ -3,11 +3,47 @@
  * decided on this replica: under concurrent writes on other nodes, last
  * writer wins decides (docs/RESP.md).
  */
-import { byteLengthOf, RESP_OK, respBulk, respInteger, respNull } from '@merklekv/protocol';
+import { byteLengthOf, RESP_OK, respBulk, respInteger, respNull, type RespBytes, type RespVersion } from '@merklekv/protocol';
+import { Store } from '@merklekv/storage';
+import type { ReplyBytes } from '../server/reply-bytes.js';
 import { integerArg, keyArg as key, RespCommandError, type RespHandler } from './context.js';
 import { parseStringExpiryOptions, setExpireAt } from './expiry-options.js';
 
-export const get: RespHandler = (args, c, { node }) => respBulk(node.store.get(key(args, 1)), c.version);
+/** The longest bulk header of a value the store keeps as bytes: `$4096\r\n`. */
+const HEAD_MAX = 7;
+/** Room reserved for a bulk reply: its header, the longest value kept as bytes (4096) and CRLF. */
+const BULK_ROOM = HEAD_MAX + 4096 + 2;
+
+/**
+ * The bulk reply of `key`, the same bytes as {@link respBulk}: a value the store holds as ASCII
+ * bytes is copied straight into `out` behind its header (no string is made of it) and '' is
+ * returned; any other reply is returned as respBulk makes it.
+ */
+function bulkInto(store: Store, k: string, version: RespVersion, out: ReplyBytes): RespBytes {
+  const buf = out.reserve(BULK_ROOM);
+  const at = out.end;
+  const from = at + HEAD_MAX;
+  const n = store.copyValue(k, buf, from);
+  if (n === Store.MISSING) return respNull(version);
+  if (n === Store.NOT_COPIED) return respBulk(store.get(k), version);
+  // A byte above 0x7F is a Latin-1 character that goes out as two UTF-8 bytes: respBulk writes it.
+  for (let i = from; i < from + n; i++) if ((buf[i] as number) > 0x7f) return respBulk(buf.toString('latin1', from, from + n), version);
+  buf[at] = 0x24; // $
+  let p = at + 1;
+  // n ≤ 4096: its decimal digits, most significant first.
+  for (let unit = n >= 1000 ? 1000 : n >= 100 ? 100 : n >= 10 ? 10 : 1; unit >= 1; unit /= 10) buf[p++] = 0x30 + (Math.floor(n / unit) % 10);
+  buf[p++] = 0x0d;
+  buf[p++] = 0x0a;
+  if (p < from) buf.copyWithin(p, from, from + n);
+  p += n;
+  buf[p++] = 0x0d;
+  buf[p++] = 0x0a;
+  out.end = p;
+  return '';
+}
+
+export const get: RespHandler = (args, c, { node }, out) =>
+  out === undefined ? respBulk(node.store.get(key(args, 1)), c.version) : bulkInto(node.store, key(args, 1), c.version, out);
 
 /** SET key value [NX|XX] [GET] [EX|PX|EXAT|PXAT time|KEEPTTL]: one write, its expiry set (or kept) with the value. */
 export const set: RespHandler = (args, c, { node }) => {
@@ -63,7 +99,18 @@ export const getex: RespHandler = (args, c, { node }) => {
   return respBulk(value, c.version);
 };
 
-export const mget: RespHandler = (args, c, { node }) => {
+export const mget: RespHandler = (args, c, { node }, out) => {
+  if (out !== undefined) {
+    // Every key is checked before any byte is written: a refused key answers with its error alone.
+    for (let i = 1; i < args.length; i++) key(args, i);
+    out.appendText(`*${args.length - 1}\r\n`);
+    for (let i = 1; i < args.length; i++) {
+      const reply = bulkInto(node.store, args[i] as string, c.version, out);
+      if (typeof reply !== 'string') out.appendBytes(reply);
+      else if (reply !== '') out.appendText(reply);
+    }
+    return '';
+  }
   const parts: string[] = [`*${args.length - 1}\r\n`];
   let binary: Buffer[] | undefined;
   for (let i = 1; i < args.length; i++) {

@@ -1,12 +1,19 @@
 import type { Socket } from 'node:net';
 import { CommandDecoder, holdsEscapedBytes, stringToBytes, type DecodedItem } from '@merklekv/protocol';
+import type { ReplyBytes } from './reply-bytes.js';
 import { ReplyPipeline } from './reply-pipeline.js';
 
 /** A reply as a handler produces it: the full text with its line endings, now or later. */
 export type Reply = string | Promise<string>;
 
-/** Runs one decoded request; most replies are synchronous strings. */
-export type Execute = (item: DecodedItem, connection: Connection) => Reply;
+/**
+ * Runs one decoded request; most replies are synchronous strings. With `out`, a handler may append
+ * its reply's bytes there instead and return '' (reply-bytes.ts).
+ */
+export type Execute = (item: DecodedItem, connection: Connection, out?: ReplyBytes) => Reply;
+
+/** The bytes a text-protocol reply goes out as: a binary value's bytes that are not UTF-8 (escaped in the string) as those raw bytes. */
+export const encodeTextReply = (text: string): string | Buffer => (holdsEscapedBytes(text) ? stringToBytes(text) : text);
 
 /**
  * One client connection of the text protocol: decodes pipelined requests and
@@ -28,10 +35,9 @@ export class Connection {
     this.replies = new ReplyPipeline<DecodedItem>(socket, {
       decode: (chunk) => decoder.write(chunk),
       onIdle: () => onIdle(this),
-      run: (item) => execute(item, this),
+      run: (item, out) => execute(item, this, out),
       failed: (err) => `ERROR: ${err.message}\r\n`,
-      // A binary value's bytes that are not UTF-8 (escaped in the string) go out as those raw bytes.
-      encode: (text) => (holdsEscapedBytes(text) ? stringToBytes(text) : text),
+      encode: encodeTextReply,
     });
   }
 

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { sharedReplyBytes, type ReplyBytes } from './reply-bytes.js';
 
 /** A reply as a handler produces it: text (with its line endings) or bytes, now or later. */
 export type PipelineReply = string | Buffer | Promise<string | Buffer>;
@@ -9,6 +10,8 @@ const WRITE_HIGH_WATER = 8 * 1024 * 1024;
 const WRITE_BATCH = 1024 * 1024;
 /** Past this many replies waiting behind an asynchronous one, stop reading the client. */
 const MAX_PENDING = 10_000;
+/** A reply longer than this is written as it is rather than copied into the gathered bytes. */
+const LARGE_REPLY = 16 * 1024;
 
 /** What a wire format gives the pipeline. */
 export interface ReplyPipelineOptions<Item> {
@@ -16,20 +19,25 @@ export interface ReplyPipelineOptions<Item> {
   readonly decode: (chunk: Buffer) => Item[];
   /** Called when the socket's idle timeout fires. */
   readonly onIdle: () => void;
-  /** Runs one decoded request. */
-  readonly run: (item: Item) => PipelineReply;
+  /**
+   * Runs one decoded request. A handler may instead append its reply's bytes to `out` (only
+   * there, and only synchronously) and return ''.
+   */
+  readonly run: (item: Item, out: ReplyBytes) => PipelineReply;
   /** The reply written in place of an asynchronous reply that failed. */
   readonly failed: (err: Error) => string;
   /** The bytes a text reply goes out as. @default the text itself */
   readonly encode?: (text: string) => string | Buffer;
+  /** Where the replies of one read are gathered. @default sharedReplyBytes */
+  readonly out?: ReplyBytes;
 }
 
 /**
  * The reply side of one client connection, shared by every wire format: runs
  * decoded requests and writes their replies in request order.
  *
- * Replies produced synchronously from one chunk are gathered into one `write`
- * (up to WRITE_BATCH bytes). An asynchronous reply (SYNC, say) holds back
+ * Replies produced synchronously from one chunk are gathered as bytes into one
+ * `write` (up to WRITE_BATCH bytes; reply-bytes.ts). An asynchronous reply (SYNC, say) holds back
  * everything after it until it settles, so order is kept. Memory stays
  * bounded whatever the client does: once WRITE_HIGH_WATER bytes of replies are
  * unsent (or MAX_PENDING replies, or as many bytes, wait behind an asynchronous one), the
@@ -46,11 +54,13 @@ export class ReplyPipeline<Item> {
   /** Requests decoded but not yet run, while paused for back-pressure. */
   private backlog: Item[] | undefined;
   private backlogAt = 0;
+  private readonly out: ReplyBytes;
 
   constructor(
     private readonly socket: Socket,
     private readonly opts: ReplyPipelineOptions<Item>,
   ) {
+    this.out = opts.out ?? sharedReplyBytes;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.push(opts.decode(chunk)));
     socket.on('drain', () => this.resumeIfRelieved());
@@ -102,32 +112,58 @@ export class ReplyPipeline<Item> {
 
   /** Runs `items` from `start`; stops and keeps the rest when the client falls behind. */
   private runFrom(items: Item[], start: number): void {
-    let out = '';
+    const out = this.out;
     for (let i = start; i < items.length; i++) {
-      const reply = this.opts.run(items[i] as Item);
-      if (this.pending.length > 0 || typeof reply !== 'string') {
-        this.pending.push(reply);
-        if (typeof reply === 'string' || Buffer.isBuffer(reply)) this.pendingBytes += reply.length;
+      const reply = this.opts.run(items[i] as Item, out);
+      if (this.pending.length > 0 || !(typeof reply === 'string' || Buffer.isBuffer(reply))) {
+        // Behind an asynchronous reply (or one itself): queued in order. The replies gathered before
+        // it go now; bytes a handler wrote go into the queue as they are.
+        if (this.pending.length === 0) this.flush();
+        else this.queue(out.take());
+        if (reply !== '') this.queue(reply);
         if (this.closingNow) break;
-        if (this.pendingFull()) return this.hold(out, items, i + 1);
+        if (this.pendingFull()) return this.hold(items, i + 1);
       } else {
-        out += reply;
+        this.append(reply);
         if (this.closingNow) break;
         if (out.length >= WRITE_BATCH) {
-          this.write(out);
-          out = '';
-          if (this.socket.writableLength > WRITE_HIGH_WATER) return this.hold('', items, i + 1);
+          this.flush();
+          if (this.socket.writableLength > WRITE_HIGH_WATER) return this.hold(items, i + 1);
         }
       }
     }
-    if (out.length > 0) this.write(out);
+    this.flush();
     if (this.pending.length > 0 && !this.draining) void this.drain();
     else if (this.closingNow && !this.busy) this.socket.end();
   }
 
+  /** Gathers a settled reply into `out` (a large one is written on its own, after what was gathered). */
+  private append(reply: string | Buffer): void {
+    if (reply.length > LARGE_REPLY) {
+      this.flush();
+      this.write(reply);
+    } else if (typeof reply === 'string') this.out.appendText(reply, this.opts.encode);
+    else this.out.appendBytes(reply);
+  }
+
+  /** Writes the bytes gathered in `out`, if any. */
+  private flush(): void {
+    const bytes = this.out.take();
+    if (bytes === undefined) return;
+    this.write(bytes);
+    // Nothing left buffered: the socket is done with the bytes (written, or the socket is gone).
+    if (this.socket.writableLength === 0) this.out.release();
+  }
+
+  private queue(reply: PipelineReply | undefined): void {
+    if (reply === undefined) return;
+    this.pending.push(reply);
+    if (typeof reply === 'string' || Buffer.isBuffer(reply)) this.pendingBytes += reply.length;
+  }
+
   /** Pauses the client, keeping the requests not yet run. */
-  private hold(out: string, items: Item[], next: number): void {
-    if (out.length > 0) this.write(out);
+  private hold(items: Item[], next: number): void {
+    this.flush();
     this.backlog = items;
     this.backlogAt = next;
     this.socket.pause();
@@ -175,18 +211,17 @@ export class ReplyPipeline<Item> {
     while (this.pending.length > 0) {
       const head = this.pending[0] as PipelineReply;
       const settled = typeof head === 'string' || Buffer.isBuffer(head);
-      const out = settled ? head : await head.catch((err: unknown) => this.opts.failed(err as Error));
+      const reply = settled ? head : await head.catch((err: unknown) => this.opts.failed(err as Error));
       this.pending.shift();
       if (settled) this.pendingBytes -= head.length;
-      // Bytes go out as they are; the string replies behind a text reply are gathered into one write.
-      let text = typeof out === 'string' ? out : '';
-      if (typeof out !== 'string') this.write(out);
-      while (this.pending.length > 0 && typeof this.pending[0] === 'string' && text.length < WRITE_BATCH) {
-        const next = this.pending.shift() as string;
+      // The settled replies behind it are gathered into one write.
+      this.append(reply);
+      for (let next = this.pending[0]; next !== undefined && (typeof next === 'string' || Buffer.isBuffer(next)) && this.out.length < WRITE_BATCH; next = this.pending[0]) {
+        this.pending.shift();
         this.pendingBytes -= next.length;
-        text += next;
+        this.append(next);
       }
-      if (text.length > 0) this.write(text);
+      this.flush();
       await this.writable();
     }
     this.draining = false;
