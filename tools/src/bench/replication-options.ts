@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { BenchError, BenchErrorCode } from './errors.js';
+import { positiveOption } from './options.js';
 
 /** A part of the replication bench. */
 export type ReplicationPart = 'latency' | 'visible' | 'throughput' | 'node' | 'cpu';
@@ -54,14 +55,6 @@ export const REPLICATION_USAGE = `Usage: bench replication [options]
 
 const bad = (message: string): BenchError => new BenchError(BenchErrorCode.INVALID_OPTION, `${message}\n\n${REPLICATION_USAGE}`);
 
-function positive(name: string, raw: string | undefined, fallback: number, integer: boolean): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw bad(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got '${raw}'`);
-  }
-  return n;
-}
 
 /**
  * Parses `bench replication` arguments; undefined for `--help`.
@@ -93,7 +86,7 @@ export function parseReplicationOptions(argv: readonly string[]): ReplicationOpt
   }
   const v = parsed.values;
   if (v.help === true) return undefined;
-  const rates = (v.rates ?? '1000,10000').split(',').map((r) => positive('rates', r, 0, false));
+  const rates = (v.rates ?? '1000,10000').split(',').map((r) => positiveOption('rates', r, 0, { integer: false }));
   const pacing = v.pacing ?? 'timer';
   if (pacing !== 'timer' && pacing !== 'spin') throw bad(`--pacing must be timer or spin, got '${pacing}'`);
   const parts = (v.only ?? REPLICATION_PARTS.join(',')).split(',').map((p): ReplicationPart => {
@@ -101,15 +94,15 @@ export function parseReplicationOptions(argv: readonly string[]): ReplicationOpt
     if (part === undefined) throw bad(`unknown part '${p}' (one of ${REPLICATION_PARTS.join(', ')})`);
     return part;
   });
-  const nodes = positive('nodes', v.nodes, 3, true);
+  const nodes = positiveOption('nodes', v.nodes, 3);
   if (nodes < 2) throw bad(`--nodes must be 2 or more (A writes, B is read), got '${String(v.nodes)}'`);
   return {
     rates,
-    seconds: positive('seconds', v.seconds, 3, false),
-    writes: positive('writes', v.writes, 200_000, true),
+    seconds: positiveOption('seconds', v.seconds, 3, { integer: false }),
+    writes: positiveOption('writes', v.writes, 200_000),
     parts: new Set(parts),
     pacing,
-    runs: positive('runs', v.runs, 1, true),
+    runs: positiveOption('runs', v.runs, 1),
     nodes,
     nodeArgs: v['node-arg'] ?? [],
     nodeLogs: v['node-logs'],
