@@ -17,6 +17,7 @@
 import { MerkleTree, versionDigestInto, DIGEST_BYTES } from '@merklekv/merkle';
 import { createMqttPubSub, encodeBatch, type PubSub } from '@merklekv/replication';
 import { HybridClock, type VersionedRecord } from '@merklekv/storage';
+import { waitFor } from '@merklekv/test-support';
 import type { KvBackend } from './baseline-server.js';
 
 const NODE_ID = 'floor';
@@ -93,13 +94,7 @@ export async function floorBackend(opts: FloorOptions = {}): Promise<FloorBacken
       });
   };
 
-  if (pubsub !== undefined) {
-    const deadline = Date.now() + 10_000;
-    while (!pubsub.connected) {
-      if (Date.now() > deadline) throw new Error(`floor: no connection to the broker ${String(opts.brokerUrl)} within 10 s`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
+  if (pubsub !== undefined) await waitFor(`floor: a connection to the broker ${String(opts.brokerUrl)}`, () => pubsub.connected, { timeoutMs: 10_000, intervalMs: 10 });
 
   return {
     tree,
