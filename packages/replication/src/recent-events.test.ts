@@ -60,11 +60,7 @@ describe('RecentEvents (window)', () => {
             remember(recent, events);
             all.push(...events);
           }
-          const expected = new Map<string, VersionedRecord>();
-          for (const { key, record } of all.slice(Math.max(0, all.length - limit))) {
-            const known = expected.get(key);
-            if (known === undefined || known.ts <= record.ts) expected.set(key, record);
-          }
+          const expected = lastWindow(all, limit);
           const held = [...recent.events()];
           expect(new Map(held.map((e) => [e.key, e.record]))).toEqual(expected);
           expect(held).toHaveLength(expected.size);
@@ -96,11 +92,7 @@ describe('RecentEvents (byte buffer)', () => {
             const events = b.map(({ key, ts, size }) => ({ key, record: rec(`${key}${ts}:${'x'.repeat(size)}`, ts) }));
             remember(recent, events);
             all.push(...events);
-            const expected = new Map<string, VersionedRecord>();
-            for (const { key, record } of all.slice(Math.max(0, all.length - limit))) {
-              const known = expected.get(key);
-              if (known === undefined || known.ts <= record.ts) expected.set(key, record);
-            }
+            const expected = lastWindow(all, limit);
             expect(new Map([...recent.events()].map((e) => [e.key, e.record]))).toEqual(expected);
           }
         },
@@ -109,3 +101,13 @@ describe('RecentEvents (byte buffer)', () => {
     );
   });
 });
+
+/** The model: the newest version per key among the last `limit` events remembered. */
+function lastWindow(all: ReadonlyArray<{ key: string; record: VersionedRecord }>, limit: number): Map<string, VersionedRecord> {
+  const expected = new Map<string, VersionedRecord>();
+  for (const { key, record } of all.slice(Math.max(0, all.length - limit))) {
+    const known = expected.get(key);
+    if (known === undefined || known.ts <= record.ts) expected.set(key, record);
+  }
+  return expected;
+}
