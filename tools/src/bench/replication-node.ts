@@ -10,7 +10,7 @@
  */
 import { processTreeCpuSeconds } from './cpu-time.js';
 import { runLoad, sendAll } from './load-runner.js';
-import { startBenchNode, stopBenchNode } from './servers.js';
+import { nodeConfigToml, startBenchNode, stopBenchNode } from './servers.js';
 import { buildBatches, buildPreload } from './workload.js';
 
 /** One run of a node under SET load. */
@@ -26,9 +26,7 @@ export interface NodeWriteRun {
 export async function nodeWriteRun(broker: string, requests: number): Promise<NodeWriteRun> {
   const node = await startBenchNode({
     launch: 'built',
-    toml: (port) =>
-      `node_id = "writer"\n[network]\nbind_address = "127.0.0.1"\nbind_port = ${port}\nmax_connections = 10000\n` +
-      `[resp]\nenabled = false\n[mqtt]\nbroker_address = "${broker}"\ntopic_prefix = "bench-repl-${process.pid}"\n[anti_entropy]\nenabled = false\n[logging]\nlevel = "warn"\n`,
+    toml: (port) => nodeConfigToml(port, { broker, nodeId: 'writer', topicPrefix: `bench-repl-${process.pid}` }),
     startTimeoutMs: 20_000,
   });
   const port = node.port;

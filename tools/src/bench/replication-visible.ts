@@ -32,7 +32,7 @@ import { LineReplyCounter } from './line-counter.js';
 import type { BenchBroker } from './mosquitto.js';
 import { startLoopMonitor } from './replication-stages.js';
 import { mainThreadSchedstat, runMsBetween, waitMsBetween } from './schedstat.js';
-import { startBenchNode, stopBenchNode } from './servers.js';
+import { nodeConfigToml, startBenchNode, stopBenchNode } from './servers.js';
 import { MgetReplyReader, splitAt, spreadOf, VisibilityLog, type Spread } from './visibility.js';
 
 /** What the visible part needs from the bench's options. */
@@ -89,25 +89,6 @@ const MAX_KEYS_PER_POLL = 256;
 const VISIBLE_DEADLINE_MS = 30_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function nodeToml(port: number, id: string, broker: string, prefix: string): string {
-  return [
-    `node_id = "${id}"`,
-    '[network]',
-    'bind_address = "127.0.0.1"',
-    `bind_port = ${port}`,
-    '[resp]',
-    'enabled = false',
-    '[mqtt]',
-    `broker_address = ${JSON.stringify(broker)}`,
-    `topic_prefix = "${prefix}"`,
-    '[anti_entropy]',
-    'enabled = true',
-    '[logging]',
-    'level = "warn"',
-    '',
-  ].join('\n');
-}
 
 /** A client connection to a node (nothing is sent on it yet, so no reply can be missed before the caller listens). */
 async function openClient(port: number): Promise<Socket> {
@@ -337,7 +318,7 @@ async function startCluster(broker: string, prefix: string, opts: VisibleOptions
         launch: 'built',
         port,
         nodeArgs: opts.nodeArgs,
-        toml: nodeToml(port, id, broker, prefix),
+        toml: nodeConfigToml(port, { broker, antiEntropy: true, nodeId: id, topicPrefix: prefix }),
         startTimeoutMs: 30_000,
         logFile: opts.nodeLogs === undefined ? undefined : join(opts.nodeLogs, `${run}-${id}.log`),
       });

@@ -114,12 +114,16 @@ export interface BenchNodeSetup {
   readonly antiEntropy?: boolean;
   /** `[resp] bind_port` (the RESP listener, docs/RESP.md). @default RESP off */
   readonly respPort?: number;
+  /** @default 'bench' */
+  readonly nodeId?: string;
+  /** `mqtt.topic_prefix`, shared by the nodes of one cluster. @default 'bench-kv-PID' */
+  readonly topicPrefix?: string;
 }
 
 /** The TOML config of a bench node: standalone unless `setup` names a broker. */
 export function nodeConfigToml(port: number, setup: BenchNodeSetup = {}): string {
   return [
-    'node_id = "bench"',
+    `node_id = ${JSON.stringify(setup.nodeId ?? 'bench')}`,
     '[network]',
     'bind_address = "127.0.0.1"',
     `bind_port = ${port}`,
@@ -128,7 +132,7 @@ export function nodeConfigToml(port: number, setup: BenchNodeSetup = {}): string
     ...(setup.respPort === undefined ? ['enabled = false'] : [`bind_port = ${setup.respPort}`]),
     '[mqtt]',
     `broker_address = ${JSON.stringify(setup.broker ?? 'none')}`,
-    `topic_prefix = "bench-kv-${process.pid}"`,
+    `topic_prefix = ${JSON.stringify(setup.topicPrefix ?? `bench-kv-${process.pid}`)}`,
     '[anti_entropy]',
     `enabled = ${setup.antiEntropy === true ? 'true' : 'false'}`,
     '[logging]',
